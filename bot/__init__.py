@@ -1,0 +1,1 @@
+"""Telegram and Viber bots and offer delivery (issue 4)."""

@@ -1,0 +1,1 @@
+"""Outbound transports: Telegram, Viber, SMS (issue 4)."""

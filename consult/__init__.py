@@ -1,0 +1,1 @@
+"""The conversation domain: visitors, conversations, messages, operators, routing, hot replies."""

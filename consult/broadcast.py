@@ -1,0 +1,109 @@
+"""Pushes after a commit: read the committed state and tell the rooms that care."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from consult import chats, serialize
+from consult.deps import Deps
+from consult.notifier import (
+    OPERATOR_NS,
+    OPERATORS_ROOM,
+    VISITOR_NS,
+    operator_room,
+    visitor_room,
+)
+from consult.routing import loads, reachable_ids
+from storage.models import Conversation, Operator
+
+
+async def visitor_conversation(deps: Deps, conv_id: int) -> dict[str, Any] | None:
+    async with deps.sessions() as session:
+        row = (
+            await session.execute(
+                select(Conversation, Operator.display_name)
+                .outerjoin(Operator, Operator.id == Conversation.operator_id)
+                .where(Conversation.id == conv_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        conv, op_name = row
+        position = await chats.queue_position(session, conv)
+        data = serialize.visitor_conversation(conv, op_name, position)
+    await deps.notifier.emit(
+        "conversation", data, room=visitor_room(conv.visitor_id), namespace=VISITOR_NS
+    )
+    return data
+
+
+async def chat_to_operator(deps: Deps, conv_id: int, operator_id: int) -> None:
+    async with deps.sessions() as session:
+        found = await chats.summaries(session, [conv_id])
+    if found:
+        await deps.notifier.emit(
+            "chat", found[0], room=operator_room(operator_id), namespace=OPERATOR_NS
+        )
+
+
+async def chat_removed(deps: Deps, conv_id: int, operator_id: int, reason: str) -> None:
+    await deps.notifier.emit(
+        "chat_removed",
+        {"conversation_id": conv_id, "reason": reason},
+        room=operator_room(operator_id),
+        namespace=OPERATOR_NS,
+    )
+
+
+async def queue(deps: Deps) -> None:
+    """The whole queue to every console, and each waiting visitor's new place."""
+    async with deps.sessions() as session:
+        ids = await chats.queued_ids(session)
+        listing = await chats.summaries(session, ids)
+    await deps.notifier.emit("queue", listing, room=OPERATORS_ROOM, namespace=OPERATOR_NS)
+    for chat in listing:
+        await deps.notifier.emit(
+            "conversation",
+            {
+                "id": chat["id"],
+                "status": "queued",
+                "operator_name": None,
+                "queue_position": chat["queue_position"],
+            },
+            room=visitor_room(chat["visitor"]["id"]),
+            namespace=VISITOR_NS,
+        )
+
+
+async def team_list(deps: Deps) -> list[dict[str, Any]]:
+    async with deps.sessions() as session:
+        ops = list(await session.scalars(select(Operator).order_by(Operator.display_name)))
+        reachable = await reachable_ids(session, deps.limits)
+        load = await loads(session)
+    return [
+        {
+            "id": op.id,
+            "name": op.display_name,
+            "status": op.status,
+            "online": op.id in reachable,
+            "load": load.get(op.id, 0),
+            "capacity": op.capacity,
+        }
+        for op in ops
+    ]
+
+
+async def team(deps: Deps) -> None:
+    await deps.notifier.emit(
+        "team", await team_list(deps), room=OPERATORS_ROOM, namespace=OPERATOR_NS
+    )
+
+
+async def assignments(deps: Deps, pairs: list[tuple[int, int]]) -> None:
+    """After chats left the queue for operators: tell each operator, visitor and the queue."""
+    for conv_id, operator_id in pairs:
+        await chat_to_operator(deps, conv_id, operator_id)
+        await visitor_conversation(deps, conv_id)
+    await queue(deps)

@@ -1,0 +1,215 @@
+"""The operator console's Socket.IO namespace (`/operator`); see docs/protocol.md."""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+import socketio
+
+from consult import broadcast, chats, conversations, hot_replies, operators, serialize
+from consult.deps import Deps
+from consult.errors import ConsultError, forbidden
+from consult.namespace import Handler, Namespace
+from consult.notifier import OPERATOR_NS, OPERATORS_ROOM, VISITOR_NS, operator_room, visitor_room
+from consult.payloads import (
+    ConversationRef,
+    HotReplyRef,
+    OperatorMessage,
+    Receipt,
+    RenderHotReply,
+    SaveHotReply,
+    Status,
+    Transfer,
+    Typing,
+    parse,
+)
+from consult.tokens import Signer
+from consult.visitors import context, history
+from storage.models import Operator, Visit, Visitor
+
+COOKIE = "prilavok_op"
+
+
+def cookie_value(environ: dict[str, Any], name: str = COOKIE) -> str | None:
+    raw = environ.get("HTTP_COOKIE")
+    if not raw:
+        return None
+    try:
+        jar = SimpleCookie(raw)
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+class ConsoleNamespace(Namespace):
+    def __init__(self, deps: Deps, signer: Signer) -> None:
+        super().__init__(OPERATOR_NS)
+        self.deps = deps
+        self.signer = signer
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "status": self.on_status,
+            "open": self.on_open,
+            "message": self.on_message,
+            "typing": self.on_typing,
+            "delivered": self.on_delivered,
+            "read": self.on_read,
+            "take": self.on_take,
+            "transfer": self.on_transfer,
+            "close": self.on_close,
+            "hot_reply.render": self.on_render,
+            "hot_reply.save": self.on_save,
+            "hot_reply.delete": self.on_delete,
+        }
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        found = self.signer.operator_session(cookie_value(environ))
+        op = None
+        if found:
+            async with self.deps.sessions() as session:
+                op = await operators.by_session(session, *found)
+        if op is None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                {"code": "unauthorized", "message": "log in first"}
+            )
+        await self.save_session(sid, {"operator_id": op.id})
+        await self.enter_room(sid, operator_room(op.id))
+        await self.enter_room(sid, OPERATORS_ROOM)
+        await operators.connected(self.deps, op.id, sid)
+        await self.emit("init", await self._init(op.id), to=sid)
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        await operators.disconnected(self.deps, sid)
+
+    async def _init(self, operator_id: int) -> dict[str, Any]:
+        async with self.deps.sessions() as session:
+            op = await session.get(Operator, operator_id)
+            assert op is not None
+            mine = await chats.summaries(session, await chats.operator_chat_ids(session, op.id))
+            queue = await chats.summaries(session, await chats.queued_ids(session))
+            replies = await hot_replies.listing(session, op.id)
+        return {
+            "operator": serialize.operator(op),
+            "chats": mine,
+            "queue": queue,
+            "hot_replies": replies,
+            "team": await broadcast.team_list(self.deps),
+        }
+
+    async def _operator(self, sid: str) -> Operator:
+        data = await self.get_session(sid)
+        async with self.deps.sessions() as session:
+            op = await session.get(Operator, data["operator_id"])
+        if op is None:
+            raise ConsultError("unauthorized", "the operator no longer exists", 401)
+        return op
+
+    async def on_status(self, sid: str, data: Any) -> dict[str, Any]:
+        p = parse(Status, data)
+        op = await self._operator(sid)
+        op = await operators.set_status(self.deps, op.id, p.status)
+        return {"operator": serialize.operator(op)}
+
+    async def on_open(self, sid: str, data: Any) -> dict[str, Any]:
+        p = parse(ConversationRef, data)
+        op = await self._operator(sid)
+        conv = await conversations.operator_conversation(
+            self.deps, op, p.conversation_id, allow_queued=True
+        )
+        async with self.deps.sessions() as session:
+            chat = (await chats.summaries(session, [conv.id]))[0]
+            messages = await history(session, conv.id)
+            ctx = await context(session, conv.visitor_id, self.deps.limits, conv.id)
+        return {"chat": chat, "messages": messages, "context": ctx}
+
+    async def on_message(self, sid: str, data: Any) -> dict[str, Any]:
+        p = parse(OperatorMessage, data)
+        op = await self._operator(sid)
+        msg = await conversations.post_operator_message(
+            self.deps, op, p.conversation_id, p.client_id, p.text
+        )
+        return {"message": msg}
+
+    async def on_typing(self, sid: str, data: Any) -> None:
+        p = parse(Typing, data)
+        op = await self._operator(sid)
+        conv = await conversations.operator_conversation(self.deps, op, p.conversation_id)
+        if conv.operator_id != op.id:
+            raise forbidden("this chat is not yours")
+        await self.deps.notifier.emit(
+            "typing",
+            {"typing": p.typing, "author_name": op.display_name},
+            room=visitor_room(conv.visitor_id),
+            namespace=VISITOR_NS,
+        )
+
+    async def _receipt(self, sid: str, data: Any, field: str) -> None:
+        p = parse(Receipt, data)
+        op = await self._operator(sid)
+        conv = await conversations.operator_conversation(self.deps, op, p.conversation_id)
+        await conversations.mark(self.deps, conv, ("visitor",), field, p.up_to)
+
+    async def on_delivered(self, sid: str, data: Any) -> None:
+        await self._receipt(sid, data, "delivered_at")
+
+    async def on_read(self, sid: str, data: Any) -> None:
+        await self._receipt(sid, data, "read_at")
+
+    async def on_take(self, sid: str, data: Any) -> dict[str, Any]:
+        p = parse(ConversationRef, data)
+        op = await self._operator(sid)
+        await conversations.take(self.deps, op, p.conversation_id)
+        async with self.deps.sessions() as session:
+            return {"chat": (await chats.summaries(session, [p.conversation_id]))[0]}
+
+    async def on_transfer(self, sid: str, data: Any) -> None:
+        p = parse(Transfer, data)
+        op = await self._operator(sid)
+        await conversations.transfer(self.deps, op, p.conversation_id, p.operator_id)
+
+    async def on_close(self, sid: str, data: Any) -> None:
+        p = parse(ConversationRef, data)
+        op = await self._operator(sid)
+        await conversations.close(self.deps, op, p.conversation_id)
+
+    async def on_render(self, sid: str, data: Any) -> dict[str, Any]:
+        p = parse(RenderHotReply, data)
+        op = await self._operator(sid)
+        conv = await conversations.operator_conversation(
+            self.deps, op, p.conversation_id, allow_queued=True
+        )
+        async with self.deps.sessions() as session:
+            reply = await hot_replies.get_visible(session, op.id, p.hot_reply_id)
+            visitor = await session.get(Visitor, conv.visitor_id)
+            visit = await session.get(Visit, conv.visit_id) if conv.visit_id else None
+        values = {
+            "visitor.name": visitor.name if visitor else None,
+            "operator.name": op.display_name,
+            "visitor.page": (visit.current_title or visit.current_url) if visit else None,
+        }
+        locale = visitor.locale if visitor else None
+        return {"text": hot_replies.render(reply.text, values, locale)}
+
+    async def on_save(self, sid: str, data: Any) -> dict[str, Any]:
+        p = parse(SaveHotReply, data)
+        op = await self._operator(sid)
+        async with self.deps.sessions.begin() as session:
+            reply = await hot_replies.save(session, op.id, p.shortcut, p.text, p.id)
+            saved = serialize.hot_reply(reply)
+        await self._push_replies(op.id)
+        return {"hot_reply": saved}
+
+    async def on_delete(self, sid: str, data: Any) -> None:
+        p = parse(HotReplyRef, data)
+        op = await self._operator(sid)
+        async with self.deps.sessions.begin() as session:
+            await hot_replies.delete(session, op.id, p.id)
+        await self._push_replies(op.id)
+
+    async def _push_replies(self, operator_id: int) -> None:
+        async with self.deps.sessions() as session:
+            replies = await hot_replies.listing(session, operator_id)
+        await self.emit("hot_replies", replies, room=operator_room(operator_id))

@@ -1,0 +1,83 @@
+"""HTTP routes of the console: the page, log-in and log-out (the rest travels over Socket.IO)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from consult import operators, serialize
+from consult.console_ns import COOKIE
+from consult.deps import Deps
+from consult.errors import ConsultError
+from consult.tokens import Signer
+
+DEPS = web.AppKey("consult_deps", Deps)
+SIGNER = web.AppKey("consult_signer", Signer)
+STATIC = web.AppKey("consult_static_dir", Path)
+SECURE_COOKIE = web.AppKey("consult_secure_cookie", bool)
+
+
+async def page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(request.app[STATIC] / "console" / "index.html")
+
+
+async def _json_object(request: web.Request) -> dict:
+    # JSON only: a cross-site form cannot send it without a CORS preflight we never allow.
+    if request.content_type != "application/json":
+        raise ConsultError("unsupported_media_type", "send application/json", 415)
+    try:
+        data = await request.json()
+    except ValueError:
+        raise ConsultError("invalid_payload", "the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise ConsultError("invalid_payload", "expected a JSON object")
+    return data
+
+
+async def login(request: web.Request) -> web.Response:
+    data = await _json_object(request)
+    name, password = data.get("login"), data.get("password")
+    if not isinstance(name, str) or not isinstance(password, str) or len(password) > 1024:
+        raise ConsultError("invalid_payload", "login and password are strings")
+    async with request.app[DEPS].sessions() as session:
+        op = await operators.authenticate(session, name, password)
+    if op is None:
+        raise ConsultError("bad_credentials", "wrong login or password", 401)
+    response = web.json_response({"operator": serialize.operator(op)})
+    response.set_cookie(
+        COOKIE,
+        request.app[SIGNER].operator_cookie(op.id, op.session_version),
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[SECURE_COOKIE],
+        path="/",
+        max_age=30 * 24 * 3600,
+    )
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    response = web.json_response({"ok": True})
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+async def me(request: web.Request) -> web.Response:
+    found = request.app[SIGNER].operator_session(request.cookies.get(COOKIE))
+    op = None
+    if found:
+        async with request.app[DEPS].sessions() as session:
+            op = await operators.by_session(session, *found)
+    if op is None:
+        raise ConsultError("unauthorized", "log in first", 401)
+    return web.json_response({"operator": serialize.operator(op)})
+
+
+def setup(app: web.Application, deps: Deps, signer: Signer, static_dir: Path, secure: bool) -> None:
+    app[DEPS], app[SIGNER], app[STATIC], app[SECURE_COOKIE] = deps, signer, static_dir, secure
+    app.router.add_get("/console", page)
+    app.router.add_get("/console/", page)
+    app.router.add_post("/console/login", login)
+    app.router.add_post("/console/logout", logout)
+    app.router.add_get("/console/api/me", me)

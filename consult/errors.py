@@ -1,0 +1,31 @@
+"""One error type for the domain; the edges turn it into an ack, an error event or HTTP."""
+
+from __future__ import annotations
+
+
+class ConsultError(Exception):
+    """A request the domain refuses; `code` is stable and shown to clients."""
+
+    http_status = 400
+
+    def __init__(self, code: str, message: str, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        if http_status is not None:
+            self.http_status = http_status
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+def invalid(message: str) -> ConsultError:
+    return ConsultError("invalid_payload", message)
+
+
+def not_found(what: str) -> ConsultError:
+    return ConsultError("not_found", f"{what} not found", 404)
+
+
+def forbidden(message: str) -> ConsultError:
+    return ConsultError("forbidden", message, 403)

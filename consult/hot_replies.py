@@ -1,0 +1,102 @@
+"""Hot replies: canned answers with {variables}, global or an operator's own."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from consult import serialize
+from consult.errors import ConsultError, forbidden, not_found
+from storage.models import HotReply
+
+VARIABLE = re.compile(r"\{([a-z_]+\.[a-z_]+)(?:\|([^{}]*))?\}")
+
+# Said when a variable has no value and the template gave no fallback of its own.
+FALLBACKS = {
+    "ru": {"visitor.name": "гость", "operator.name": "консультант", "visitor.page": "эта страница"},
+    "en": {
+        "visitor.name": "there",
+        "operator.name": "your consultant",
+        "visitor.page": "this page",
+    },
+}
+
+
+def render(template: str, values: dict[str, str | None], locale: str | None = "ru") -> str:
+    """Fills {name} and {name|fallback}; unknown names are left as typed so the operator sees."""
+    defaults = FALLBACKS.get((locale or "ru")[:2], FALLBACKS["en"])
+
+    def fill(m: re.Match[str]) -> str:
+        name, fallback = m.group(1), m.group(2)
+        if name not in defaults:
+            return m.group(0)
+        value = (values.get(name) or "").strip()
+        if value:
+            return value
+        return fallback if fallback is not None else defaults[name]
+
+    return VARIABLE.sub(fill, template)
+
+
+async def listing(session: AsyncSession, operator_id: int) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(HotReply)
+        .where(or_(HotReply.operator_id.is_(None), HotReply.operator_id == operator_id))
+        .order_by(HotReply.shortcut, HotReply.operator_id.is_(None), HotReply.id)
+    )
+    return [serialize.hot_reply(r) for r in rows]
+
+
+async def get_visible(session: AsyncSession, operator_id: int, reply_id: int) -> HotReply:
+    reply = await session.get(HotReply, reply_id)
+    if reply is None or reply.operator_id not in (None, operator_id):
+        raise not_found("hot reply")
+    return reply
+
+
+async def save(
+    session: AsyncSession,
+    operator_id: int | None,
+    shortcut: str,
+    text: str,
+    reply_id: int | None = None,
+) -> HotReply:
+    """Creates or edits a reply; `operator_id=None` is a global one (admins and the CLI)."""
+    shortcut = shortcut.strip().lstrip("/").lower()
+    if not shortcut:
+        raise ConsultError("invalid_payload", "a shortcut is needed")
+    clash = await session.scalar(
+        select(HotReply.id).where(
+            HotReply.shortcut == shortcut,
+            HotReply.operator_id.is_(None)
+            if operator_id is None
+            else HotReply.operator_id == operator_id,
+            HotReply.id != (reply_id or 0),
+        )
+    )
+    if clash:
+        raise ConsultError("exists", f"/{shortcut} already exists", 409)
+    if reply_id is None:
+        reply = HotReply(operator_id=operator_id, shortcut=shortcut, text=text)
+        session.add(reply)
+    else:
+        reply = await session.get(HotReply, reply_id)
+        if reply is None:
+            raise not_found("hot reply")
+        if reply.operator_id != operator_id:
+            raise forbidden("only your own replies can be changed")
+        reply.shortcut, reply.text = shortcut, text
+    await session.flush()
+    return reply
+
+
+async def delete(session: AsyncSession, operator_id: int | None, reply_id: int) -> None:
+    reply = await session.get(HotReply, reply_id)
+    if reply is None:
+        raise not_found("hot reply")
+    if reply.operator_id != operator_id:
+        raise forbidden("only your own replies can be deleted")
+    await session.delete(reply)

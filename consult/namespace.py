@@ -1,0 +1,47 @@
+"""A Socket.IO namespace base: one place that turns domain errors into acks and error events."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import socketio
+
+from consult.errors import ConsultError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, Any], Awaitable[dict[str, Any] | None]]
+LIFECYCLE = ("connect", "disconnect")
+
+
+class Namespace(socketio.AsyncNamespace):
+    """Routes events through `handlers()`; a failure answers `{ok: false, error}` in the ack and
+    also as an `error` event, since a sender may have asked for no ack."""
+
+    def handlers(self) -> dict[str, Handler]:
+        raise NotImplementedError
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event in LIFECYCLE:
+            return await super().trigger_event(event, *args)
+        sid = args[0]
+        handler = self.handlers().get(event)
+        try:
+            if handler is None:
+                raise ConsultError("unknown_event", f"no such event: {event!r}")
+            if len(args) != 2:
+                raise ConsultError("invalid_payload", "an event carries exactly one object")
+            result = await handler(sid, args[1])
+        except ConsultError as exc:
+            return await self._fail(sid, event, exc)
+        except Exception:
+            log.exception("event %s on %s failed", event, self.namespace)
+            return await self._fail(sid, event, ConsultError("internal", "internal error"))
+        return {"ok": True, **(result or {})}
+
+    async def _fail(self, sid: str, event: str, exc: ConsultError) -> dict[str, Any]:
+        error = exc.as_dict()
+        await self.emit("error", {**error, "event": event}, to=sid)
+        return {"ok": False, "error": error}

@@ -1,0 +1,35 @@
+"""Real-time pushes: the domain names rooms and events; the app wires this to Socket.IO."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+VISITOR_NS = "/visitor"
+OPERATOR_NS = "/operator"
+# Every connected console joins this room: queue and team changes go to all of them.
+OPERATORS_ROOM = "operators"
+
+
+def visitor_room(visitor_id: int) -> str:
+    return f"visitor:{visitor_id}"
+
+
+def operator_room(operator_id: int) -> str:
+    return f"operator:{operator_id}"
+
+
+class Notifier(Protocol):
+    async def emit(self, event: str, data: Any, *, room: str, namespace: str) -> None: ...
+
+
+class RecordingNotifier:
+    """Keeps what was emitted; for tests and for running the domain without sockets."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Any, str, str]] = []
+
+    async def emit(self, event: str, data: Any, *, room: str, namespace: str) -> None:
+        self.sent.append((event, data, room, namespace))
+
+    def events(self, event: str, room: str | None = None) -> list[Any]:
+        return [d for e, d, r, _ in self.sent if e == event and (room is None or r == room)]

@@ -1,0 +1,122 @@
+"""Operators: accounts, log-in, status, and presence (which consoles are connected where)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from consult import broadcast
+from consult.conversations import drain_queue
+from consult.deps import Deps
+from consult.errors import ConsultError
+from consult.passwords import hash_password as hash_password
+from consult.passwords import verify_password
+from storage.models import Node, Operator, OperatorPresence, utcnow
+
+ROLES = ("operator", "admin")
+MIN_PASSWORD = 8
+
+
+async def create(
+    session: AsyncSession,
+    login: str,
+    password: str,
+    *,
+    display_name: str | None = None,
+    role: str = "operator",
+    capacity: int = 4,
+) -> Operator:
+    login = login.strip()
+    if not login or len(login) > 100:
+        raise ConsultError("invalid_payload", "a login is 1 to 100 characters")
+    if role not in ROLES:
+        raise ConsultError("invalid_payload", f"role is one of {', '.join(ROLES)}")
+    if capacity < 1:
+        raise ConsultError("invalid_payload", "capacity is at least 1")
+    if len(password) < MIN_PASSWORD:
+        raise ConsultError("weak_password", f"a password has at least {MIN_PASSWORD} characters")
+    if await session.scalar(select(Operator.id).where(Operator.login == login)):
+        raise ConsultError("exists", f"operator {login!r} already exists", 409)
+    op = Operator(
+        login=login,
+        display_name=(display_name or login).strip() or login,
+        password_hash=await asyncio.to_thread(hash_password, password),
+        role=role,
+        capacity=capacity,
+        status="online",
+    )
+    session.add(op)
+    await session.flush()
+    return op
+
+
+async def authenticate(session: AsyncSession, login: str, password: str) -> Operator | None:
+    op = await session.scalar(select(Operator).where(Operator.login == login.strip()))
+    if op is None:
+        # Spend the same time as a real check so that logins cannot be probed by timing.
+        await asyncio.to_thread(verify_password, _DUMMY_HASH, password)
+        return None
+    ok = await asyncio.to_thread(verify_password, op.password_hash, password)
+    return op if ok else None
+
+
+_DUMMY_HASH = hash_password("not a real password")
+
+
+async def by_session(session: AsyncSession, operator_id: int, version: int) -> Operator | None:
+    op = await session.get(Operator, operator_id)
+    if op is None or op.session_version != version:
+        return None
+    return op
+
+
+async def set_status(deps: Deps, operator_id: int, status: str) -> Operator:
+    async with deps.sessions.begin() as session:
+        op = await session.get(Operator, operator_id)
+        if op is None:
+            raise ConsultError("unauthorized", "the operator no longer exists", 401)
+        op.status = status
+    await broadcast.team(deps)
+    if status == "online":
+        await drain_queue(deps)
+    return op
+
+
+async def connected(deps: Deps, operator_id: int, sid: str) -> None:
+    async with deps.sessions.begin() as session:
+        session.add(OperatorPresence(sid=sid, operator_id=operator_id, node_id=deps.node_id))
+    await broadcast.team(deps)
+    await drain_queue(deps)
+
+
+async def disconnected(deps: Deps, sid: str) -> None:
+    async with deps.sessions.begin() as session:
+        await session.execute(delete(OperatorPresence).where(OperatorPresence.sid == sid))
+    await broadcast.team(deps)
+
+
+async def beat(deps: Deps) -> None:
+    """This process is alive; forget processes that stopped beating (and their consoles)."""
+    now = utcnow()
+    async with deps.sessions.begin() as session:
+        node = await session.get(Node, deps.node_id)
+        if node is None:
+            session.add(Node(id=deps.node_id, seen_at=now))
+        else:
+            node.seen_at = now
+        stale = now - timedelta(seconds=deps.limits.presence_ttl_seconds * 10)
+        dead = select(Node.id).where(Node.seen_at < stale)
+        await session.execute(delete(OperatorPresence).where(OperatorPresence.node_id.in_(dead)))
+        await session.execute(delete(Node).where(Node.seen_at < stale))
+
+
+async def leave(deps: Deps) -> None:
+    """A clean shutdown: this process's consoles are gone now, not after the TTL."""
+    async with deps.sessions.begin() as session:
+        await session.execute(
+            delete(OperatorPresence).where(OperatorPresence.node_id == deps.node_id)
+        )
+        await session.execute(delete(Node).where(Node.id == deps.node_id))

@@ -1,0 +1,93 @@
+"""Who gets a chat: the reachable operator with the most free places; else the queue.
+
+Every decision runs inside `Deps.routing()`, so two processes never fill the same place twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from consult.deps import Limits
+from storage.models import Conversation, Node, Operator, OperatorPresence, utcnow
+
+
+@dataclass(frozen=True)
+class Seat:
+    operator: Operator
+    load: int
+
+    @property
+    def free(self) -> int:
+        return self.operator.capacity - self.load
+
+
+async def reachable_ids(session: AsyncSession, limits: Limits) -> set[int]:
+    """Operators with at least one console connected to a living process."""
+    fresh = utcnow() - timedelta(seconds=limits.presence_ttl_seconds)
+    rows = await session.scalars(
+        select(OperatorPresence.operator_id)
+        .join(Node, Node.id == OperatorPresence.node_id)
+        .where(Node.seen_at >= fresh)
+        .distinct()
+    )
+    return set(rows)
+
+
+async def loads(session: AsyncSession) -> dict[int, int]:
+    rows = await session.execute(
+        select(Conversation.operator_id, func.count())
+        .where(Conversation.status == "active", Conversation.operator_id.is_not(None))
+        .group_by(Conversation.operator_id)
+    )
+    return {oid: n for oid, n in rows.all()}
+
+
+async def seats(session: AsyncSession, limits: Limits) -> list[Seat]:
+    """Online and reachable operators, most free places first (then the least loaded)."""
+    reachable = await reachable_ids(session, limits)
+    if not reachable:
+        return []
+    ops = await session.scalars(
+        select(Operator).where(Operator.id.in_(reachable), Operator.status == "online")
+    )
+    load = await loads(session)
+    found = [Seat(op, load.get(op.id, 0)) for op in ops]
+    found.sort(key=lambda s: (-s.free, s.load, s.operator.id))
+    return found
+
+
+async def pick(session: AsyncSession, limits: Limits) -> Operator | None:
+    for seat in await seats(session, limits):
+        if seat.free > 0:
+            return seat.operator
+    return None
+
+
+def assign(conv: Conversation, operator: Operator) -> None:
+    conv.operator_id = operator.id
+    conv.status = "active"
+    conv.assigned_at = utcnow()
+
+
+async def drain(session: AsyncSession, limits: Limits) -> list[tuple[int, int]]:
+    """Hands queued chats, oldest first, to free places; returns (conversation, operator) pairs."""
+    done: list[tuple[int, int]] = []
+    queued = list(
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.status == "queued")
+            .order_by(Conversation.queued_at, Conversation.id)
+        )
+    )
+    for conv in queued:
+        operator = await pick(session, limits)
+        if operator is None:
+            break
+        assign(conv, operator)
+        await session.flush()
+        done.append((conv.id, operator.id))
+    return done

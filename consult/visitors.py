@@ -1,0 +1,150 @@
+"""Visitors, their visits and page views, and the context an operator sees beside a chat."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from consult import serialize
+from consult.deps import Limits
+from storage.models import Conversation, Message, Operator, PageView, Visit, Visitor, utcnow
+
+EARLIER_CONVERSATIONS = 5
+EARLIER_MESSAGES = 50
+PAGES_SHOWN = 50
+
+
+async def identify(session: AsyncSession, visitor_id: int | None, locale: str | None) -> Visitor:
+    """The visitor a token named, or a new one when the token named nobody."""
+    visitor = await session.get(Visitor, visitor_id) if visitor_id else None
+    if visitor is None:
+        visitor = Visitor(locale=locale)
+        session.add(visitor)
+        await session.flush()
+    else:
+        visitor.last_seen_at = utcnow()
+        if locale:
+            visitor.locale = locale
+    return visitor
+
+
+async def current_visit(
+    session: AsyncSession, visitor_id: int, limits: Limits, *, start: bool = True
+) -> Visit | None:
+    """The visit still going on, or (with `start`) a new one after a long enough silence."""
+    visit = await session.scalar(
+        select(Visit)
+        .where(Visit.visitor_id == visitor_id)
+        .order_by(Visit.started_at.desc(), Visit.id.desc())
+        .limit(1)
+    )
+    now = utcnow()
+    if visit and now - visit.last_seen_at <= timedelta(seconds=limits.visit_gap_seconds):
+        return visit
+    if not start:
+        return None
+    visit = Visit(visitor_id=visitor_id, started_at=now, last_seen_at=now, page_count=0)
+    session.add(visit)
+    await session.flush()
+    return visit
+
+
+async def record_page(
+    session: AsyncSession,
+    visitor_id: int,
+    url: str,
+    title: str,
+    limits: Limits,
+    user_agent: str | None = None,
+) -> tuple[Visit, PageView | None]:
+    """Counts a page view, unless it is the same page reported again (a reconnect)."""
+    visit = await current_visit(session, visitor_id, limits)
+    assert visit is not None
+    visit.last_seen_at = utcnow()
+    if user_agent and not visit.user_agent:
+        visit.user_agent = user_agent[:500]
+    if visit.current_url == url and visit.page_count:
+        return visit, None
+    view = PageView(visit_id=visit.id, url=url, title=title or None, viewed_at=utcnow())
+    session.add(view)
+    visit.page_count += 1
+    visit.current_url = url
+    visit.current_title = title or None
+    await session.flush()
+    return visit, view
+
+
+def page_dict(view: PageView) -> dict[str, Any]:
+    return {"url": view.url, "title": view.title, "viewed_at": serialize.iso(view.viewed_at)}
+
+
+async def context(
+    session: AsyncSession, visitor_id: int, limits: Limits, exclude_conversation: int | None
+) -> dict[str, Any]:
+    visitor = await session.get(Visitor, visitor_id)
+    if visitor is None:
+        return {}
+    visit = await current_visit(session, visitor_id, limits, start=False)
+    pages: list[dict[str, Any]] = []
+    if visit is not None:
+        views = await session.scalars(
+            select(PageView)
+            .where(PageView.visit_id == visit.id)
+            .order_by(PageView.id.desc())
+            .limit(PAGES_SHOWN)
+        )
+        pages = [page_dict(v) for v in reversed(list(views))]
+    visits_count = await session.scalar(
+        select(func.count()).select_from(Visit).where(Visit.visitor_id == visitor_id)
+    )
+    earlier_q = (
+        select(Conversation, Operator.display_name)
+        .outerjoin(Operator, Operator.id == Conversation.operator_id)
+        .where(Conversation.visitor_id == visitor_id)
+        .order_by(Conversation.id.desc())
+        .limit(EARLIER_CONVERSATIONS)
+    )
+    if exclude_conversation is not None:
+        earlier_q = earlier_q.where(Conversation.id != exclude_conversation)
+    earlier = []
+    for conv, op_name in (await session.execute(earlier_q)).all():
+        earlier.append(
+            {
+                "id": conv.id,
+                "status": conv.status,
+                "created_at": serialize.iso(conv.created_at),
+                "closed_at": serialize.iso(conv.closed_at),
+                "operator_name": op_name,
+                "messages": await history(session, conv.id, limit=EARLIER_MESSAGES),
+            }
+        )
+    now = utcnow()
+    return {
+        "visitor": {"id": visitor.id, "name": visitor.name, "locale": visitor.locale},
+        "current_url": visit.current_url if visit else None,
+        "current_title": visit.current_title if visit else None,
+        "visit_started_at": serialize.iso(visit.started_at) if visit else None,
+        "time_on_site_seconds": int((now - visit.started_at).total_seconds()) if visit else 0,
+        "pages": pages,
+        "visits_count": visits_count or 0,
+        "earlier": earlier,
+    }
+
+
+async def history(
+    session: AsyncSession, conversation_id: int, *, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """A conversation's messages, oldest first (the newest `limit` of them when given)."""
+    q = (
+        select(Message, Operator.display_name)
+        .outerjoin(Operator, Operator.id == Message.operator_id)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.id.desc())
+    )
+    if limit:
+        q = q.limit(limit)
+    rows = (await session.execute(q)).all()
+    return [serialize.message(m, name) for m, name in reversed(rows)]

@@ -1,0 +1,105 @@
+"""The app factory: storage, Socket.IO, the widget and console routes, wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from consult import console_views, operators
+from consult.console_ns import ConsoleNamespace
+from consult.deps import Deps, Limits
+from consult.errors import ConsultError
+from consult.tokens import Signer
+from prilavok.realtime import SocketNotifier, create_server
+from prilavok.settings import Settings
+from storage.db import create_engine, migrate, sessionmaker
+from widget import views as widget_views
+from widget.visitor_ns import VisitorNamespace
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", AsyncEngine)
+DEPS = web.AppKey("deps", Deps)
+
+
+@web.middleware
+async def errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    try:
+        return await handler(request)
+    except ConsultError as exc:
+        return web.json_response({"error": exc.as_dict()}, status=exc.http_status)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    async with request.app[DEPS].sessions() as session:
+        await session.execute(text("SELECT 1"))
+    return web.json_response({"ok": True})
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/shop/index.html")
+
+
+def create_app(settings: Settings | None = None) -> web.Application:
+    settings = settings or Settings()
+    app = web.Application(middlewares=[errors], client_max_size=1024 * 1024)
+    app[SETTINGS] = settings
+
+    engine = create_engine(settings.resolved_database_url())
+    sio = create_server(settings.redis_url, max_payload=256 * 1024)
+    deps = Deps(
+        sessions=sessionmaker(engine),
+        notifier=SocketNotifier(sio),
+        limits=Limits(
+            max_message_length=settings.max_message_length,
+            default_capacity=settings.default_capacity,
+            visit_gap_seconds=settings.visit_gap_seconds,
+            presence_ttl_seconds=settings.presence_ttl_seconds,
+        ),
+        node_id=f"node-{uuid.uuid4().hex[:16]}",
+    )
+    app[ENGINE], app[DEPS] = engine, deps
+    signer = Signer(settings.resolved_secret_key())
+
+    sio.register_namespace(VisitorNamespace(deps, signer))
+    sio.register_namespace(ConsoleNamespace(deps, signer))
+    sio.attach(app)
+
+    app.router.add_get("/", home)
+    app.router.add_get("/healthz", healthz)
+    widget_views.setup(app, settings.static_dir, settings.node_modules_dir)
+    console_views.setup(app, deps, signer, settings.static_dir, settings.cookie_secure)
+    app.router.add_static("/static/", settings.static_dir)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            await migrate(engine)
+        await operators.beat(deps)
+        beating = asyncio.create_task(_heartbeat(deps, settings.heartbeat_seconds))
+        yield
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
+        with contextlib.suppress(Exception):
+            await operators.leave(deps)
+        await engine.dispose()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+async def _heartbeat(deps: Deps, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await operators.beat(deps)
+        except Exception:  # keep beating: a missed beat only delays presence
+            log.exception("heartbeat failed")

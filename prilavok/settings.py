@@ -1,0 +1,51 @@
+"""Settings: the only place that reads the environment (PRILAVOK_* variables and .env)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRILAVOK_", env_file=".env", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    redis_url: str = ""
+    # Signs visitor tokens and operator session cookies; generated and kept in data_dir if unset.
+    secret_key: str = ""
+    public_url: str = ""
+    max_message_length: int = Field(default=4000, ge=1)
+    default_capacity: int = Field(default=4, ge=1)
+    # A visit ends after this much silence; the next page view starts a new one.
+    visit_gap_seconds: int = 30 * 60
+    # An operator whose process has not beaten its heart for this long counts as gone.
+    presence_ttl_seconds: int = 60
+    heartbeat_seconds: float = 15.0
+    cookie_secure: bool = False
+    # Migrate on start; a deployment that migrates separately turns it off.
+    auto_migrate: bool = True
+    static_dir: Path = Path(__file__).resolve().parent.parent / "static"
+    node_modules_dir: Path = Path(__file__).resolve().parent.parent / "node_modules"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'prilavok.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs everything Prilavok needs into .venv and node_modules; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+extra=${1:-}
+if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ] || [ -n "$extra" ]; then
+  .venv/bin/pip install -q --upgrade pip
+  if [ -n "$extra" ]; then .venv/bin/pip install -q -e ".[$extra]"; else .venv/bin/pip install -q -e .; fi
+  touch .venv/.installed
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,32 @@
+"""HTTP routes of the widget: the loader script, the socket.io client, the sample shop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
+VENDOR_FILES = ("socket.io.esm.min.js", "socket.io.min.js")
+
+
+def setup(app: web.Application, static_dir: Path, node_modules: Path) -> None:
+    dist = node_modules / "socket.io-client" / "dist"
+
+    async def widget_js(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(static_dir / "widget" / "widget.js", headers=CORS)
+
+    async def vendor(request: web.Request) -> web.FileResponse:
+        name = request.match_info["name"]
+        if name not in VENDOR_FILES:
+            raise web.HTTPNotFound()
+        return web.FileResponse(dist / name, headers={**CORS, "Cache-Control": "max-age=3600"})
+
+    async def shop_index(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound("/shop/index.html")
+
+    app.router.add_get("/widget.js", widget_js)
+    app.router.add_get("/vendor/{name}", vendor)
+    app.router.add_get("/shop", shop_index)
+    app.router.add_get("/shop/", shop_index)
+    app.router.add_static("/shop/", static_dir / "shop")

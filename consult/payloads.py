@@ -79,6 +79,8 @@ class HotReplyRef(Payload):
 class VisitorMessage(Payload):
     client_id: ClientId
     text: Text
+    # Optional: a widget that names its conversation is checked against the visitor's own.
+    conversation_id: Id | None = None
 
 
 class VisitorTyping(Payload):
@@ -87,6 +89,7 @@ class VisitorTyping(Payload):
 
 class VisitorRead(Payload):
     up_to: Id
+    conversation_id: Id | None = None
 
 
 class PageView(Payload):

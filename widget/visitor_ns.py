@@ -13,6 +13,7 @@ from consult.namespace import Handler, Namespace
 from consult.notifier import OPERATOR_NS, VISITOR_NS, operator_room, visitor_room
 from consult.payloads import PageView, VisitorMessage, VisitorRead, VisitorTyping, parse
 from consult.tokens import Signer
+from storage.models import Conversation
 
 LOCALES = ("ru", "en")
 
@@ -71,7 +72,17 @@ class VisitorNamespace(Namespace):
     async def on_message(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(VisitorMessage, data)
         vid = await self._visitor_id(sid)
+        if p.conversation_id is not None:
+            await self._own_conversation(vid, p.conversation_id)
         return await conversations.post_visitor_message(self.deps, vid, p.client_id, p.text)
+
+    async def _own_conversation(self, visitor_id: int, conv_id: int) -> Conversation:
+        """The named conversation, refused alike when unknown or someone else's."""
+        async with self.deps.sessions() as session:
+            conv = await session.get(Conversation, conv_id)
+        if conv is None or conv.visitor_id != visitor_id:
+            raise ConsultError("not_found", "no such conversation", 404)
+        return conv
 
     async def on_typing(self, sid: str, data: Any) -> None:
         p = parse(VisitorTyping, data)
@@ -89,8 +100,11 @@ class VisitorNamespace(Namespace):
     async def on_read(self, sid: str, data: Any) -> None:
         p = parse(VisitorRead, data)
         vid = await self._visitor_id(sid)
-        async with self.deps.sessions() as session:
-            conv = await conversations.open_conversation(session, vid)
+        if p.conversation_id is not None:
+            conv = await self._own_conversation(vid, p.conversation_id)
+        else:
+            async with self.deps.sessions() as session:
+                conv = await conversations.open_conversation(session, vid)
         if conv is None:
             raise ConsultError("not_found", "no open conversation", 404)
         await conversations.mark(self.deps, conv, ("operator", "system"), "read_at", p.up_to)

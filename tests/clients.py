@@ -1,0 +1,107 @@
+"""Real Socket.IO clients for tests: they record what they receive and can wait for it."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import socketio
+
+from consult import hot_replies, operators
+from consult.deps import Deps
+from storage.models import Operator
+
+PASSWORD = "correct horse 1"
+
+
+async def add_operator(
+    deps: Deps, login: str, *, capacity: int = 4, name: str | None = None, role: str = "operator"
+) -> Operator:
+    async with deps.sessions.begin() as session:
+        return await operators.create(
+            session, login, PASSWORD, display_name=name, capacity=capacity, role=role
+        )
+
+
+async def add_hot_reply(deps: Deps, shortcut: str, text: str, owner: int | None = None) -> int:
+    async with deps.sessions.begin() as session:
+        return (await hot_replies.save(session, owner, shortcut, text)).id
+
+
+async def login(base: str, login: str, password: str = PASSWORD) -> str:
+    async with aiohttp.ClientSession() as http:
+        r = await http.post(f"{base}/console/login", json={"login": login, "password": password})
+        assert r.status == 200, await r.text()
+        return r.cookies["prilavok_op"].value
+
+
+class Recorder:
+    def __init__(self, namespace: str, **client_kw: Any) -> None:
+        self.namespace = namespace
+        self.sio = socketio.AsyncClient(**client_kw)
+        self.events: list[tuple[str, Any]] = []
+        self._changed = asyncio.Event()
+        self.sio.on("*", self._record, namespace=namespace)
+
+    async def _record(self, event: str, data: Any = None) -> None:
+        self.events.append((event, data))
+        self._changed.set()
+
+    def of(self, event: str) -> list[Any]:
+        return [d for e, d in self.events if e == event]
+
+    async def wait_for(
+        self, event: str, pred: Callable[[Any], bool] = lambda _: True, timeout: float = 5.0
+    ) -> Any:
+        async def find() -> Any:
+            while True:
+                for e, d in self.events:
+                    if e == event and pred(d):
+                        return d
+                self._changed.clear()
+                await self._changed.wait()
+
+        return await asyncio.wait_for(find(), timeout)
+
+    async def call(self, event: str, data: Any, timeout: float = 10.0) -> Any:
+        return await self.sio.call(event, data, namespace=self.namespace, timeout=timeout)
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+async def visitor(
+    base: str,
+    *,
+    token: str | None = None,
+    url: str = "http://shop.test/",
+    title: str = "Shop",
+    locale: str = "ru",
+    **client_kw: Any,
+) -> Recorder:
+    rec = Recorder("/visitor", **client_kw)
+    auth = {"url": url, "title": title, "locale": locale}
+    if token:
+        auth["token"] = token
+    await rec.sio.connect(base, namespaces=["/visitor"], auth=auth, transports=["websocket"])
+    await rec.wait_for("session")
+    return rec
+
+
+async def operator(base: str, cookie: str, **client_kw: Any) -> Recorder:
+    rec = Recorder("/operator", **client_kw)
+    await rec.sio.connect(
+        base,
+        namespaces=["/operator"],
+        headers={"Cookie": f"prilavok_op={cookie}"},
+        transports=["websocket"],
+    )
+    await rec.wait_for("init")
+    return rec
+
+
+def cid() -> str:
+    return uuid.uuid4().hex

@@ -1,0 +1,143 @@
+"""Fixtures: real SQLite and PostgreSQL databases, a real server on a free port, real clients.
+
+PostgreSQL and Redis are required: a missing one fails the tests that need it, loudly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiohttp import web
+
+from consult import operators
+from consult.deps import Deps
+from consult.notifier import RecordingNotifier
+from prilavok.app import DEPS, create_app
+from prilavok.settings import Settings
+from storage.db import create_engine, migrate, sessionmaker
+
+PG_ADMIN = os.environ.get("PRILAVOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_DB = "prilavok_test"
+REDIS_URL = os.environ.get("PRILAVOK_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def pg_url(database: str = PG_DB, driver: str = "postgresql+asyncpg") -> str:
+    base = PG_ADMIN.rsplit("/", 1)[0].split("://", 1)[1]
+    return f"{driver}://{base}/{database}"
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> str:
+    """A fresh PostgreSQL database for this run; fails when PostgreSQL is not there."""
+
+    async def create() -> None:
+        conn = await asyncpg.connect(PG_ADMIN, timeout=10)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{PG_DB}"')
+        finally:
+            await conn.close()
+
+    # Requested from inside running loops, so it runs its own in a thread.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, create()).result()
+    return pg_url()
+
+
+async def reset_pg() -> None:
+    conn = await asyncpg.connect(pg_url(driver="postgresql"), timeout=10)
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that takes this runs on both backends, each time on an empty schema."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'prilavok.db'}"
+    url = request.getfixturevalue("pg_database")
+    await reset_pg()
+    return url
+
+
+@pytest.fixture
+async def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'prilavok.db'}"
+
+
+@pytest.fixture
+async def deps(db_url: str) -> AsyncIterator[Deps]:
+    engine = create_engine(db_url)
+    await migrate(engine)
+    d = Deps(sessions=sessionmaker(engine), notifier=RecordingNotifier(), node_id="test-node")
+    await operators.beat(d)
+    yield d
+    await engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """The real app on a real port, in the test's own event loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = settings.port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = create_app(self.settings)
+        self.runner = web.AppRunner(app, shutdown_timeout=1)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        self.app = app
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+
+    @property
+    def deps(self) -> Deps:
+        return self.app[DEPS]
+
+
+def test_settings(db_url: str, tmp_path: Path, **extra: object) -> Settings:
+    return Settings(
+        database_url=db_url,
+        data_dir=tmp_path,
+        secret_key="test-secret",
+        port=free_port(),
+        heartbeat_seconds=1.0,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def server(db_url: str, tmp_path: Path) -> AsyncIterator[Server]:
+    srv = Server(test_settings(db_url, tmp_path))
+    await srv.start()
+    yield srv
+    await srv.stop()
+
+
+@pytest.fixture
+async def sqlite_server(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Server]:
+    srv = Server(test_settings(sqlite_url, tmp_path))
+    await srv.start()
+    yield srv
+    await srv.stop()

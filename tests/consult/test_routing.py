@@ -1,0 +1,155 @@
+"""Assignment, the queue, taking, transferring and closing, on both databases."""
+
+import pytest
+
+from consult import conversations, operators
+from consult.deps import Deps
+from consult.errors import ConsultError
+from consult.notifier import operator_room, visitor_room
+from consult.visitors import identify, record_page
+from storage.models import Conversation, Operator
+from tests.clients import add_operator, cid
+
+
+async def new_visitor(deps: Deps) -> int:
+    async with deps.sessions.begin() as s:
+        v = await identify(s, None, "ru")
+        await record_page(s, v.id, "http://shop.test/cart", "Корзина", deps.limits)
+        return v.id
+
+
+async def chat(deps: Deps, text: str = "Здравствуйте") -> tuple[int, dict]:
+    vid = await new_visitor(deps)
+    ack = await conversations.post_visitor_message(deps, vid, cid(), text)
+    return vid, ack
+
+
+async def online(deps: Deps, login: str, capacity: int = 4) -> Operator:
+    op = await add_operator(deps, login, capacity=capacity)
+    await operators.connected(deps, op.id, f"sid-{login}")
+    return op
+
+
+async def test_new_chat_goes_to_the_operator_with_most_free_places(deps: Deps) -> None:
+    anna = await online(deps, "anna", capacity=2)
+    boris = await online(deps, "boris", capacity=4)
+    owners = []
+    for _ in range(4):
+        _, ack = await chat(deps)
+        async with deps.sessions() as s:
+            owners.append((await s.get(Conversation, ack["conversation"]["id"])).operator_id)
+    # free places (anna/boris): 2/4 → boris, 2/3 → boris, 2/2 tie → the less loaded anna,
+    # 1/2 → boris.
+    assert owners == [boris.id, boris.id, anna.id, boris.id]
+    assert deps.notifier.events("chat", operator_room(boris.id))
+
+
+async def test_away_and_disconnected_operators_get_nothing(deps: Deps) -> None:
+    anna = await online(deps, "anna")
+    await operators.set_status(deps, anna.id, "away")
+    _, ack = await chat(deps)
+    assert ack["conversation"]["status"] == "queued"
+    boris = await add_operator(deps, "boris")  # never connected
+    _, ack2 = await chat(deps)
+    assert ack2["conversation"]["queue_position"] == 2
+    # Coming back online drains the queue in order.
+    await operators.set_status(deps, anna.id, "online")
+    async with deps.sessions() as s:
+        first = await s.get(Conversation, ack["conversation"]["id"])
+        second = await s.get(Conversation, ack2["conversation"]["id"])
+    assert (first.status, first.operator_id) == ("active", anna.id)
+    assert (second.status, second.operator_id) == ("active", anna.id)
+    assert boris.id not in (first.operator_id, second.operator_id)
+
+
+async def test_a_full_operator_queues_the_fifth_chat_and_closing_moves_the_queue(
+    deps: Deps,
+) -> None:
+    anna = await online(deps, "anna", capacity=4)
+    acks = [(await chat(deps))[1] for _ in range(4)]
+    assert all(a["conversation"]["status"] == "active" for a in acks)
+    v5, fifth = await chat(deps)
+    v6, sixth = await chat(deps)
+    assert fifth["conversation"]["status"] == "queued"
+    assert fifth["conversation"]["queue_position"] == 1
+    assert sixth["conversation"]["queue_position"] == 2
+    places = [c for c in deps.notifier.events("conversation", visitor_room(v6))]
+    assert places[-1]["queue_position"] == 2
+
+    await conversations.close(deps, anna, acks[0]["conversation"]["id"])
+    async with deps.sessions() as s:
+        moved = await s.get(Conversation, fifth["conversation"]["id"])
+        waiting = await s.get(Conversation, sixth["conversation"]["id"])
+    assert (moved.status, moved.operator_id) == ("active", anna.id)
+    assert waiting.status == "queued"
+    # The sixth visitor was told they are now first.
+    assert deps.notifier.events("conversation", visitor_room(v6))[-1]["queue_position"] == 1
+    assert deps.notifier.events("conversation", visitor_room(v5))[-1]["status"] == "active"
+
+
+async def test_take_transfer_and_close_rules(deps: Deps) -> None:
+    anna = await online(deps, "anna", capacity=1)
+    boris = await add_operator(deps, "boris", capacity=1)
+    _, first = await chat(deps)
+    _, queued = await chat(deps)
+    conv_id = queued["conversation"]["id"]
+    assert queued["conversation"]["status"] == "queued"
+
+    # An operator not online cannot receive a transfer.
+    with pytest.raises(ConsultError) as exc:
+        await conversations.transfer(deps, anna, first["conversation"]["id"], boris.id)
+    assert exc.value.code == "unknown_operator"
+    await operators.connected(deps, boris.id, "sid-boris")  # boris drains the queue himself
+    async with deps.sessions() as s:
+        assert (await s.get(Conversation, conv_id)).operator_id == boris.id
+
+    # Taking a chat that already left the queue is refused.
+    with pytest.raises(ConsultError) as exc:
+        await conversations.take(deps, anna, conv_id)
+    assert exc.value.code == "not_queued"
+    # Someone else's chat cannot be closed or transferred.
+    with pytest.raises(ConsultError) as exc:
+        await conversations.close(deps, anna, conv_id)
+    assert exc.value.code == "forbidden"
+
+    await conversations.transfer(deps, boris, conv_id, anna.id)
+    async with deps.sessions() as s:
+        assert (await s.get(Conversation, conv_id)).operator_id == anna.id
+    removed = deps.notifier.events("chat_removed", operator_room(boris.id))
+    assert removed[-1] == {"conversation_id": conv_id, "reason": "transferred"}
+
+    await conversations.close(deps, anna, conv_id)
+    with pytest.raises(ConsultError) as exc:
+        await conversations.close(deps, anna, conv_id)
+    assert exc.value.code == "conversation_closed"
+    with pytest.raises(ConsultError) as exc:
+        await conversations.post_operator_message(deps, anna, conv_id, cid(), "late")
+    assert exc.value.code == "conversation_closed"
+
+
+async def test_take_from_the_queue_even_when_full(deps: Deps) -> None:
+    anna = await online(deps, "anna", capacity=1)
+    await chat(deps)
+    _, queued = await chat(deps)
+    await conversations.take(deps, anna, queued["conversation"]["id"])
+    async with deps.sessions() as s:
+        conv = await s.get(Conversation, queued["conversation"]["id"])
+    assert (conv.status, conv.operator_id) == ("active", anna.id)
+    assert deps.notifier.events("queue")[-1] == []
+
+
+async def test_presence_of_a_dead_process_does_not_count(deps: Deps) -> None:
+    from datetime import timedelta
+
+    from storage.models import Node, utcnow
+
+    anna = await online(deps, "anna")
+    async with deps.sessions.begin() as s:
+        node = await s.get(Node, deps.node_id)
+        node.seen_at = utcnow() - timedelta(seconds=deps.limits.presence_ttl_seconds + 5)
+    _, ack = await chat(deps)
+    assert ack["conversation"]["status"] == "queued"
+    await operators.beat(deps)  # the process is alive again
+    await conversations.drain_queue(deps)
+    async with deps.sessions() as s:
+        assert (await s.get(Conversation, ack["conversation"]["id"])).operator_id == anna.id

@@ -72,8 +72,9 @@ class ConsoleNamespace(Namespace):
             async with self.deps.sessions() as session:
                 op = await operators.by_session(session, *found)
         if op is None:
+            # The JS client sees err.message and err.data = {code}.
             raise socketio.exceptions.ConnectionRefusedError(
-                {"code": "unauthorized", "message": "log in first"}
+                "log in first", {"code": "unauthorized"}
             )
         await self.save_session(sid, {"operator_id": op.id})
         await self.enter_room(sid, operator_room(op.id))

@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[SETTINGS] = settings
 
     engine = create_engine(settings.resolved_database_url())
-    sio = create_server(settings.redis_url, max_payload=256 * 1024)
+    sio = create_server(settings.redis_url, max_payload=256 * 1024, channel=settings.redis_channel)
     deps = Deps(
         sessions=sessionmaker(engine),
         notifier=SocketNotifier(sio),

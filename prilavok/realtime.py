@@ -7,8 +7,10 @@ from typing import Any
 import socketio
 
 
-def create_server(redis_url: str, *, max_payload: int) -> socketio.AsyncServer:
-    manager = socketio.AsyncRedisManager(redis_url) if redis_url else None
+def create_server(
+    redis_url: str, *, max_payload: int, channel: str = "prilavok"
+) -> socketio.AsyncServer:
+    manager = socketio.AsyncRedisManager(redis_url, channel=channel) if redis_url else None
     return socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,

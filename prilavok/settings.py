@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str = ""
     redis_url: str = ""
+    # Processes that share this channel share Socket.IO rooms.
+    redis_channel: str = "prilavok"
     # Signs visitor tokens and operator session cookies; generated and kept in data_dir if unset.
     secret_key: str = ""
     public_url: str = ""

@@ -45,6 +45,10 @@ class Recorder:
         self.events: list[tuple[str, Any]] = []
         self._changed = asyncio.Event()
         self.sio.on("*", self._record, namespace=namespace)
+        self.owned_http: aiohttp.ClientSession | None = None
+        self._connected = asyncio.Event()
+        self.sio.on("connect", self._connected.set, namespace=namespace)
+        self.sio.on("disconnect", lambda *_: self._connected.clear(), namespace=namespace)
 
     async def _record(self, event: str, data: Any = None) -> None:
         self.events.append((event, data))
@@ -67,10 +71,14 @@ class Recorder:
         return await asyncio.wait_for(find(), timeout)
 
     async def call(self, event: str, data: Any, timeout: float = 10.0) -> Any:
+        # The server greets (session/init) before the namespace counts as connected.
+        await asyncio.wait_for(self._connected.wait(), timeout)
         return await self.sio.call(event, data, namespace=self.namespace, timeout=timeout)
 
     async def close(self) -> None:
         await self.sio.disconnect()
+        if self.owned_http is not None:
+            await self.owned_http.close()
 
 
 async def visitor(
@@ -83,22 +91,26 @@ async def visitor(
     **client_kw: Any,
 ) -> Recorder:
     rec = Recorder("/visitor", **client_kw)
-    auth = {"url": url, "title": title, "locale": locale}
-    if token:
-        auth["token"] = token
+
+    def auth() -> dict[str, Any]:
+        # Like the widget: a reconnect presents the token the last session handed out.
+        sessions = rec.of("session")
+        current = sessions[-1]["token"] if sessions else token
+        data = {"url": url, "title": title, "locale": locale}
+        return {**data, "token": current} if current else data
+
     await rec.sio.connect(base, namespaces=["/visitor"], auth=auth, transports=["websocket"])
     await rec.wait_for("session")
     return rec
 
 
 async def operator(base: str, cookie: str, **client_kw: Any) -> Recorder:
-    rec = Recorder("/operator", **client_kw)
-    await rec.sio.connect(
-        base,
-        namespaces=["/operator"],
-        headers={"Cookie": f"prilavok_op={cookie}"},
-        transports=["websocket"],
-    )
+    # The cookie lives in a session of our own: the engine.io client drops a Cookie header
+    # from its headers after the first connect, so a reconnect would arrive without it.
+    http = aiohttp.ClientSession(cookies={"prilavok_op": cookie})
+    rec = Recorder("/operator", http_session=http, **client_kw)
+    rec.owned_http = http
+    await rec.sio.connect(base, namespaces=["/operator"], transports=["websocket"])
     await rec.wait_for("init")
     return rec
 

@@ -38,7 +38,9 @@ class VisitorNamespace(Namespace):
         try:
             page = parse(PageView, {"url": auth.get("url"), "title": auth.get("title") or ""})
         except ConsultError as exc:
-            raise socketio.exceptions.ConnectionRefusedError(exc.as_dict()) from None
+            raise socketio.exceptions.ConnectionRefusedError(
+                exc.message, {"code": exc.code}
+            ) from None
         claimed = self.signer.visitor_id(auth.get("token"))
         async with self.deps.sessions.begin() as session:
             visitor = await visitors.identify(session, claimed, locale)

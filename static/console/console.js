@@ -11,7 +11,9 @@ const MAX_PANES = 4;
 const TYPING_REPEAT_MS = 3000; // re-send typing:true at most this often while typing
 const TYPING_IDLE_MS = 4000; // typing:false after this much silence
 const VISITOR_TYPING_TTL_MS = 8000; // hide the visitor's indicator if no update comes
-const BEEP_COALESCE_MS = 300;
+const BEEP_COALESCE_MS = 100; // chat + queue + message events of one arrival come together
+
+const PLACEHOLDER_MINE = 'Сообщение… (/ — ответы)';
 
 const ERROR_TEXT = {
   invalid_payload: 'Некорректный запрос',
@@ -834,6 +836,10 @@ function stopTyping(pane) {
 }
 
 function autosize(ta) {
+  if (!ta.value) {
+    ta.style.height = '';
+    return;
+  }
   ta.style.height = 'auto';
   ta.style.height = `${Math.min(ta.scrollHeight + 2, 140)}px`;
 }
@@ -973,7 +979,7 @@ function createPane(id) {
     class: 'pane-input',
     testid: 'pane-input',
     rows: 1,
-    placeholder: 'Сообщение… Enter — отправить, / — быстрые ответы',
+    placeholder: PLACEHOLDER_MINE,
     'aria-label': 'Сообщение',
   });
   refs.send = h('button', { type: 'button', class: 'btn btn-primary pane-send', testid: 'pane-send', title: 'Отправить (Enter)', text: 'Отправить' });
@@ -1098,8 +1104,8 @@ function renderComposerState(pane) {
   pane.refs.input.disabled = !mine;
   pane.refs.send.disabled = !mine;
   pane.refs.input.placeholder = mine
-    ? 'Сообщение… Enter — отправить, / — быстрые ответы'
-    : 'Чат в очереди — возьмите его, чтобы ответить';
+    ? PLACEHOLDER_MINE
+    : 'Чат в очереди — сначала возьмите его';
 }
 
 function renderTransferSelect(pane) {

@@ -25,6 +25,7 @@
   const K_OUTBOX = 'prilavok.outbox';
   const K_READ = 'prilavok.read';
   const DROP_CODES = new Set(['too_long', 'empty', 'invalid_payload']);
+  const ACKED_EVENTS = new Set(['message', 'typing', 'read', 'page']);
 
   // ---------------------------------------------------------------- where we come from
 
@@ -1008,9 +1009,10 @@ button{cursor:pointer}
     if (prefix) opts.path = prefix + '/socket.io/';
     socket = io(u.origin + '/visitor', opts);
 
+    // NB: python-socketio emits `session` from its connect handler, so it can arrive (buffered
+    // by the client) just before `connect` fires: `connect` must not reset `ready`.
     socket.on('connect', () => {
       state.connected = true;
-      state.ready = false;
       renderConnection();
     });
 
@@ -1088,6 +1090,9 @@ button{cursor:pointer}
     });
 
     socket.on('error', (e) => {
+      // The server also mirrors a failed acked event as an `error` event (payload carries
+      // `event`); ours all take acks and are handled there, so only show the others.
+      if (e && ACKED_EVENTS.has(e.event)) return;
       const code = e && e.code;
       flash((e && e.message) || (code && t.errors[code]) || t.errors.generic);
     });

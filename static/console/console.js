@@ -894,6 +894,9 @@ async function loadPane(pane) {
     const prev = pane.messages.get(m.id);
     fresh.set(m.id, prev ? mergeMessage(prev, m) : m);
   }
+  // Messages that arrived (or were acked) while `open` was in flight are newer than its snapshot.
+  const snapshotMax = Math.max(0, ...fresh.keys());
+  for (const [mid, m] of pane.messages) if (mid > snapshotMax && !fresh.has(mid)) fresh.set(mid, m);
   pane.messages = fresh;
   pane.context = res.context || null;
   pane.contextAt = Date.now();

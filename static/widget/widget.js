@@ -273,7 +273,8 @@ button{cursor:pointer}
   border:0;padding:0;background:var(--plv-brand);color:#fff;display:flex;align-items:center;justify-content:center;
   box-shadow:0 6px 20px rgba(16,24,40,.25);transition:transform .15s ease,box-shadow .15s ease}
 .launcher:hover{transform:translateY(-2px);box-shadow:0 10px 26px rgba(16,24,40,.3)}
-.launcher:focus-visible,.close:focus-visible,.send:focus-visible{outline:3px solid rgba(47,111,237,.45);outline-offset:2px}
+.launcher:focus-visible,.send:focus-visible{outline:3px solid color-mix(in srgb,var(--plv-brand) 45%,transparent);outline-offset:2px}
+.close:focus-visible{outline:2px solid #fff;outline-offset:1px}
 .launcher svg{width:28px;height:28px}
 .launcher .ic-x{display:none}
 .root.open .launcher .ic-chat{display:none}
@@ -330,7 +331,7 @@ button{cursor:pointer}
 .composer{flex:none;display:flex;align-items:flex-end;gap:8px;padding:10px 12px 12px;border-top:1px solid var(--plv-line);background:#fff}
 .input{flex:1;resize:none;border:1px solid transparent;border-radius:20px;background:#f3f4f6;padding:9px 14px;
   line-height:1.4;max-height:120px;min-height:40px;height:40px;outline:none;font-size:14px;color:var(--plv-text);display:block;width:100%}
-.input:focus{background:#fff;border-color:var(--plv-brand);box-shadow:0 0 0 3px rgba(47,111,237,.12)}
+.input:focus{background:#fff;border-color:var(--plv-brand);box-shadow:0 0 0 3px color-mix(in srgb,var(--plv-brand) 14%,transparent)}
 .input::placeholder{color:#9aa1ad}
 .send{width:40px;height:40px;border-radius:50%;border:0;padding:0;background:var(--plv-brand);color:#fff;display:flex;
   align-items:center;justify-content:center;flex:none;transition:opacity .15s ease}
@@ -339,6 +340,7 @@ button{cursor:pointer}
 @media (max-width:480px){
   .panel{right:0;bottom:0;left:0;top:0;width:auto;height:auto;max-height:none;border-radius:0}
   .root.open .launcher{display:none}
+  .input{font-size:16px}
 }
 @media (prefers-reduced-motion:reduce){.panel,.dots i,.launcher{animation:none;transition:none}}
 `;
@@ -794,10 +796,14 @@ button{cursor:pointer}
     ui.panel.hidden = false;
     ui.launcher.setAttribute('aria-expanded', 'true');
     scrollToBottom();
-    try {
-      ui.input.focus({ preventScroll: true });
-    } catch (_) {
-      /* ignore */
+    // On touch screens focusing would pop the keyboard over the history: let the visitor tap.
+    const touch = window.matchMedia && matchMedia('(pointer: coarse)').matches;
+    if (!touch) {
+      try {
+        ui.input.focus({ preventScroll: true });
+      } catch (_) {
+        /* ignore */
+      }
     }
     syncRead();
   }

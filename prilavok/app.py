@@ -92,7 +92,14 @@ def create_app(settings: Settings | None = None) -> web.Application:
             await operators.leave(deps)
         await engine.dispose()
 
+    async def close_sockets(app: web.Application) -> None:
+        # Open WebSockets would hold a stopping server for its whole grace period; closed,
+        # clients reconnect at once, to this server's successor or another process.
+        if sio.eio.sockets:  # engine.io's disconnect-all fails on an empty server
+            await sio.eio.disconnect()
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(close_sockets)
     return app
 
 

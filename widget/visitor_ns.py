@@ -29,6 +29,7 @@ class VisitorNamespace(Namespace):
             "message": self.on_message,
             "typing": self.on_typing,
             "read": self.on_read,
+            "delivered": self.on_delivered,
             "page": self.on_page,
         }
 
@@ -100,6 +101,12 @@ class VisitorNamespace(Namespace):
             )
 
     async def on_read(self, sid: str, data: Any) -> None:
+        await self._receipt(sid, data, "read_at")
+
+    async def on_delivered(self, sid: str, data: Any) -> None:
+        await self._receipt(sid, data, "delivered_at")
+
+    async def _receipt(self, sid: str, data: Any, field: str) -> None:
         p = parse(VisitorRead, data)
         vid = await self._visitor_id(sid)
         if p.conversation_id is not None:
@@ -109,7 +116,7 @@ class VisitorNamespace(Namespace):
                 conv = await conversations.open_conversation(session, vid)
         if conv is None:
             raise ConsultError("not_found", "no open conversation", 404)
-        await conversations.mark(self.deps, conv, ("operator", "system"), "read_at", p.up_to)
+        await conversations.mark(self.deps, conv, ("operator", "system"), field, p.up_to)
 
     async def on_page(self, sid: str, data: Any) -> None:
         p = parse(PageView, data)

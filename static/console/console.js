@@ -256,10 +256,8 @@ function showLogin(message) {
   resetState();
   showView('login');
   ui.loginSubmit.disabled = false;
-  if (message) {
-    ui.loginError.textContent = message;
-    ui.loginError.hidden = false;
-  }
+  ui.loginError.textContent = message || '';
+  ui.loginError.hidden = !message;
   const nameInput = byTestId('login-name');
   (nameInput.value ? byTestId('login-password') : nameInput).focus();
 }
@@ -1108,7 +1106,7 @@ function renderComposerState(pane) {
   pane.refs.send.disabled = !mine;
   pane.refs.input.placeholder = mine
     ? PLACEHOLDER_MINE
-    : 'Чат в очереди — сначала возьмите его';
+    : 'Чат в очереди';
 }
 
 function renderTransferSelect(pane) {
@@ -1139,7 +1137,7 @@ function messageStatus(m) {
   return 'sent';
 }
 
-const MARKS = { pending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', error: '!' };
+const MARKS = { pending: '…', sent: '✓', delivered: '✓✓', read: '✓✓', error: '!' };
 const MARK_TITLES = {
   pending: 'Отправляется…',
   sent: 'Отправлено',
@@ -1577,13 +1575,9 @@ function renderQueue() {
         h(
           'div',
           { class: 'qi-body' },
-          h(
-            'div',
-            { class: 'ci-top' },
-            h('span', { class: 'ci-name', text: visitorLabel(chat) }),
-            h('time', { class: 'ci-time', text: fmtShortWhen(chat.queued_at || chat.created_at) }),
-          ),
+          h('div', { class: 'ci-top' }, h('span', { class: 'ci-name', text: visitorLabel(chat) })),
           h('span', { class: 'ci-preview', text: previewText(chat.last_message) || chat.current_title || '' }),
+          h('span', { class: 'qi-since', text: `ждёт с ${fmtShortWhen(chat.queued_at || chat.created_at)}` }),
         ),
         take,
       );

@@ -1069,6 +1069,8 @@ button{cursor:pointer}
       mutate(() => upsertMessage(m, true));
       if (m.author !== 'visitor') {
         if (m.author === 'operator') hideTyping();
+        // The operator's ✓✓: it reached this browser, read or not.
+        if (m.id != null && !m.delivered_at) emitQuiet('delivered', { up_to: m.id });
         syncRead();
       }
     });

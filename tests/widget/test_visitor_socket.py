@@ -185,6 +185,8 @@ async def test_message_travels_both_ways_with_receipts(server: Server) -> None:
     reply = await op.call("message", {"conversation_id": conv_id, "client_id": cid(), "text": "Да"})
     got = await v.wait_for("message", lambda m: m["author"] == "operator")
     assert got == reply["message"]
+    await v.call("delivered", {"up_to": got["id"]})
+    await op.wait_for("receipt", lambda r: r["field"] == "delivered" and r["up_to"] == got["id"])
     await v.call("read", {"up_to": got["id"]})
     await op.wait_for("receipt", lambda r: r["field"] == "read" and r["up_to"] == got["id"])
 

@@ -1124,9 +1124,10 @@ function renderTransferSelect(pane) {
   sel.disabled = false;
   pane.refs.transferButton.disabled = false;
   for (const m of members) {
-    const away = m.status === 'away' ? ' · отошёл' : '';
-    const load = m.capacity ? ` (${m.load ?? 0}/${m.capacity})` : '';
-    sel.append(h('option', { value: String(m.id), text: `${m.name}${load}${away}` }));
+    // The option text is the bare name; load and status go to the tooltip.
+    const away = m.status === 'away' ? ', отошёл' : '';
+    const load = m.capacity ? `чатов ${m.load ?? 0} из ${m.capacity}` : '';
+    sel.append(h('option', { value: String(m.id), title: `${load}${away}`, text: m.name }));
   }
   if (members.some((m) => String(m.id) === prev)) sel.value = prev;
 }

@@ -197,7 +197,7 @@ class ConsoleNamespace(Namespace):
     async def on_save(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(SaveHotReply, data)
         op = await self._operator(sid)
-        async with self.deps.sessions.begin() as session:
+        async with self.deps.write() as session:
             reply = await hot_replies.save(session, op.id, p.shortcut, p.text, p.id)
             saved = serialize.hot_reply(reply)
         await self._push_replies(op.id)
@@ -206,7 +206,7 @@ class ConsoleNamespace(Namespace):
     async def on_delete(self, sid: str, data: Any) -> None:
         p = parse(HotReplyRef, data)
         op = await self._operator(sid)
-        async with self.deps.sessions.begin() as session:
+        async with self.deps.write() as session:
             await hot_replies.delete(session, op.id, p.id)
         await self._push_replies(op.id)
 

@@ -104,7 +104,7 @@ async def post_visitor_message(
                 session.add(msg)
                 await session.flush()
         else:
-            async with deps.sessions.begin() as session:
+            async with deps.write() as session:
                 conv = await session.get(Conversation, conv.id, with_for_update=False)
                 assert conv is not None
                 msg = _new_message(conv, "visitor", key, client_id, text)
@@ -184,7 +184,7 @@ async def post_operator_message(
     text = clean_text(text, deps.limits.max_message_length)
     key = f"o:{operator.id}"
     try:
-        async with deps.sessions.begin() as session:
+        async with deps.write() as session:
             old = await _existing(session, key, client_id)
             if old is not None:
                 return serialize.message(old, await _author_name(session, old))
@@ -215,7 +215,7 @@ async def mark(
     """Stamps delivered_at/read_at on the other side's messages up to an id; tells the sender."""
     column = getattr(Message, field)
     at = utcnow()
-    async with deps.sessions.begin() as session:
+    async with deps.write() as session:
         result = await session.execute(
             update(Message)
             .where(

@@ -30,15 +30,30 @@ class Deps:
     notifier: Notifier
     limits: Limits = field(default_factory=Limits)
     node_id: str = "local"
-    # SQLite is one process: a local lock serialises routing there; PostgreSQL uses an
-    # advisory lock so that several processes agree.
-    _local_routing_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # SQLite allows one writer, and a transaction that reads before it writes can fail at once
+    # instead of waiting; writes therefore queue on this lock (SQLite runs in one process).
+    # PostgreSQL needs no such lock for writes; routing there takes an advisory lock instead.
+    _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def _serial(self) -> bool:
+        return self.sessions.kw["bind"].dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that may write; committed on exit."""
+        if self._serial():
+            async with self._write_lock, self.sessions.begin() as session:
+                yield session
+        else:
+            async with self.sessions.begin() as session:
+                yield session
 
     @asynccontextmanager
     async def routing(self) -> AsyncIterator[AsyncSession]:
-        """A transaction in which queue and assignment decisions are made one at a time."""
-        async with self._local_routing_lock, self.sessions.begin() as session:
-            if session.bind.dialect.name == "postgresql":
+        """A write transaction in which queue and assignment decisions are made one at a time,
+        across every process."""
+        async with self.write() as session:
+            if not self._serial():
                 await session.execute(
                     text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROUTING_LOCK_KEY}
                 )

@@ -74,7 +74,7 @@ async def by_session(session: AsyncSession, operator_id: int, version: int) -> O
 
 
 async def set_status(deps: Deps, operator_id: int, status: str) -> Operator:
-    async with deps.sessions.begin() as session:
+    async with deps.write() as session:
         op = await session.get(Operator, operator_id)
         if op is None:
             raise ConsultError("unauthorized", "the operator no longer exists", 401)
@@ -86,14 +86,14 @@ async def set_status(deps: Deps, operator_id: int, status: str) -> Operator:
 
 
 async def connected(deps: Deps, operator_id: int, sid: str) -> None:
-    async with deps.sessions.begin() as session:
+    async with deps.write() as session:
         session.add(OperatorPresence(sid=sid, operator_id=operator_id, node_id=deps.node_id))
     await broadcast.team(deps)
     await drain_queue(deps)
 
 
 async def disconnected(deps: Deps, sid: str) -> None:
-    async with deps.sessions.begin() as session:
+    async with deps.write() as session:
         await session.execute(delete(OperatorPresence).where(OperatorPresence.sid == sid))
     await broadcast.team(deps)
 
@@ -101,7 +101,7 @@ async def disconnected(deps: Deps, sid: str) -> None:
 async def beat(deps: Deps) -> None:
     """This process is alive; forget processes that stopped beating (and their consoles)."""
     now = utcnow()
-    async with deps.sessions.begin() as session:
+    async with deps.write() as session:
         node = await session.get(Node, deps.node_id)
         if node is None:
             session.add(Node(id=deps.node_id, seen_at=now))
@@ -115,7 +115,7 @@ async def beat(deps: Deps) -> None:
 
 async def leave(deps: Deps) -> None:
     """A clean shutdown: this process's consoles are gone now, not after the TTL."""
-    async with deps.sessions.begin() as session:
+    async with deps.write() as session:
         await session.execute(
             delete(OperatorPresence).where(OperatorPresence.node_id == deps.node_id)
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,7 +24,8 @@ from prilavok.settings import Settings
 from storage.db import create_engine, migrate, sessionmaker
 
 PG_ADMIN = os.environ.get("PRILAVOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_DB = "prilavok_test"
+# One database per run, so that two runs on one machine never drop each other's tables.
+PG_DB = f"prilavok_test_{os.getpid()}"
 REDIS_URL = os.environ.get("PRILAVOK_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
@@ -33,22 +34,26 @@ def pg_url(database: str = PG_DB, driver: str = "postgresql+asyncpg") -> str:
     return f"{driver}://{base}/{database}"
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> str:
-    """A fresh PostgreSQL database for this run; fails when PostgreSQL is not there."""
-
-    async def create() -> None:
+def _admin(*statements: str) -> None:
+    async def run() -> None:
         conn = await asyncpg.connect(PG_ADMIN, timeout=10)
         try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{PG_DB}"')
+            for statement in statements:
+                await conn.execute(statement)
         finally:
             await conn.close()
 
-    # Requested from inside running loops, so it runs its own in a thread.
+    # Called from inside running loops, so it runs its own loop in a thread.
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, create()).result()
-    return pg_url()
+        pool.submit(asyncio.run, run()).result()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run; fails when PostgreSQL is not there."""
+    _admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)', f'CREATE DATABASE "{PG_DB}"')
+    yield pg_url()
+    _admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
 
 
 async def reset_pg() -> None:

@@ -43,7 +43,7 @@ class VisitorNamespace(Namespace):
                 exc.message, {"code": exc.code}
             ) from None
         claimed = self.signer.visitor_id(auth.get("token"))
-        async with self.deps.sessions.begin() as session:
+        async with self.deps.write() as session:
             visitor = await visitors.identify(session, claimed, locale)
             _, view = await visitors.record_page(
                 session,
@@ -121,7 +121,7 @@ class VisitorNamespace(Namespace):
     async def on_page(self, sid: str, data: Any) -> None:
         p = parse(PageView, data)
         vid = await self._visitor_id(sid)
-        async with self.deps.sessions.begin() as session:
+        async with self.deps.write() as session:
             _, view = await visitors.record_page(session, vid, p.url, p.title, self.deps.limits)
         if view is not None:
             await self._tell_operator(vid, visitors.page_dict(view))

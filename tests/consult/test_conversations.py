@@ -93,3 +93,20 @@ async def test_context_counts_pages_and_visits_and_shows_earlier_chats(deps: Dep
     assert [p["title"] for p in ctx["pages"]] == ["Home", "Cart"]
     assert ctx["visits_count"] == 1
     assert [e["messages"][0]["text"] for e in ctx["earlier"]] == ["first chat"]
+
+
+async def test_many_visitors_writing_at_once_all_get_stored(deps: Deps) -> None:
+    """SQLite has one writer: concurrent writes must queue, not fail with 'database is locked'."""
+    anna = await add_operator(deps, "anna", capacity=50)
+    await operators.connected(deps, anna.id, "s1")
+    ids = [await visitor(deps) for _ in range(30)]
+    acks = await asyncio.gather(
+        *[
+            conversations.post_visitor_message(deps, vid, cid(), f"msg {n}")
+            for n in range(3)
+            for vid in ids
+        ]
+    )
+    assert len({a["message"]["id"] for a in acks}) == 90
+    assert await count(deps) == 90
+    assert {a["conversation"]["status"] for a in acks} == {"active"}

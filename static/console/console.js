@@ -1742,7 +1742,5 @@ document.addEventListener('keydown', (ev) => {
   if (ev.key === 'Escape' && hotPopup.el) closeHotPopup();
 });
 
-// Test/debug handle (read-only use).
-window.prilavokConsole = { state };
 
 boot();

@@ -7,7 +7,7 @@ from typing import Any
 
 import socketio
 
-from consult import broadcast, chats, conversations, hot_replies, operators, serialize
+from consult import broadcast, chats, conversations, hot_replies, operators, serialize, tasks
 from consult.deps import Deps
 from consult.errors import ConsultError, forbidden
 from consult.namespace import Handler, Namespace
@@ -20,6 +20,7 @@ from consult.payloads import (
     RenderHotReply,
     SaveHotReply,
     Status,
+    TaskStep,
     Transfer,
     Typing,
     parse,
@@ -63,6 +64,7 @@ class ConsoleNamespace(Namespace):
             "hot_reply.render": self.on_render,
             "hot_reply.save": self.on_save,
             "hot_reply.delete": self.on_delete,
+            "task": self.on_task,
         }
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -98,6 +100,7 @@ class ConsoleNamespace(Namespace):
             "queue": queue,
             "hot_replies": replies,
             "team": await broadcast.team_list(self.deps),
+            "tasks": await tasks.listing(self.deps),
         }
 
     async def _operator(self, sid: str) -> Operator:
@@ -209,6 +212,11 @@ class ConsoleNamespace(Namespace):
         async with self.deps.write() as session:
             await hot_replies.delete(session, op.id, p.id)
         await self._push_replies(op.id)
+
+    async def on_task(self, sid: str, data: Any) -> dict[str, Any]:
+        p = parse(TaskStep, data)
+        op = await self._operator(sid)
+        return {"task": await tasks.advance(self.deps, op, p.task_id, p.to)}
 
     async def _push_replies(self, operator_id: int) -> None:
         async with self.deps.sessions() as session:

@@ -11,6 +11,7 @@ from consult.console_ns import COOKIE
 from consult.deps import Deps
 from consult.errors import ConsultError
 from consult.tokens import Signer
+from storage.models import Operator
 
 DEPS = web.AppKey("consult_deps", Deps)
 SIGNER = web.AppKey("consult_signer", Signer)
@@ -63,7 +64,8 @@ async def logout(request: web.Request) -> web.Response:
     return response
 
 
-async def me(request: web.Request) -> web.Response:
+async def current_operator(request: web.Request) -> Operator:
+    """The logged-in operator, or 401."""
     found = request.app[SIGNER].operator_session(request.cookies.get(COOKIE))
     op = None
     if found:
@@ -71,7 +73,31 @@ async def me(request: web.Request) -> web.Response:
             op = await operators.by_session(session, *found)
     if op is None:
         raise ConsultError("unauthorized", "log in first", 401)
-    return web.json_response({"operator": serialize.operator(op)})
+    return op
+
+
+async def require_operator(request: web.Request) -> Operator:
+    """The logged-in operator; a request that changes something must also carry the session's
+    X-CSRF-Token (from /console/api/me), which a page on another site cannot read."""
+    op = await current_operator(request)
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        cookie = request.cookies.get(COOKIE, "")
+        if not request.app[SIGNER].csrf_ok(cookie, request.headers.get("X-CSRF-Token")):
+            raise ConsultError("csrf", "missing or wrong X-CSRF-Token", 403)
+    return op
+
+
+async def require_admin(request: web.Request) -> Operator:
+    op = await require_operator(request)
+    if op.role != "admin":
+        raise ConsultError("forbidden", "admins only", 403)
+    return op
+
+
+async def me(request: web.Request) -> web.Response:
+    op = await current_operator(request)
+    csrf = request.app[SIGNER].csrf_token(request.cookies.get(COOKIE, ""))
+    return web.json_response({"operator": serialize.operator(op), "csrf_token": csrf})
 
 
 def setup(app: web.Application, deps: Deps, signer: Signer, static_dir: Path, secure: bool) -> None:

@@ -95,3 +95,8 @@ class VisitorRead(Payload):
 class PageView(Payload):
     url: Annotated[str, Field(min_length=1, max_length=2048)]
     title: Annotated[str, Field(max_length=500)] = ""
+
+
+class TaskStep(Payload):
+    task_id: Id
+    to: Literal["taken", "done"]

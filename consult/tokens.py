@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from itsdangerous import BadSignature, URLSafeSerializer
 
 
 class Signer:
     def __init__(self, secret_key: str) -> None:
+        self._csrf_key = hashlib.sha256(b"prilavok.csrf:" + secret_key.encode()).digest()
         self._visitor = URLSafeSerializer(secret_key, salt="prilavok.visitor")
         self._operator = URLSafeSerializer(secret_key, salt="prilavok.operator")
 
@@ -40,3 +44,12 @@ class Signer:
         if isinstance(oid, int) and isinstance(ver, int):
             return oid, ver
         return None
+
+    def csrf_token(self, operator_cookie: str) -> str:
+        """Bound to one operator session: a page must have read it from /console/api/me."""
+        return hmac.new(self._csrf_key, operator_cookie.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_ok(self, operator_cookie: str, token: object) -> bool:
+        return isinstance(token, str) and hmac.compare_digest(
+            self.csrf_token(operator_cookie), token
+        )

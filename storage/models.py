@@ -186,3 +186,31 @@ class HotReply(Base):
     shortcut: Mapped[str] = mapped_column(String(50))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Task(Base):
+    """Something staff must do outside a chat: call a customer back, answer a left message."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # callback | message
+    # Where it came from: widget, offer_page, telegram, viber.
+    source: Mapped[str] = mapped_column(String(20))
+    visitor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("visitors.id", ondelete="SET NULL"), index=True
+    )
+    # A customer of the offers side (issue 4) by its own key, kept loose on purpose.
+    customer_ref: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    preferred_time: Mapped[str | None] = mapped_column(String(100))
+    text: Mapped[str | None] = mapped_column(Text)
+    page_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | taken | done
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_tasks_status_created", "status", "created_at"),)

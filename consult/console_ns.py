@@ -127,7 +127,7 @@ class ConsoleNamespace(Namespace):
             chat = (await chats.summaries(session, [conv.id]))[0]
             messages = await history(session, conv.id)
             ctx = await context(session, conv.visitor_id, self.deps.limits, conv.id)
-        return {"chat": chat, "messages": messages, "context": ctx}
+        return {"chat": chat, "messages": messages, "context": {**ctx, "origin": conv.origin}}
 
     async def on_message(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(OperatorMessage, data)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from consult import broadcast, chats, routing, serialize
 from consult.deps import Deps
 from consult.errors import ConsultError, forbidden, not_found
+from consult.invitations import origin_of_new_chat
 from consult.notifier import OPERATOR_NS, VISITOR_NS, operator_room, visitor_room
 from consult.visitors import current_visit, history
 from storage.models import Conversation, Message, Operator, utcnow
@@ -94,6 +95,11 @@ async def post_visitor_message(
                         created_at=now,
                         queued_at=now,
                     )
+                    answered = await origin_of_new_chat(session, conv.visit_id)
+                    if answered is not None:
+                        conv.origin, conv.invitation_id = "invitation", answered.id
+                        answered.status = "accepted"
+                        answered.responded_at = answered.responded_at or now
                     session.add(conv)
                     await session.flush()
                     operator = await routing.pick(session, deps.limits)
@@ -342,3 +348,17 @@ async def drain_queue(deps: Deps) -> None:
     if assigned:
         await broadcast.assignments(deps, assigned)
         await broadcast.team(deps)
+
+
+async def rate(deps: Deps, visitor_id: int, conv_id: int, score: int, comment: str | None) -> None:
+    """The visitor's 1–5 for a closed chat; once."""
+    async with deps.write() as session:
+        conv = await session.get(Conversation, conv_id)
+        if conv is None or conv.visitor_id != visitor_id:
+            raise not_found("conversation")
+        if conv.status != "closed":
+            raise ConsultError("conversation_open", "a chat is rated once it is closed", 409)
+        if conv.rating is not None:
+            raise ConsultError("already_rated", "this chat is already rated", 409)
+        conv.rating, conv.rated_at = score, utcnow()
+        conv.rating_comment = (comment or "").strip()[:2000] or None

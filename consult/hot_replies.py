@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -10,35 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from consult import serialize
 from consult.errors import ConsultError, forbidden, not_found
+from consult.templating import render as render
 from storage.models import HotReply
-
-VARIABLE = re.compile(r"\{([a-z_]+\.[a-z_]+)(?:\|([^{}]*))?\}")
-
-# Said when a variable has no value and the template gave no fallback of its own.
-FALLBACKS = {
-    "ru": {"visitor.name": "гость", "operator.name": "консультант", "visitor.page": "эта страница"},
-    "en": {
-        "visitor.name": "there",
-        "operator.name": "your consultant",
-        "visitor.page": "this page",
-    },
-}
-
-
-def render(template: str, values: dict[str, str | None], locale: str | None = "ru") -> str:
-    """Fills {name} and {name|fallback}; unknown names are left as typed so the operator sees."""
-    defaults = FALLBACKS.get((locale or "ru")[:2], FALLBACKS["en"])
-
-    def fill(m: re.Match[str]) -> str:
-        name, fallback = m.group(1), m.group(2)
-        if name not in defaults:
-            return m.group(0)
-        value = (values.get(name) or "").strip()
-        if value:
-            return value
-        return fallback if fallback is not None else defaults[name]
-
-    return VARIABLE.sub(fill, template)
 
 
 async def listing(session: AsyncSession, operator_id: int) -> list[dict[str, Any]]:

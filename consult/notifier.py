@@ -8,6 +8,8 @@ VISITOR_NS = "/visitor"
 OPERATOR_NS = "/operator"
 # Every connected console joins this room: queue and team changes go to all of them.
 OPERATORS_ROOM = "operators"
+# Every widget joins this one: rule changes reach pages that are already open.
+VISITORS_ROOM = "visitors"
 
 
 def visitor_room(visitor_id: int) -> str:

@@ -18,7 +18,7 @@ class Payload(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
 
 
-P = TypeVar("P", bound=Payload)
+P = TypeVar("P", bound=BaseModel)
 
 
 def parse(model: type[P], data: Any) -> P:
@@ -100,3 +100,32 @@ class PageView(Payload):
 class TaskStep(Payload):
     task_id: Id
     to: Literal["taken", "done"]
+
+
+class InvitationRef(Payload):
+    invitation_id: Id
+
+
+class RuleFire(Payload):
+    rule_id: Id
+    url: Annotated[str, Field(max_length=2048)] = ""
+
+
+class Activity(Payload):
+    idle_seconds: Annotated[StrictInt, Field(ge=0, le=10**7)]
+    hidden: StrictBool
+    exit_intent: StrictBool = False
+
+
+class CallbackRequest(Payload):
+    kind: Literal["callback", "message"]
+    name: Annotated[str, Field(max_length=200)] | None = None
+    phone: Annotated[str, Field(max_length=40)] | None = None
+    preferred_time: Annotated[str, Field(max_length=100)] | None = None
+    text: Annotated[str, Field(max_length=4000)] | None = None
+
+
+class Rate(Payload):
+    conversation_id: Id
+    score: Annotated[StrictInt, Field(ge=1, le=5)]
+    comment: Annotated[str, Field(max_length=2000)] | None = None

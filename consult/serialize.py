@@ -45,6 +45,7 @@ def visitor_conversation(
         "status": conv.status,
         "operator_name": operator_name,
         "queue_position": queue_position if conv.status == "queued" else None,
+        "rated": conv.rating is not None,
     }
 
 

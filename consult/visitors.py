@@ -10,7 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from consult import serialize
 from consult.deps import Limits
-from storage.models import Conversation, Message, Operator, PageView, Visit, Visitor, utcnow
+from storage.models import (
+    Conversation,
+    Message,
+    Operator,
+    PageView,
+    Purchase,
+    Visit,
+    Visitor,
+    utcnow,
+)
 
 EARLIER_CONVERSATIONS = 5
 EARLIER_MESSAGES = 50
@@ -121,9 +130,29 @@ async def context(
                 "messages": await history(session, conv.id, limit=EARLIER_MESSAGES),
             }
         )
+    purchases = await session.scalars(
+        select(Purchase)
+        .where(Purchase.visitor_id == visitor_id)
+        .order_by(Purchase.id.desc())
+        .limit(EARLIER_CONVERSATIONS)
+    )
     now = utcnow()
     return {
-        "visitor": {"id": visitor.id, "name": visitor.name, "locale": visitor.locale},
+        "visitor": {
+            "id": visitor.id,
+            "name": visitor.name,
+            "locale": visitor.locale,
+            "external_id": visitor.external_id,
+            "verified": visitor.verified,
+        },
+        "cart": visit.cart if visit else None,
+        "purchases": [
+            {"order_id": p.order_id, "total": p.total, "created_at": serialize.iso(p.created_at)}
+            for p in purchases
+        ],
+        "idle_seconds": visit.idle_seconds if visit else None,
+        "hidden": visit.hidden if visit else False,
+        "exit_intent_at": serialize.iso(visit.exit_intent_at) if visit else None,
         "current_url": visit.current_url if visit else None,
         "current_title": visit.current_title if visit else None,
         "visit_started_at": serialize.iso(visit.started_at) if visit else None,
@@ -148,3 +177,28 @@ async def history(
         q = q.limit(limit)
     rows = (await session.execute(q)).all()
     return [serialize.message(m, name) for m, name in reversed(rows)]
+
+
+async def summary(session: AsyncSession, visitor_id: int, limits: Limits) -> dict[str, Any]:
+    """Who the widget talks to and how far into the visit: what proactive rules need."""
+    visitor = await session.get(Visitor, visitor_id)
+    assert visitor is not None
+    visit = await current_visit(session, visitor_id, limits, start=False)
+    visits_count = await session.scalar(
+        select(func.count()).select_from(Visit).where(Visit.visitor_id == visitor_id)
+    )
+    elapsed = int((utcnow() - visit.started_at).total_seconds()) if visit else 0
+    return {
+        "visitor": {
+            "id": visitor.id,
+            "name": visitor.name,
+            "returning": (visits_count or 0) > 1,
+            "visits_count": visits_count or 0,
+        },
+        "visit": {
+            "id": visit.id if visit else None,
+            "elapsed_seconds": max(elapsed, 0),
+            "page_count": visit.page_count if visit else 0,
+        },
+        "cart": visit.cart if visit and visit.cart and visit.cart.get("count") else None,
+    }

@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[ENGINE], app[DEPS] = engine, deps
     signer = Signer(settings.resolved_secret_key())
 
-    sio.register_namespace(VisitorNamespace(deps, signer))
+    sio.register_namespace(VisitorNamespace(deps, signer, settings.shop_secret))
     sio.register_namespace(ConsoleNamespace(deps, signer))
     sio.attach(app)
 

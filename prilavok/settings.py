@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     # Signs visitor tokens and operator session cookies; generated and kept in data_dir if unset.
     secret_key: str = ""
     public_url: str = ""
+    # The shop signs prilavok('identify') ids with it (HMAC-SHA256); empty: names are unverified.
+    shop_secret: str = ""
     max_message_length: int = Field(default=4000, ge=1)
     default_capacity: int = Field(default=4, ge=1)
     # A visit ends after this much silence; the next page view starts a new one.

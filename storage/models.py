@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -64,6 +67,9 @@ class Visitor(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(10))
+    # The shop's own customer id (prilavok('identify')); verified when signed with its secret.
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -79,8 +85,19 @@ class Visit(Base):
     current_url: Mapped[str | None] = mapped_column(Text)
     current_title: Mapped[str | None] = mapped_column(Text)
     user_agent: Mapped[str | None] = mapped_column(Text)
+    cart: Mapped[dict | None] = mapped_column(JSON)
+    cart_total: Mapped[float] = mapped_column(Float, default=0.0)
+    cart_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Whether the cart was ever non-empty in this visit: the base of abandoned-cart figures.
+    had_cart: Mapped[bool] = mapped_column(Boolean, default=False)
+    idle_seconds: Mapped[int | None] = mapped_column(Integer)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    exit_intent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_visits_visitor_started", "visitor_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_visits_visitor_started", "visitor_id", "started_at"),
+        Index("ix_visits_started", "started_at"),
+    )
 
 
 class PageView(Base):
@@ -147,6 +164,14 @@ class Conversation(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # visitor: they wrote first; invitation: they answered a proactive invitation.
+    origin: Mapped[str] = mapped_column(String(20), default="visitor")
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="SET NULL")
+    )
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_conversations_visitor_status", "visitor_id", "status"),
@@ -186,6 +211,91 @@ class HotReply(Base):
     shortcut: Mapped[str] = mapped_column(String(50))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProactiveRule(Base):
+    """When the widget offers help, and how; edited by admins in /admin."""
+
+    __tablename__ = "proactive_rules"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    # {"match": "all"|"any", "items": [{"type": ..., ...}]}: see consult/rules.py.
+    conditions: Mapped[dict] = mapped_column(JSON)
+    action: Mapped[str] = mapped_column(String(20))  # invite | open | callback
+    text: Mapped[str] = mapped_column(Text, default="")
+    fallback_callback: Mapped[bool] = mapped_column(Boolean, default=False)
+    cap: Mapped[str] = mapped_column(String(10), default="visit")  # visit | day
+    # Share of eligible visitors held back as a control group, to measure the rule's uplift.
+    holdout_percent: Mapped[int] = mapped_column(Integer, default=10)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invitation(Base):
+    """One decision to help a visitor: shown (treated) or held back (control)."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proactive_rules.id", ondelete="SET NULL"), index=True
+    )
+    visitor_id: Mapped[int] = mapped_column(ForeignKey("visitors.id", ondelete="CASCADE"))
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    group: Mapped[str] = mapped_column(String(10))  # treated | control
+    action: Mapped[str] = mapped_column(String(20))  # invite | open | callback | none
+    # shown -> accepted | dismissed; held_back for the control group.
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_invitations_visitor_rule", "visitor_id", "rule_id", "created_at"),
+        Index("ix_invitations_created", "created_at"),
+    )
+
+
+class Purchase(Base):
+    __tablename__ = "purchases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    visitor_id: Mapped[int] = mapped_column(ForeignKey("visitors.id", ondelete="CASCADE"))
+    visit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("visits.id", ondelete="SET NULL"), index=True
+    )
+    order_id: Mapped[str] = mapped_column(String(100))
+    total: Mapped[float] = mapped_column(Float)
+    items: Mapped[list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("visitor_id", "order_id"),
+        Index("ix_purchases_created", "created_at"),
+    )
+
+
+class RelatedProduct(Base):
+    """Goods the admin pairs with a bought category: a phone → a case, a screen protector."""
+
+    __tablename__ = "related_products"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    category: Mapped[str] = mapped_column(String(100), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(Text)
+    price: Mapped[float | None] = mapped_column(Float)
+
+
+class ShopSetting(Base):
+    """Small shop-wide settings edited in /admin (business hours)."""
+
+    __tablename__ = "shop_settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON)
 
 
 class Task(Base):

@@ -6,12 +6,23 @@ from typing import Any
 
 import socketio
 
-from consult import conversations, visitors
+from consult import conversations, proactive, shopping, tasks, visitors
 from consult.deps import Deps
 from consult.errors import ConsultError
 from consult.namespace import Handler, Namespace
-from consult.notifier import OPERATOR_NS, VISITOR_NS, operator_room, visitor_room
-from consult.payloads import PageView, VisitorMessage, VisitorRead, VisitorTyping, parse
+from consult.notifier import OPERATOR_NS, VISITOR_NS, VISITORS_ROOM, operator_room, visitor_room
+from consult.payloads import (
+    Activity,
+    CallbackRequest,
+    InvitationRef,
+    PageView,
+    Rate,
+    RuleFire,
+    VisitorMessage,
+    VisitorRead,
+    VisitorTyping,
+    parse,
+)
 from consult.tokens import Signer
 from storage.models import Conversation
 
@@ -19,10 +30,11 @@ LOCALES = ("ru", "en")
 
 
 class VisitorNamespace(Namespace):
-    def __init__(self, deps: Deps, signer: Signer) -> None:
+    def __init__(self, deps: Deps, signer: Signer, shop_secret: str = "") -> None:
         super().__init__(VISITOR_NS)
         self.deps = deps
         self.signer = signer
+        self.shop_secret = shop_secret
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -31,6 +43,15 @@ class VisitorNamespace(Namespace):
             "read": self.on_read,
             "delivered": self.on_delivered,
             "page": self.on_page,
+            "identify": self.on_identify,
+            "cart": self.on_cart,
+            "purchase": self.on_purchase,
+            "activity": self.on_activity,
+            "rule.fire": self.on_rule_fire,
+            "invitation.accept": self.on_accept,
+            "invitation.dismiss": self.on_dismiss,
+            "callback": self.on_callback,
+            "rate": self.on_rate,
         }
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -53,21 +74,29 @@ class VisitorNamespace(Namespace):
                 self.deps.limits,
                 environ.get("HTTP_USER_AGENT"),
             )
-            visitor_id, name = visitor.id, visitor.name
+            visitor_id = visitor.id
+        await self._greet(sid, visitor_id)
+        if view is not None:
+            await self._tell_operator(visitor_id, visitors.page_dict(view))
+
+    async def _greet(self, sid: str, visitor_id: int) -> None:
+        """Joins the visitor's rooms and sends the state a widget (re)builds itself from."""
         await self.save_session(sid, {"visitor_id": visitor_id})
         await self.enter_room(sid, visitor_room(visitor_id))
+        await self.enter_room(sid, VISITORS_ROOM)
         state = await conversations.visitor_state(self.deps, visitor_id)
+        async with self.deps.sessions() as session:
+            about = await visitors.summary(session, visitor_id, self.deps.limits)
         await self.emit(
             "session",
             {
                 "token": self.signer.visitor_token(visitor_id),
-                "visitor": {"id": visitor_id, "name": name},
+                **about,
                 **state,
+                "rules": await proactive.enabled_rules(self.deps),
             },
             to=sid,
         )
-        if view is not None:
-            await self._tell_operator(visitor_id, visitors.page_dict(view))
 
     async def _visitor_id(self, sid: str) -> int:
         return int((await self.get_session(sid))["visitor_id"])
@@ -126,13 +155,97 @@ class VisitorNamespace(Namespace):
         if view is not None:
             await self._tell_operator(vid, visitors.page_dict(view))
 
-    async def _tell_operator(self, visitor_id: int, page: dict[str, Any]) -> None:
+    async def _tell_operator(
+        self, visitor_id: int, page: dict[str, Any], event: str = "page"
+    ) -> None:
+        """Live context for the operator of the visitor's open chat, if there is one."""
         async with self.deps.sessions() as session:
             conv = await conversations.open_conversation(session, visitor_id)
         if conv is not None and conv.operator_id:
             await self.deps.notifier.emit(
-                "page",
+                event,
                 {"conversation_id": conv.id, "visitor_id": visitor_id, **page},
                 room=operator_room(conv.operator_id),
                 namespace=OPERATOR_NS,
             )
+
+    async def on_identify(self, sid: str, data: Any) -> dict[str, Any]:
+        p = parse(shopping.IdentityIn, data)
+        vid = await self._visitor_id(sid)
+        now_id, visitor = await shopping.identify(self.deps, vid, p, self.shop_secret)
+        if now_id != vid:
+            # A signed identity of a known customer: carry on as them, history included.
+            await self.leave_room(sid, visitor_room(vid))
+            async with self.deps.write() as session:
+                visit = await visitors.current_visit(session, vid, self.deps.limits)
+                if visit is not None and visit.current_url:
+                    await visitors.record_page(
+                        session,
+                        now_id,
+                        visit.current_url,
+                        visit.current_title or "",
+                        self.deps.limits,
+                    )
+            await self._greet(sid, now_id)
+        return {"visitor": visitor}
+
+    async def on_cart(self, sid: str, data: Any) -> dict[str, Any]:
+        p = parse(shopping.CartIn, data)
+        vid = await self._visitor_id(sid)
+        cart = await shopping.set_cart(self.deps, vid, p)
+        await self._tell_operator(vid, {"cart": cart}, "cart")
+        return {"cart": cart}
+
+    async def on_purchase(self, sid: str, data: Any) -> dict[str, Any]:
+        p = parse(shopping.PurchaseIn, data)
+        vid = await self._visitor_id(sid)
+        done = await shopping.purchase(self.deps, vid, p)
+        await self._tell_operator(
+            vid, {"order_id": done["order_id"], "total": done["total"]}, "purchase"
+        )
+        return {"related": done["related"]}
+
+    async def on_activity(self, sid: str, data: Any) -> None:
+        p = parse(Activity, data)
+        vid = await self._visitor_id(sid)
+        state = await shopping.activity(self.deps, vid, p.idle_seconds, p.hidden, p.exit_intent)
+        await self._tell_operator(vid, state, "activity")
+
+    async def on_rule_fire(self, sid: str, data: Any) -> dict[str, Any]:
+        p = parse(RuleFire, data)
+        vid = await self._visitor_id(sid)
+        return {"decision": await proactive.decide(self.deps, vid, p.rule_id)}
+
+    async def on_accept(self, sid: str, data: Any) -> None:
+        p = parse(InvitationRef, data)
+        await proactive.respond(self.deps, await self._visitor_id(sid), p.invitation_id, "accepted")
+
+    async def on_dismiss(self, sid: str, data: Any) -> None:
+        p = parse(InvitationRef, data)
+        vid = await self._visitor_id(sid)
+        await proactive.respond(self.deps, vid, p.invitation_id, "dismissed")
+
+    async def on_callback(self, sid: str, data: Any) -> dict[str, Any]:
+        p = parse(CallbackRequest, data)
+        vid = await self._visitor_id(sid)
+        async with self.deps.sessions() as session:
+            visit = await visitors.current_visit(session, vid, self.deps.limits, start=False)
+        task = await tasks.create(
+            self.deps,
+            tasks.NewTask(
+                kind=p.kind,
+                source="widget",
+                name=p.name,
+                phone=p.phone,
+                preferred_time=p.preferred_time,
+                text=p.text,
+                page_url=visit.current_url if visit else None,
+                visitor_id=vid,
+            ),
+        )
+        return {"task_id": task["id"]}
+
+    async def on_rate(self, sid: str, data: Any) -> None:
+        p = parse(Rate, data)
+        vid = await self._visitor_id(sid)
+        await conversations.rate(self.deps, vid, p.conversation_id, p.score, p.comment)

@@ -28,6 +28,8 @@ const ERROR_TEXT = {
   timeout: 'Сервер не ответил',
   offline: 'Нет соединения',
   bad_credentials: 'Неверный логин или пароль',
+  already_taken: 'Задачу уже взял другой оператор',
+  already_done: 'Задача уже выполнена',
 };
 
 // ---------------------------------------------------------------- DOM helpers
@@ -141,6 +143,8 @@ const state = {
   deliveredSent: new Map(), // conversation id -> up_to already reported
   readSent: new Map(),
   inits: 0,
+  tasks: new Map(), // id -> Task (open or taken; done ones are dropped)
+  freshTasks: new Set(), // task ids that arrived live and nobody has looked at yet
 };
 
 let socket = null;
@@ -171,6 +175,12 @@ const ui = {
   hotFormError: document.getElementById('hot-form-error'),
   hotFormReset: document.getElementById('hot-form-reset'),
   toasts: document.getElementById('toasts'),
+  taskList: byTestId('task-list'),
+  taskEmpty: document.getElementById('task-empty'),
+  taskCount: document.getElementById('task-count'),
+  taskFresh: document.getElementById('task-fresh'),
+  taskSection: byTestId('task-section'),
+  adminLink: byTestId('admin-link'),
 };
 
 // ---------------------------------------------------------------- toasts
@@ -239,7 +249,7 @@ function totalUnread() {
 }
 
 function updateTitle() {
-  const n = totalUnread();
+  const n = totalUnread() + state.freshTasks.size;
   document.title = n > 0 ? `(${n}) ${TITLE}` : TITLE;
 }
 
@@ -366,6 +376,9 @@ function resetState() {
   state.deliveredSent.clear();
   state.readSent.clear();
   state.inits = 0;
+  state.tasks.clear();
+  state.freshTasks.clear();
+  renderTasks();
   if (ui.hotDialog.open) ui.hotDialog.close();
   setBanner(false);
   updateTitle();
@@ -442,6 +455,10 @@ function connect() {
   s.on('typing', (ev) => socket === s && onVisitorTyping(ev));
   s.on('receipt', (ev) => socket === s && onReceipt(ev));
   s.on('page', (ev) => socket === s && onPage(ev));
+  s.on('task', (task) => socket === s && onTask(task, { live: true }));
+  s.on('cart', (ev) => socket === s && onCart(ev));
+  s.on('activity', (ev) => socket === s && onActivity(ev));
+  s.on('purchase', (ev) => socket === s && onPurchase(ev));
   s.on('team', (team) => {
     if (socket !== s) return;
     state.team = Array.isArray(team) ? team : [];
@@ -468,6 +485,7 @@ function applyInit(data) {
   state.team = Array.isArray(data.team) ? data.team : [];
   state.deliveredSent.clear();
   state.readSent.clear();
+  applyInitTasks(data.tasks);
 
   for (const chat of state.chats.values()) deliverFromChat(chat);
 
@@ -1492,6 +1510,7 @@ ui.hotForm.addEventListener('submit', async (ev) => {
 
 function renderMe() {
   ui.meName.textContent = state.me?.name || state.me?.login || '';
+  ui.adminLink.hidden = state.me?.role !== 'admin';
   ui.statusSelect.value = state.me?.status === 'away' ? 'away' : 'online';
   document.body.dataset.status = ui.statusSelect.value;
 }
@@ -1609,6 +1628,7 @@ for (const list of [ui.chatList, ui.queueList]) {
 function renderAll() {
   renderChatList();
   renderQueue();
+  renderTasks();
   for (const pane of state.panes.values()) {
     renderPaneHead(pane);
     renderTransferSelect(pane);

@@ -23,7 +23,8 @@ def test_render_uses_the_templates_fallback_then_the_locales() -> None:
 
 
 def test_render_leaves_unknown_variables_visible() -> None:
-    assert hot_replies.render("{cart.total} ₽", {}) == "{cart.total} ₽"
+    assert hot_replies.render("{order.total} ₽", {}) == "{order.total} ₽"
+    assert hot_replies.render("{cart.total}", {"cart.total": "34 990 ₽"}) == "34 990 ₽"
 
 
 def test_render_does_not_interpret_markup_or_braces_in_values() -> None:

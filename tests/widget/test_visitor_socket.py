@@ -168,6 +168,7 @@ async def test_message_travels_both_ways_with_receipts(server: Server) -> None:
         "status": "active",
         "operator_name": "Анна",
         "queue_position": None,
+        "rated": False,
     }
     conv_id, mid = ack["conversation"]["id"], ack["message"]["id"]
     chat = await op.wait_for("chat", lambda c: c["id"] == conv_id)

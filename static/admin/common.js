@@ -1,0 +1,215 @@
+// Prilavok admin pages: shared helpers (auth check, JSON API with CSRF, DOM, number formats).
+// Contract: docs/protocol.md, "Admin HTTP API (issue 3)".
+// Text from the server (names, rule texts, URLs) goes into the DOM via textContent only.
+
+export const byTestId = (id, root = document) => root.querySelector(`[data-testid="${id}"]`);
+
+/** Create an element. props: class, testid, text, dataset, on<Event>, other attributes. */
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key === 'testid') el.dataset.testid = value;
+    else if (key === 'text') el.textContent = String(value);
+    else if (key === 'dataset') {
+      for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) el.dataset[k] = String(v);
+    } else if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2).toLowerCase(), value);
+    } else if (value === true) el.setAttribute(key, '');
+    else el.setAttribute(key, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** Only http(s) URLs (absolute or relative to this page) become links. */
+export function safeHref(url) {
+  if (!url) return null;
+  try {
+    const u = new URL(url, location.href);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- API
+
+const ERROR_TEXT = {
+  invalid_payload: 'Некорректные данные',
+  not_found: 'Не найдено',
+  forbidden: 'Только для администраторов',
+  unauthorized: 'Сессия истекла — войдите в консоль снова',
+  csrf: 'Сессия устарела — обновите страницу',
+  conflict: 'Конфликт',
+  already_exists: 'Такая запись уже есть',
+  internal: 'Ошибка сервера',
+  network: 'Сервер недоступен',
+  unsupported_media_type: 'Неверный формат запроса',
+};
+
+export class ApiError extends Error {
+  constructor(status, error) {
+    const code = error?.code || (status ? `http_${status}` : 'network');
+    super(error?.message || code);
+    this.status = status;
+    this.code = code;
+    this.serverMessage = error?.message || '';
+  }
+}
+
+/** A Russian sentence for an API error: our label plus the server's own message. */
+export function errorText(err) {
+  if (!(err instanceof ApiError)) return String(err?.message || err || ERROR_TEXT.internal);
+  const label = ERROR_TEXT[err.code];
+  const msg = err.serverMessage;
+  if (label && msg && msg !== err.code) return `${label}: ${msg}`;
+  if (label) return label;
+  if (msg) return msg;
+  return `Ошибка ${err.status || ''}`.trim();
+}
+
+let csrfToken = '';
+
+export async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  const init = { method, credentials: 'same-origin', cache: 'no-store', headers };
+  if (method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrfToken;
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, { code: 'network', message: '' });
+  }
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (!res.ok) throw new ApiError(res.status, data?.error);
+  return data;
+}
+
+// ---------------------------------------------------------------- auth gate
+
+/**
+ * GET /console/api/me. 401 → the "log in" notice; not an admin → the "admins only" notice.
+ * Resolves with the operator when the page may proceed, else with null.
+ */
+export async function requireAdmin() {
+  const show = (view) => {
+    document.body.dataset.view = view;
+    for (const el of document.querySelectorAll('[data-view-name]')) el.hidden = el.dataset.viewName !== view;
+  };
+  show('loading');
+  let res;
+  try {
+    res = await fetch('/console/api/me', {
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: { Accept: 'application/json' },
+    });
+  } catch {
+    showFatal('Сервер недоступен. Обновите страницу позже.');
+    show('error');
+    return null;
+  }
+  if (res.status === 401) {
+    show('login');
+    return null;
+  }
+  if (!res.ok) {
+    showFatal(`Сервер ответил ${res.status}. Обновите страницу позже.`);
+    show('error');
+    return null;
+  }
+  const data = await res.json();
+  const op = data.operator || {};
+  const who = document.getElementById('who');
+  if (who) who.textContent = op.name || op.login || '';
+  if (op.role !== 'admin') {
+    show('denied');
+    return null;
+  }
+  csrfToken = data.csrf_token || '';
+  show('app');
+  return op;
+}
+
+function showFatal(text) {
+  const el = document.getElementById('fatal-text');
+  if (el) el.textContent = text;
+}
+
+// ---------------------------------------------------------------- errors next to forms
+
+/**
+ * Show an error in `slot` (an element next to the form). Only one `admin-error` exists at a
+ * time on the page, so tests and screen readers find the latest one.
+ */
+export function showError(slot, errOrText) {
+  clearErrors();
+  const text = typeof errOrText === 'string' ? errOrText : errorText(errOrText);
+  const el = h('p', { class: 'form-error', testid: 'admin-error', role: 'alert', text });
+  if (errOrText instanceof ApiError) el.dataset.code = errOrText.code;
+  slot.append(el);
+  return el;
+}
+
+export function clearErrors() {
+  for (const el of document.querySelectorAll('[data-testid="admin-error"]')) el.remove();
+}
+
+// ---------------------------------------------------------------- formats
+
+/** Digits grouped by thousands with a plain space, '.' as the decimal point. */
+export function fmtNumber(value, digits = 0) {
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return '—';
+  const n = Number(value);
+  const fixed = Math.abs(n).toFixed(digits);
+  const [int, frac] = fixed.split('.');
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  const sign = n < 0 && Number(fixed) !== 0 ? '−' : '';
+  return sign + grouped + (frac ? `.${frac}` : '');
+}
+
+/** Like fmtNumber, with an explicit '+' for positive values. */
+export function fmtSigned(value, digits = 0) {
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return '—';
+  const s = fmtNumber(value, digits);
+  return Number(Number(value).toFixed(digits)) > 0 ? `+${s}` : s;
+}
+
+export function fmtMoney(value) {
+  if (value === null || value === undefined) return '—';
+  return `${fmtNumber(value, Number.isInteger(Number(value)) ? 0 : 2)} ₽`;
+}
+
+export function fmtDuration(seconds) {
+  if (seconds === null || seconds === undefined || Number.isNaN(Number(seconds))) return '—';
+  const s = Math.max(0, Math.round(Number(seconds)));
+  if (s < 60) return `${s} с`;
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  const secs = s % 60;
+  if (hours) return `${hours} ч ${minutes} мин`;
+  return secs ? `${minutes} мин ${secs} с` : `${minutes} мин`;
+}
+
+export function pad2(n) {
+  return String(n).padStart(2, '0');
+}
+
+/** YYYY-MM-DD of a local date. */
+export function isoDate(d) {
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+}

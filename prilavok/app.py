@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from consult import console_views, operators
+from consult import admin_views, console_views, operators
 from consult.console_ns import ConsoleNamespace
 from consult.deps import Deps, Limits
 from consult.errors import ConsultError
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/healthz", healthz)
     widget_views.setup(app, settings.static_dir, settings.node_modules_dir)
     console_views.setup(app, deps, signer, settings.static_dir, settings.cookie_secure)
+    admin_views.setup(app, settings.static_dir)
     app.router.add_static("/static/", settings.static_dir)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

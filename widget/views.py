@@ -7,12 +7,15 @@ from pathlib import Path
 from aiohttp import web
 
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
-VENDOR_FILES = ("socket.io.esm.min.js", "socket.io.min.js")
+# name served under /vendor/ → path inside node_modules
+VENDOR_FILES = {
+    "socket.io.esm.min.js": "socket.io-client/dist/socket.io.esm.min.js",
+    "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
+    "chart.umd.js": "chart.js/dist/chart.umd.js",
+}
 
 
 def setup(app: web.Application, static_dir: Path, node_modules: Path) -> None:
-    dist = node_modules / "socket.io-client" / "dist"
-
     async def widget_js(request: web.Request) -> web.FileResponse:
         return web.FileResponse(static_dir / "widget" / "widget.js", headers=CORS)
 
@@ -20,7 +23,9 @@ def setup(app: web.Application, static_dir: Path, node_modules: Path) -> None:
         name = request.match_info["name"]
         if name not in VENDOR_FILES:
             raise web.HTTPNotFound()
-        return web.FileResponse(dist / name, headers={**CORS, "Cache-Control": "max-age=3600"})
+        return web.FileResponse(
+            node_modules / VENDOR_FILES[name], headers={**CORS, "Cache-Control": "max-age=3600"}
+        )
 
     async def shop_index(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound("/shop/index.html")

@@ -305,7 +305,7 @@ function openRuleForm(rule) {
     text: '',
     fallback_callback: false,
     cap: 'visit',
-    holdout_percent: 0,
+    holdout_percent: 10,
   };
   f.name.value = r.name || '';
   f.enabled.checked = Boolean(r.enabled);
@@ -473,6 +473,8 @@ function renderHours() {
   const bh = state.settings?.business_hours || null;
   hoursForm.elements.timezone.value = bh?.timezone || DEFAULT_TZ;
   const days = bh?.days || {};
+  // No days at all means "always open" (consult/hours.py); a day missing from a schedule is closed.
+  hoursForm.elements.always.checked = Object.keys(days).length === 0;
   document.getElementById('hours-body').replaceChildren(
     ...DAYS.map(([key, label]) => {
       const span = Array.isArray(days[key]) ? days[key] : null;
@@ -500,7 +502,32 @@ function renderHours() {
       return row;
     }),
   );
+  syncAlways();
 }
+
+function syncAlways() {
+  const always = hoursForm.elements.always.checked;
+  document.getElementById('hours-table').classList.toggle('inactive', always);
+  for (const row of document.querySelectorAll('[data-testid="hours-day"]')) {
+    const open = byTestId('hours-open', row);
+    open.disabled = always;
+    byTestId('hours-from', row).disabled = always || !open.checked;
+    byTestId('hours-to', row).disabled = always || !open.checked;
+  }
+}
+
+hoursForm.elements.always.addEventListener('change', () => {
+  const always = hoursForm.elements.always.checked;
+  if (!always && !document.querySelector('[data-testid="hours-open"]:checked')) {
+    // Leaving "always open": start from a plain working week rather than "closed every day".
+    for (const row of document.querySelectorAll('[data-testid="hours-day"]')) {
+      const weekday = !['sat', 'sun'].includes(row.dataset.day);
+      byTestId('hours-open', row).checked = weekday;
+      row.classList.toggle('closed', !weekday);
+    }
+  }
+  syncAlways();
+});
 
 async function loadHours() {
   try {
@@ -524,7 +551,8 @@ hoursForm.addEventListener('submit', async (ev) => {
     return;
   }
   const days = {};
-  for (const row of document.querySelectorAll('[data-testid="hours-day"]')) {
+  const always = hoursForm.elements.always.checked;
+  for (const row of always ? [] : document.querySelectorAll('[data-testid="hours-day"]')) {
     const key = row.dataset.day;
     if (!byTestId('hours-open', row).checked) {
       days[key] = null;
@@ -534,6 +562,10 @@ hoursForm.addEventListener('submit', async (ev) => {
     const to = byTestId('hours-to', row).value;
     if (!from || !to) {
       showError(slot, `${DAYS.find(([k]) => k === key)[1]}: укажите время начала и конца`);
+      return;
+    }
+    if (from.slice(0, 5) >= to.slice(0, 5)) {
+      showError(slot, `${DAYS.find(([k]) => k === key)[1]}: начало должно быть раньше конца`);
       return;
     }
     days[key] = [from.slice(0, 5), to.slice(0, 5)];

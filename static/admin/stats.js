@@ -222,7 +222,9 @@ function renderUplift(list, cohortMult) {
           'td',
           {},
           h('strong', { testid: 'uplift-rule-name', text: u.rule_name || `#${u.rule_id}` }),
-          h('span', { class: 'stat-sub', text: `контроль ${fmtNumber(u.holdout_percent)} %` }),
+          u.holdout_percent === null || u.holdout_percent === undefined
+            ? null
+            : h('span', { class: 'stat-sub', text: `контроль ${fmtNumber(u.holdout_percent)} %` }),
         ),
         numCell('uplift-treated-visits', t.visits, fmtNumber(t.visits), 'group-start'),
         numCell('uplift-treated-purchases', t.purchases, fmtNumber(t.purchases)),

@@ -916,6 +916,7 @@ async function loadPane(pane) {
   pane.messages = fresh;
   pane.context = res.context || null;
   pane.contextAt = Date.now();
+  pane.activityAt = pane.contextAt;
   const chat = state.chats.get(pane.id);
   if (chat && fresh.size) {
     const last = [...fresh.values()].reduce((a, b) => (b.id > a.id ? b : a));
@@ -1639,6 +1640,315 @@ function renderAll() {
   updateTitle();
 }
 
+// ---------------------------------------------------------------- tasks (call-backs, left messages)
+
+const TASK_KINDS = { callback: 'Перезвонить', message: 'Сообщение' };
+const TASK_SOURCES = { widget: 'виджет', offer_page: 'страница предложения', telegram: 'Telegram', viber: 'Viber' };
+
+function taskTime(t) {
+  return Date.parse(t.created_at || '') || 0;
+}
+
+function applyInitTasks(list) {
+  const before = new Set(state.tasks.keys());
+  const again = state.inits > 1; // a reconnect: tasks that appeared meanwhile are news
+  state.tasks = new Map();
+  for (const t of Array.isArray(list) ? list : []) {
+    if (!t || t.id === undefined || t.status === 'done') continue;
+    state.tasks.set(t.id, t);
+    if (again && !before.has(t.id) && t.status === 'open') state.freshTasks.add(t.id);
+  }
+  for (const id of [...state.freshTasks]) {
+    if (state.tasks.get(id)?.status !== 'open') state.freshTasks.delete(id);
+  }
+}
+
+function onTask(task, { live = false } = {}) {
+  if (!task || task.id === undefined) return;
+  const known = state.tasks.has(task.id);
+  if (task.status === 'done') {
+    state.tasks.delete(task.id);
+    state.freshTasks.delete(task.id);
+  } else {
+    const prev = state.tasks.get(task.id);
+    // operator_name may be missing in someone else's broadcast: keep the one we know.
+    if (prev && !task.operator_name && prev.operator_id === task.operator_id) task.operator_name = prev.operator_name;
+    state.tasks.set(task.id, task);
+    if (task.status !== 'open') state.freshTasks.delete(task.id);
+    else if (live && !known) {
+      state.freshTasks.add(task.id);
+      beep();
+    }
+  }
+  renderTasks();
+  updateTitle();
+}
+
+function seeTasks() {
+  if (!state.freshTasks.size) return;
+  state.freshTasks.clear();
+  renderTasks();
+  updateTitle();
+}
+
+ui.taskSection.addEventListener('pointerdown', seeTasks);
+ui.taskSection.addEventListener('focusin', seeTasks);
+
+async function advanceTask(task, to, button) {
+  button.disabled = true;
+  const res = await emitAck('task', { task_id: task.id, to });
+  button.disabled = false;
+  if (!res.ok) {
+    toast(`Не удалось ${to === 'taken' ? 'взять задачу' : 'отметить задачу'}: ${errorText(res.error)}`, 'error');
+    return;
+  }
+  if (res.task) onTask(res.task);
+}
+
+function telHref(phone) {
+  const digits = String(phone || '').replace(/[^\d+]/g, '');
+  return /\d/.test(digits) ? `tel:${digits}` : null;
+}
+
+function taskTakenBy(task) {
+  if (task.operator_id !== null && task.operator_id !== undefined && task.operator_id === state.me?.id) return 'вы';
+  if (task.operator_name) return task.operator_name;
+  const member = state.team.find((m) => m.id === task.operator_id);
+  return member?.name || 'другой оператор';
+}
+
+function renderTaskItem(task) {
+  const mine = task.operator_id !== null && task.operator_id !== undefined && task.operator_id === state.me?.id;
+  const canFinish = task.status === 'open' || mine || state.me?.role === 'admin';
+  const li = h('li', {
+    class: `task-item task-${task.status} kind-${task.kind}${state.freshTasks.has(task.id) ? ' fresh' : ''}${mine ? ' mine' : ''}`,
+    testid: 'task-item',
+    dataset: { id: String(task.id), status: task.status, kind: task.kind },
+  });
+  li.append(
+    h(
+      'div',
+      { class: 'ti-top' },
+      h('span', { class: `task-kind kind-${task.kind}`, testid: 'task-kind', text: TASK_KINDS[task.kind] || task.kind }),
+      h('span', { class: 'ti-name', testid: 'task-name', text: task.name || 'Без имени' }),
+      h('time', { class: 'ci-time', datetime: task.created_at || '', title: fmtDateTime(task.created_at), text: fmtShortWhen(task.created_at) }),
+    ),
+  );
+  if (task.phone) {
+    const href = telHref(task.phone);
+    const phone = h('a', { class: 'task-phone', testid: 'task-phone', text: task.phone });
+    if (href) phone.href = href;
+    li.append(phone);
+  }
+  if (task.preferred_time) {
+    li.append(h('div', { class: 'task-line' }, h('span', { class: 'muted', text: 'Удобно: ' }), h('span', { testid: 'task-preferred-time', text: task.preferred_time })));
+  }
+  if (task.text) li.append(h('div', { class: 'task-text', testid: 'task-text', text: task.text }));
+  if (task.page_url) {
+    const href = safeHref(task.page_url);
+    const page = h('a', { class: 'task-page', testid: 'task-page', target: '_blank', rel: 'noopener', title: task.page_url, text: task.page_url });
+    if (href) page.href = href;
+    li.append(page);
+  }
+  const meta = h('div', { class: 'task-meta' }, h('span', { testid: 'task-source', dataset: { source: task.source }, text: TASK_SOURCES[task.source] || task.source || '' }));
+  if (task.status === 'taken') {
+    meta.append(h('span', { class: 'task-taken', testid: 'task-taken-by', text: `Взял${mine ? 'и' : ''}: ${taskTakenBy(task)}` }));
+  }
+  li.append(meta);
+  const actions = h('div', { class: 'task-actions' });
+  if (task.status === 'open') {
+    const take = h('button', { type: 'button', class: 'btn btn-small btn-primary', testid: 'task-take', text: 'Взять' });
+    take.addEventListener('click', () => advanceTask(task, 'taken', take));
+    actions.append(take);
+  }
+  if (canFinish) {
+    const done = h('button', { type: 'button', class: 'btn btn-small', testid: 'task-done', text: 'Готово' });
+    done.addEventListener('click', () => advanceTask(task, 'done', done));
+    actions.append(done);
+  }
+  if (actions.childNodes.length) li.append(actions);
+  return li;
+}
+
+function renderTasks() {
+  const tasks = [...state.tasks.values()].sort((a, b) => taskTime(a) - taskTime(b) || a.id - b.id);
+  ui.taskList.replaceChildren(...tasks.map(renderTaskItem));
+  ui.taskEmpty.hidden = tasks.length > 0;
+  ui.taskCount.textContent = tasks.length ? String(tasks.length) : '';
+  const fresh = state.freshTasks.size;
+  ui.taskFresh.hidden = !fresh;
+  ui.taskFresh.textContent = fresh ? `+${fresh}` : '';
+}
+
+// ---------------------------------------------------------------- live context: cart, activity, purchases
+
+/** Panes showing this conversation or this visitor (a visitor may have one chat open at a time). */
+function panesOf(ev) {
+  const out = [];
+  for (const pane of state.panes.values()) {
+    const vid = pane.context?.visitor?.id;
+    if (pane.id === ev.conversation_id || (vid !== undefined && ev.visitor_id !== undefined && vid === ev.visitor_id)) out.push(pane);
+  }
+  return out;
+}
+
+function onCart(ev = {}) {
+  for (const pane of panesOf(ev)) {
+    if (!pane.context) continue;
+    pane.context.cart = ev.cart || null;
+    if (state.focused === pane.id) renderSidePanel();
+  }
+}
+
+function onActivity(ev = {}) {
+  for (const pane of panesOf(ev)) {
+    const ctx = pane.context;
+    if (!ctx) continue;
+    if ('idle_seconds' in ev) ctx.idle_seconds = ev.idle_seconds;
+    if ('hidden' in ev) ctx.hidden = Boolean(ev.hidden);
+    if ('exit_intent_at' in ev) ctx.exit_intent_at = ev.exit_intent_at;
+    pane.activityAt = Date.now();
+    if (state.focused === pane.id) renderSidePanel();
+  }
+}
+
+function onPurchase(ev = {}) {
+  for (const pane of panesOf(ev)) {
+    const ctx = pane.context;
+    if (!ctx) continue;
+    ctx.purchases = Array.isArray(ctx.purchases) ? ctx.purchases : [];
+    if (!ctx.purchases.some((p) => p.order_id === ev.order_id)) {
+      ctx.purchases.push({ order_id: ev.order_id, total: ev.total, created_at: ev.created_at || new Date().toISOString() });
+    }
+    if (state.focused === pane.id) renderSidePanel();
+  }
+}
+
+function fmtMoney(value) {
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return '—';
+  const n = Number(value);
+  const [int, frac] = Math.abs(n).toFixed(Number.isInteger(n) ? 0 : 2).split('.');
+  return `${n < 0 ? '−' : ''}${int.replace(/\B(?=(\d{3})+(?!\d))/g, ' ')}${frac ? `,${frac}` : ''} ₽`;
+}
+
+/** Seconds the visitor has been idle now: the last report plus the time since it came. */
+function idleNow(pane) {
+  const ctx = pane.context;
+  if (!ctx || ctx.idle_seconds === null || ctx.idle_seconds === undefined) return null;
+  const base = Number(ctx.idle_seconds) || 0;
+  if (base <= 0) return 0;
+  return base + (Date.now() - (pane.activityAt || pane.contextAt || Date.now())) / 1000;
+}
+
+function fillActivity(el, pane) {
+  const ctx = pane.context || {};
+  const idle = idleNow(pane);
+  const parts = [];
+  if (idle === null) parts.push(h('span', { class: 'muted', text: 'нет данных' }));
+  else if (idle > 0) parts.push(h('span', { class: 'act-idle', testid: 'ctx-idle', dataset: { seconds: String(Math.floor(idle)) }, text: `бездействует ${fmtDuration(idle)}` }));
+  else parts.push(h('span', { class: 'act-active', testid: 'ctx-idle', dataset: { seconds: '0' }, text: 'активен' }));
+  if (ctx.hidden) parts.push(h('span', { class: 'act-flag act-hidden', testid: 'ctx-hidden', text: 'вкладка скрыта' }));
+  if (ctx.exit_intent_at) {
+    parts.push(h('span', { class: 'act-flag act-exit', testid: 'ctx-exit-intent', title: fmtDateTime(ctx.exit_intent_at), text: `хотел уйти в ${fmtTime(ctx.exit_intent_at)}` }));
+  }
+  el.dataset.hidden = ctx.hidden ? 'true' : 'false';
+  el.dataset.exitIntent = ctx.exit_intent_at ? 'true' : 'false';
+  el.dataset.idle = idle === null ? '' : String(Math.floor(idle));
+  el.replaceChildren(...parts);
+}
+
+function cartSection(ctx) {
+  const cart = ctx.cart;
+  const items = Array.isArray(cart?.items) ? cart.items : [];
+  const count = cart?.count ?? items.reduce((n, it) => n + (Number(it.quantity) || 0), 0);
+  const box = h('section', {
+    class: 'ctx-section ctx-cart',
+    testid: 'ctx-cart',
+    dataset: { count: String(items.length ? count : 0), total: cart?.total ?? '' },
+  });
+  box.append(h('h3', { text: items.length ? `Корзина (${count})` : 'Корзина' }));
+  if (!items.length) {
+    box.append(h('p', { class: 'muted', text: 'Корзина пуста' }));
+    return box;
+  }
+  box.append(
+    h(
+      'ul',
+      { class: 'ctx-cart-items' },
+      ...items.map((it) => {
+        const href = safeHref(it.url);
+        const name = h(href ? 'a' : 'span', { class: 'ctx-cart-name', text: it.name || it.id || '—', title: it.name || '' });
+        if (href) {
+          name.href = href;
+          name.target = '_blank';
+          name.rel = 'noopener';
+        }
+        return h(
+          'li',
+          { class: 'ctx-cart-item', testid: 'ctx-cart-item', dataset: { id: String(it.id ?? '') } },
+          name,
+          h('span', { class: 'ctx-cart-qty', text: `${it.quantity ?? 1} × ${fmtMoney(it.price)}` }),
+        );
+      }),
+    ),
+    h('div', { class: 'ctx-cart-total' }, h('span', { text: 'Итого' }), h('strong', { testid: 'ctx-cart-total', dataset: { value: cart.total ?? '' }, text: fmtMoney(cart.total) })),
+  );
+  return box;
+}
+
+function purchasesSection(ctx) {
+  const list = Array.isArray(ctx.purchases) ? ctx.purchases : [];
+  const box = h('section', { class: 'ctx-section ctx-purchases', testid: 'ctx-purchases', dataset: { count: String(list.length) } });
+  box.append(h('h3', { text: `Покупки (${list.length})` }));
+  if (!list.length) {
+    box.append(h('p', { class: 'muted', text: 'Покупок не было' }));
+    return box;
+  }
+  box.append(
+    h(
+      'ul',
+      { class: 'ctx-purchase-list' },
+      ...list
+        .slice()
+        .reverse()
+        .map((p) =>
+          h(
+            'li',
+            { class: 'ctx-purchase', testid: 'ctx-purchase', dataset: { orderId: String(p.order_id ?? '') } },
+            h('span', { class: 'ctx-purchase-order', text: `№ ${p.order_id ?? '—'}` }),
+            h('strong', { text: fmtMoney(p.total) }),
+            h('time', { class: 'muted', datetime: p.created_at || '', text: fmtShortWhen(p.created_at) }),
+          ),
+        ),
+    ),
+  );
+  return box;
+}
+
+function identityBox(ctx) {
+  const v = ctx.visitor || {};
+  const el = h('dd', { testid: 'ctx-identity', dataset: { identified: v.external_id ? 'true' : 'false', verified: v.verified ? 'true' : 'false' } });
+  if (v.external_id) {
+    el.append(h('span', { class: 'ctx-external-id', text: String(v.external_id) }));
+    if (v.verified) el.append(h('span', { class: 'ctx-verified', title: 'Подтверждено подписью магазина', text: ' ✓' }));
+    else el.append(h('span', { class: 'muted', title: 'Магазин не подтвердил подпись', text: ' (не подтверждён)' }));
+  } else {
+    el.append(h('span', { class: 'muted', text: 'не идентифицирован' }));
+  }
+  return h('div', {}, h('dt', { text: 'Покупатель' }), el);
+}
+
+function originBox(ctx) {
+  const origin = ctx.origin;
+  const text = origin === 'invitation' ? 'по приглашению' : origin === 'visitor' ? 'сам' : '—';
+  return h(
+    'div',
+    {},
+    h('dt', { text: 'Начал чат' }),
+    h('dd', { testid: 'ctx-origin', class: `origin-${origin || 'unknown'}`, dataset: { origin: origin || '' }, text }),
+  );
+}
+
 // ---------------------------------------------------------------- side panel (context)
 
 function timeOnSite(pane) {
@@ -1730,6 +2040,8 @@ function renderSidePanel() {
   for (const d of earlierBox.querySelectorAll('details.ctx-conv')) if (openIds.has(d.dataset.id)) d.open = true;
 
   const locale = ctx.visitor?.locale ? ` · ${String(ctx.visitor.locale).toUpperCase()}` : '';
+  const activity = h('div', { class: 'ctx-activity', testid: 'ctx-activity' });
+  fillActivity(activity, pane);
   body.replaceChildren(
     h('div', { class: 'ctx-visitor' }, h('strong', { text: visitorLabel({ visitor: ctx.visitor || chat?.visitor, id: pane.id }) }), h('span', { class: 'muted', text: locale })),
     h(
@@ -1738,13 +2050,18 @@ function renderSidePanel() {
       h('h3', { text: 'Сейчас на странице' }),
       h('div', { class: 'ctx-title', testid: 'ctx-current-title', text: ctx.current_title || '—' }),
       link,
+      activity,
     ),
     h(
       'dl',
       { class: 'ctx-stats' },
       h('div', {}, h('dt', { text: 'Время на сайте' }), h('dd', { testid: 'ctx-time-on-site', text: fmtDuration(timeOnSite(pane)) })),
       h('div', {}, h('dt', { text: 'Визитов' }), h('dd', { testid: 'ctx-visits', text: String(ctx.visits_count ?? 1) })),
+      originBox(ctx),
+      identityBox(ctx),
     ),
+    cartSection(ctx),
+    purchasesSection(ctx),
     h('section', { class: 'ctx-section' }, h('h3', { text: `Страницы за визит (${pages.length})` }), pagesList),
     h('section', { class: 'ctx-section' }, h('h3', { text: `Прошлые обращения (${earlier.length})` }), earlierBox),
   );
@@ -1754,6 +2071,8 @@ setInterval(() => {
   const pane = state.focused !== null ? state.panes.get(state.focused) : null;
   const el = byTestId('ctx-time-on-site', ui.sideBody);
   if (pane && el) el.textContent = fmtDuration(timeOnSite(pane));
+  const act = byTestId('ctx-activity', ui.sideBody);
+  if (pane && act && pane.context) fillActivity(act, pane);
 }, 1000);
 
 // ---------------------------------------------------------------- keyboard niceties

@@ -1569,12 +1569,13 @@ button{cursor:pointer}
           id: String(i.id),
           name: String(i.name ?? i.id),
           price: num(i.price),
-          quantity: Math.max(0, Math.round(num(i.quantity, 1))),
+          quantity: Math.round(num(i.quantity, 1)),
         };
         if (i.category != null && i.category !== '') o.category = String(i.category);
         if (i.url != null && i.url !== '') o.url = String(i.url);
         return o;
-      });
+      })
+      .filter((i) => i.quantity >= 1); // a line with nothing in it is no line
   }
   function normCart(c) {
     if (!c || typeof c !== 'object') return null;

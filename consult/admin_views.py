@@ -1,0 +1,326 @@
+"""/admin: rules, business hours, operators, global hot replies, related goods, numbers.
+
+Admins only; every change carries the session's X-CSRF-Token (console_views.require_admin).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from consult import hot_replies, hours, operators, proactive, rules, serialize, stats
+from consult.broadcast import team
+from consult.console_views import DEPS, STATIC, require_admin
+from consult.conversations import drain_queue
+from consult.errors import ConsultError, not_found
+from consult.routing import reachable_ids
+from storage.models import Conversation, HotReply, Operator, ProactiveRule, RelatedProduct, utcnow
+
+STATS_MAX_DAYS = 366
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if request.content_type != "application/json":
+        raise ConsultError("unsupported_media_type", "send application/json", 415)
+    try:
+        data = await request.json()
+    except ValueError:
+        raise ConsultError("invalid_payload", "the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise ConsultError("invalid_payload", "expected a JSON object")
+    return data
+
+
+def _id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise not_found("item") from None
+
+
+def page(name: str):  # type: ignore[no-untyped-def]
+    async def handler(request: web.Request) -> web.FileResponse:
+        # The page itself asks /console/api/me and shows a log-in link or "admins only".
+        return web.FileResponse(request.app[STATIC] / "admin" / name)
+
+    return handler
+
+
+# ---- rules
+
+
+async def list_rules(request: web.Request) -> web.Response:
+    await require_admin(request)
+    async with request.app[DEPS].sessions() as session:
+        rows = await session.scalars(
+            select(ProactiveRule).order_by(ProactiveRule.priority, ProactiveRule.id)
+        )
+        return web.json_response([rules.full(r) for r in rows])
+
+
+async def save_rule(request: web.Request) -> web.Response:
+    await require_admin(request)
+    data = rules.parse_rule(await _body(request))
+    deps = request.app[DEPS]
+    async with deps.write() as session:
+        if "id" in request.match_info:
+            rule = await session.get(ProactiveRule, _id(request))
+            if rule is None:
+                raise not_found("rule")
+        else:
+            rule = ProactiveRule(created_at=utcnow())
+            session.add(rule)
+        rules.apply(rule, data)
+        rule.updated_at = utcnow()
+        await session.flush()
+        saved = rules.full(rule)
+    await proactive.push_rules(deps)
+    return web.json_response(saved, status=200 if "id" in request.match_info else 201)
+
+
+async def delete_rule(request: web.Request) -> web.Response:
+    await require_admin(request)
+    deps = request.app[DEPS]
+    async with deps.write() as session:
+        rule = await session.get(ProactiveRule, _id(request))
+        if rule is None:
+            raise not_found("rule")
+        await session.delete(rule)
+    await proactive.push_rules(deps)
+    return web.json_response({"ok": True})
+
+
+# ---- settings
+
+
+async def get_settings(request: web.Request) -> web.Response:
+    await require_admin(request)
+    async with request.app[DEPS].sessions() as session:
+        found = await hours.load(session)
+    return web.json_response({"business_hours": found.model_dump(mode="json")})
+
+
+async def put_settings(request: web.Request) -> web.Response:
+    await require_admin(request)
+    body = await _body(request)
+    parsed = hours.parse(body.get("business_hours", {}))
+    async with request.app[DEPS].write() as session:
+        await hours.save(session, parsed)
+    return web.json_response({"business_hours": parsed.model_dump(mode="json")})
+
+
+# ---- operators
+
+
+async def list_operators(request: web.Request) -> web.Response:
+    await require_admin(request)
+    deps = request.app[DEPS]
+    async with deps.sessions() as session:
+        ops = list(await session.scalars(select(Operator).order_by(Operator.login)))
+        online = await reachable_ids(session, deps.limits)
+        marks = dict(
+            (oid, (avg, n))
+            for oid, avg, n in (
+                await session.execute(
+                    select(Conversation.operator_id, func.avg(Conversation.rating), func.count())
+                    .where(Conversation.rating.is_not(None))
+                    .group_by(Conversation.operator_id)
+                )
+            ).all()
+        )
+    out = []
+    for op in ops:
+        avg, n = marks.get(op.id, (None, 0))
+        out.append(
+            {
+                **serialize.operator(op),
+                "online": op.id in online,
+                "rating_average": float(avg) if avg is not None else None,
+                "rating_count": n,
+            }
+        )
+    return web.json_response(out)
+
+
+async def add_operator(request: web.Request) -> web.Response:
+    await require_admin(request)
+    body = await _body(request)
+    login, password = body.get("login"), body.get("password")
+    if not isinstance(login, str) or not isinstance(password, str):
+        raise ConsultError("invalid_payload", "login and password are strings")
+    capacity = body.get("capacity", 4)
+    if not isinstance(capacity, int) or isinstance(capacity, bool):
+        raise ConsultError("invalid_payload", "capacity is a whole number")
+    name = body.get("name") if isinstance(body.get("name"), str) else None
+    deps = request.app[DEPS]
+    async with deps.write() as session:
+        op = await operators.create(
+            session,
+            login,
+            password,
+            display_name=name,
+            role=str(body.get("role", "operator")),
+            capacity=capacity,
+        )
+        data = serialize.operator(op)
+    await team(deps)
+    return web.json_response(data, status=201)
+
+
+async def change_operator(request: web.Request) -> web.Response:
+    await require_admin(request)
+    body = await _body(request)
+    deps = request.app[DEPS]
+    async with deps.write() as session:
+        op = await session.get(Operator, _id(request))
+        if op is None:
+            raise not_found("operator")
+        if "capacity" in body:
+            cap = body["capacity"]
+            if not isinstance(cap, int) or isinstance(cap, bool) or not 1 <= cap <= 50:
+                raise ConsultError("invalid_payload", "capacity is 1 to 50")
+            op.capacity = cap
+        if "role" in body:
+            if body["role"] not in operators.ROLES:
+                raise ConsultError("invalid_payload", "role is operator or admin")
+            op.role = body["role"]
+        if "name" in body:
+            if not isinstance(body["name"], str) or not body["name"].strip():
+                raise ConsultError("invalid_payload", "a name is needed")
+            op.display_name = body["name"].strip()[:200]
+        data = serialize.operator(op)
+    await team(deps)
+    # More places may mean the queue can move.
+    await drain_queue(deps)
+    return web.json_response(data)
+
+
+# ---- global hot replies
+
+
+async def list_replies(request: web.Request) -> web.Response:
+    await require_admin(request)
+    async with request.app[DEPS].sessions() as session:
+        rows = await session.scalars(
+            select(HotReply).where(HotReply.operator_id.is_(None)).order_by(HotReply.shortcut)
+        )
+        return web.json_response([serialize.hot_reply(r) for r in rows])
+
+
+async def add_reply(request: web.Request) -> web.Response:
+    await require_admin(request)
+    body = await _body(request)
+    shortcut, text = body.get("shortcut"), body.get("text")
+    if not isinstance(shortcut, str) or not isinstance(text, str) or not text.strip():
+        raise ConsultError("invalid_payload", "shortcut and text are needed")
+    if len(shortcut) > 50 or len(text) > 4000:
+        raise ConsultError("too_long", "shortcut ≤ 50, text ≤ 4000 characters")
+    async with request.app[DEPS].write() as session:
+        reply = await hot_replies.save(session, None, shortcut, text)
+        data = serialize.hot_reply(reply)
+    return web.json_response(data, status=201)
+
+
+async def delete_reply(request: web.Request) -> web.Response:
+    await require_admin(request)
+    async with request.app[DEPS].write() as session:
+        await hot_replies.delete(session, None, _id(request))
+    return web.json_response({"ok": True})
+
+
+# ---- related goods
+
+
+def _related(r: RelatedProduct) -> dict[str, Any]:
+    return {"id": r.id, "category": r.category, "title": r.title, "url": r.url, "price": r.price}
+
+
+async def list_related(request: web.Request) -> web.Response:
+    await require_admin(request)
+    async with request.app[DEPS].sessions() as session:
+        rows = await session.scalars(
+            select(RelatedProduct).order_by(RelatedProduct.category, RelatedProduct.id)
+        )
+        return web.json_response([_related(r) for r in rows])
+
+
+async def add_related(request: web.Request) -> web.Response:
+    await require_admin(request)
+    body = await _body(request)
+    category, title, url = body.get("category"), body.get("title"), body.get("url")
+    price = body.get("price")
+    if not all(isinstance(v, str) and v.strip() for v in (category, title, url)):
+        raise ConsultError("invalid_payload", "category, title and url are needed")
+    assert isinstance(url, str) and isinstance(category, str) and isinstance(title, str)
+    if not (url.startswith(("http://", "https://", "/"))) or len(url) > 2048:
+        raise ConsultError("invalid_payload", "url is http(s) or a path on the shop")
+    if price is not None and (not isinstance(price, int | float) or price < 0):
+        raise ConsultError("invalid_payload", "price is a positive number")
+    async with request.app[DEPS].write() as session:
+        row = RelatedProduct(
+            category=category.strip()[:100], title=title.strip()[:300], url=url, price=price
+        )
+        session.add(row)
+        await session.flush()
+        data = _related(row)
+    return web.json_response(data, status=201)
+
+
+async def delete_related(request: web.Request) -> web.Response:
+    await require_admin(request)
+    async with request.app[DEPS].write() as session:
+        row = await session.get(RelatedProduct, _id(request))
+        if row is None:
+            raise not_found("related product")
+        await session.delete(row)
+    return web.json_response({"ok": True})
+
+
+# ---- numbers
+
+
+def _day(value: str | None, default: date) -> date:
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConsultError("invalid_payload", f"{value!r} is not YYYY-MM-DD") from None
+
+
+async def get_stats(request: web.Request) -> web.Response:
+    await require_admin(request)
+    today = utcnow().date()
+    end = _day(request.query.get("to"), today)
+    start = _day(request.query.get("from"), end - timedelta(days=29))
+    if start > end or (end - start).days >= STATS_MAX_DAYS:
+        raise ConsultError("invalid_payload", f"from ≤ to, at most {STATS_MAX_DAYS} days")
+    async with request.app[DEPS].sessions() as session:
+        return web.json_response(await stats.compute(session, start, end))
+
+
+def setup(app: web.Application, static_dir: Path) -> None:
+    r = app.router
+    r.add_get("/admin", page("index.html"))
+    r.add_get("/admin/", page("index.html"))
+    r.add_get("/admin/stats", page("stats.html"))
+    r.add_get("/admin/api/rules", list_rules)
+    r.add_post("/admin/api/rules", save_rule)
+    r.add_put("/admin/api/rules/{id}", save_rule)
+    r.add_delete("/admin/api/rules/{id}", delete_rule)
+    r.add_get("/admin/api/settings", get_settings)
+    r.add_put("/admin/api/settings", put_settings)
+    r.add_get("/admin/api/operators", list_operators)
+    r.add_post("/admin/api/operators", add_operator)
+    r.add_put("/admin/api/operators/{id}", change_operator)
+    r.add_get("/admin/api/hot-replies", list_replies)
+    r.add_post("/admin/api/hot-replies", add_reply)
+    r.add_delete("/admin/api/hot-replies/{id}", delete_reply)
+    r.add_get("/admin/api/related", list_related)
+    r.add_post("/admin/api/related", add_related)
+    r.add_delete("/admin/api/related/{id}", delete_related)
+    r.add_get("/admin/api/stats", get_stats)

@@ -189,9 +189,11 @@ export function fmtSigned(value, digits = 0) {
   return Number(Number(value).toFixed(digits)) > 0 ? `+${s}` : s;
 }
 
+/** Rubles: whole rubles from 100 up, kopecks only for small fractional sums. */
 export function fmtMoney(value) {
-  if (value === null || value === undefined) return '—';
-  return `${fmtNumber(value, Number.isInteger(Number(value)) ? 0 : 2)} ₽`;
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return '—';
+  const n = Number(value);
+  return `${fmtNumber(n, Number.isInteger(n) || Math.abs(n) >= 100 ? 0 : 2)} ₽`;
 }
 
 export function fmtDuration(seconds) {

@@ -269,16 +269,17 @@ async function renderChart(daily) {
   const Chart = await loadChartLib();
   if (!Chart) {
     box.hidden = true;
+    document.getElementById('daily-details').open = true; // no chart: the table is the view
     document.body.dataset.chart = 'missing';
     return;
   }
   const labels = daily.map((d) => ruDate(d.date).slice(0, 5));
   const series = (key) => daily.map((d) => Number(d[key] ?? 0));
   const datasets = [
-    { type: 'bar', label: 'Приглашений показано', data: series('invitations_shown'), backgroundColor: '#c9d8fb', borderRadius: 3, order: 3 },
-    { type: 'bar', label: 'Приглашений принято', data: series('invitations_accepted'), backgroundColor: '#2f6fed', borderRadius: 3, order: 2 },
-    { type: 'line', label: 'Чатов', data: series('chats'), borderColor: '#d08a12', backgroundColor: '#d08a12', tension: 0.25, pointRadius: 2, order: 1 },
-    { type: 'line', label: 'Покупок', data: series('purchases'), borderColor: '#1a8f4f', backgroundColor: '#1a8f4f', tension: 0.25, pointRadius: 2, order: 0 },
+    { type: 'bar', label: 'Приглашений показано', data: series('invitations_shown'), backgroundColor: '#c9d8fb', borderRadius: 3 },
+    { type: 'bar', label: 'Приглашений принято', data: series('invitations_accepted'), backgroundColor: '#2f6fed', borderRadius: 3 },
+    { type: 'line', label: 'Чатов', data: series('chats'), borderColor: '#d08a12', backgroundColor: '#d08a12', tension: 0.25, cubicInterpolationMode: 'monotone', pointRadius: 2 },
+    { type: 'line', label: 'Покупок', data: series('purchases'), borderColor: '#1a8f4f', backgroundColor: '#1a8f4f', tension: 0.25, cubicInterpolationMode: 'monotone', pointRadius: 2 },
   ];
   box.hidden = false;
   document.body.dataset.chart = 'ready';

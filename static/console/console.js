@@ -1687,7 +1687,9 @@ function onTask(task, { live = false } = {}) {
 function seeTasks() {
   if (!state.freshTasks.size) return;
   state.freshTasks.clear();
-  renderTasks();
+  // Only restyle: re-rendering here would swap the button under a click that is under way.
+  for (const el of ui.taskList.querySelectorAll('.task-item.fresh')) el.classList.remove('fresh');
+  renderTaskCounters();
   updateTitle();
 }
 
@@ -1752,7 +1754,7 @@ function renderTaskItem(task) {
   }
   const meta = h('div', { class: 'task-meta' }, h('span', { testid: 'task-source', dataset: { source: task.source }, text: TASK_SOURCES[task.source] || task.source || '' }));
   if (task.status === 'taken') {
-    meta.append(h('span', { class: 'task-taken', testid: 'task-taken-by', text: `Взял${mine ? 'и' : ''}: ${taskTakenBy(task)}` }));
+    meta.append(h('span', { class: 'task-taken', testid: 'task-taken-by', text: mine ? 'Взяли вы' : `Взял: ${taskTakenBy(task)}` }));
   }
   li.append(meta);
   const actions = h('div', { class: 'task-actions' });
@@ -1775,6 +1777,10 @@ function renderTasks() {
   ui.taskList.replaceChildren(...tasks.map(renderTaskItem));
   ui.taskEmpty.hidden = tasks.length > 0;
   ui.taskCount.textContent = tasks.length ? String(tasks.length) : '';
+  renderTaskCounters();
+}
+
+function renderTaskCounters() {
   const fresh = state.freshTasks.size;
   ui.taskFresh.hidden = !fresh;
   ui.taskFresh.textContent = fresh ? `+${fresh}` : '';
@@ -1854,7 +1860,7 @@ function fillActivity(el, pane) {
   el.dataset.hidden = ctx.hidden ? 'true' : 'false';
   el.dataset.exitIntent = ctx.exit_intent_at ? 'true' : 'false';
   el.dataset.idle = idle === null ? '' : String(Math.floor(idle));
-  el.replaceChildren(...parts);
+  el.replaceChildren(...parts.flatMap((part, i) => (i ? [' ', part] : [part])));
 }
 
 function cartSection(ctx) {
@@ -1935,7 +1941,7 @@ function identityBox(ctx) {
   } else {
     el.append(h('span', { class: 'muted', text: 'не идентифицирован' }));
   }
-  return h('div', {}, h('dt', { text: 'Покупатель' }), el);
+  return h('div', { class: 'ctx-wide' }, h('dt', { text: 'Покупатель' }), el);
 }
 
 function originBox(ctx) {

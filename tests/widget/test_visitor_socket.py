@@ -196,3 +196,80 @@ async def test_message_travels_both_ways_with_receipts(server: Server) -> None:
     assert (page["conversation_id"], page["title"]) == (conv_id, "Оформление")
     await op.close()
     await v.close()
+
+
+async def test_cart_identity_purchase_and_call_back(server: Server) -> None:
+    from storage.models import RelatedProduct, Task, Visitor
+
+    await add_operator(server.deps, "anna")
+    async with server.deps.write() as s:
+        s.add(RelatedProduct(category="phones", title="Чехол", url="/shop/case", price=990.0))
+    op = await operator(server.url, await login(server.url, "anna"))
+    v = await visitor(server.url)
+    ack = await v.call("message", {"client_id": cid(), "text": "hi"})
+    conv_id = ack["conversation"]["id"]
+    cart = {"items": [{"id": "p1", "name": "Нева 12", "price": 34990, "quantity": 2}]}
+    got = await v.call("cart", cart)
+    assert got["cart"]["total"] == 69980 and got["cart"]["count"] == 2
+    live = await op.wait_for("cart", lambda c: c["conversation_id"] == conv_id)
+    assert live["cart"]["total"] == 69980
+    bad = await v.call("cart", {"items": [{"id": "p1", "price": -5}]})
+    assert bad["error"]["code"] == "invalid_payload"
+
+    me = await v.call("identify", {"id": "cust-42", "name": "Мария"})
+    assert me["visitor"]["name"] == "Мария"
+    opened = await op.call("open", {"conversation_id": conv_id})
+    assert opened["context"]["visitor"]["external_id"] == "cust-42"
+    assert opened["context"]["cart"]["count"] == 2
+
+    bought = await v.call(
+        "purchase",
+        {"order_id": "A-1", "total": 69980, "items": [{"id": "p1", "category": "phones"}]},
+    )
+    assert bought["related"] == [{"title": "Чехол", "url": "/shop/case", "price": 990.0}]
+    await op.wait_for("purchase", lambda p: p["order_id"] == "A-1")
+    again = await v.call("purchase", {"order_id": "A-1", "total": 69980})
+    assert again["ok"]  # the thank-you page reloaded: still one order
+
+    wrong = await v.call("callback", {"kind": "callback", "name": "Мария", "phone": "12"})
+    assert wrong["error"]["code"] == "invalid_phone"
+    fine = await v.call(
+        "callback", {"kind": "callback", "name": "Мария", "phone": "8 912 345-67-89"}
+    )
+    task = await op.wait_for("task", lambda t: t["id"] == fine["task_id"])
+    assert task["phone"] == "+79123456789" and task["source"] == "widget"
+    async with server.deps.sessions() as s:
+        assert len(list(await s.scalars(select(Task)))) == 1
+        assert (await s.scalar(select(Visitor).where(Visitor.external_id == "cust-42"))).name == (
+            "Мария"
+        )
+    for c in (op, v):
+        await c.close()
+
+
+async def test_a_signed_identity_brings_the_customer_back_on_another_device(
+    sqlite_url: str, tmp_path
+) -> None:
+    from consult.shopping import identity_hash
+    from tests.conftest import test_settings
+
+    srv = Server(test_settings(sqlite_url, tmp_path, shop_secret="shop-secret"))
+    await srv.start()
+    try:
+        laptop = await visitor(srv.url)
+        signed = identity_hash("shop-secret", "cust-7")
+        assert (await laptop.call("identify", {"id": "cust-7", "name": "Ия", "hash": signed}))["ok"]
+        await laptop.call("message", {"client_id": cid(), "text": "с ноутбука"})
+
+        phone = await visitor(srv.url)
+        forged = await phone.call("identify", {"id": "cust-7", "hash": "0" * 64})
+        assert forged["error"]["code"] == "bad_identity"
+        unsigned = await phone.call("identify", {"id": "cust-7"})
+        assert unsigned["error"]["code"] == "bad_identity"
+        await phone.call("identify", {"id": "cust-7", "hash": signed})
+        resumed = await phone.wait_for("session", lambda s: s["visitor"]["name"] == "Ия")
+        assert [m["text"] for m in resumed["messages"]] == ["с ноутбука"]
+        for c in (laptop, phone):
+            await c.close()
+    finally:
+        await srv.stop()

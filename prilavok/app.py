@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 DEPS = web.AppKey("deps", Deps)
+SOCKET_CLOSE_SECONDS = 3
 
 
 @web.middleware
@@ -97,7 +98,10 @@ def create_app(settings: Settings | None = None) -> web.Application:
         # Open WebSockets would hold a stopping server for its whole grace period; closed,
         # clients reconnect at once, to this server's successor or another process.
         if sio.eio.sockets:  # engine.io's disconnect-all fails on an empty server
-            await sio.eio.disconnect()
+            # Bounded: a socket closing from the client side at the same moment can leave
+            # engine.io waiting on it for good, and a stop must not hang.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(sio.eio.disconnect(), SOCKET_CLOSE_SECONDS)
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(close_sockets)

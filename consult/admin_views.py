@@ -14,25 +14,13 @@ from sqlalchemy import func, select
 
 from consult import hot_replies, hours, operators, proactive, rules, serialize, stats
 from consult.broadcast import team
-from consult.console_views import DEPS, STATIC, require_admin
+from consult.console_views import DEPS, STATIC, json_object, require_admin
 from consult.conversations import drain_queue
 from consult.errors import ConsultError, not_found
 from consult.routing import reachable_ids
 from storage.models import Conversation, HotReply, Operator, ProactiveRule, RelatedProduct, utcnow
 
 STATS_MAX_DAYS = 366
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    if request.content_type != "application/json":
-        raise ConsultError("unsupported_media_type", "send application/json", 415)
-    try:
-        data = await request.json()
-    except ValueError:
-        raise ConsultError("invalid_payload", "the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise ConsultError("invalid_payload", "expected a JSON object")
-    return data
 
 
 def _id(request: web.Request) -> int:
@@ -64,7 +52,7 @@ async def list_rules(request: web.Request) -> web.Response:
 
 async def save_rule(request: web.Request) -> web.Response:
     await require_admin(request)
-    data = rules.parse_rule(await _body(request))
+    data = rules.parse_rule(await json_object(request))
     deps = request.app[DEPS]
     async with deps.write() as session:
         if "id" in request.match_info:
@@ -106,7 +94,7 @@ async def get_settings(request: web.Request) -> web.Response:
 
 async def put_settings(request: web.Request) -> web.Response:
     await require_admin(request)
-    body = await _body(request)
+    body = await json_object(request)
     parsed = hours.parse(body.get("business_hours", {}))
     async with request.app[DEPS].write() as session:
         await hours.save(session, parsed)
@@ -148,7 +136,7 @@ async def list_operators(request: web.Request) -> web.Response:
 
 async def add_operator(request: web.Request) -> web.Response:
     await require_admin(request)
-    body = await _body(request)
+    body = await json_object(request)
     login, password = body.get("login"), body.get("password")
     if not isinstance(login, str) or not isinstance(password, str):
         raise ConsultError("invalid_payload", "login and password are strings")
@@ -173,7 +161,7 @@ async def add_operator(request: web.Request) -> web.Response:
 
 async def change_operator(request: web.Request) -> web.Response:
     await require_admin(request)
-    body = await _body(request)
+    body = await json_object(request)
     deps = request.app[DEPS]
     async with deps.write() as session:
         op = await session.get(Operator, _id(request))
@@ -213,7 +201,7 @@ async def list_replies(request: web.Request) -> web.Response:
 
 async def add_reply(request: web.Request) -> web.Response:
     await require_admin(request)
-    body = await _body(request)
+    body = await json_object(request)
     shortcut, text = body.get("shortcut"), body.get("text")
     if not isinstance(shortcut, str) or not isinstance(text, str) or not text.strip():
         raise ConsultError("invalid_payload", "shortcut and text are needed")
@@ -250,7 +238,7 @@ async def list_related(request: web.Request) -> web.Response:
 
 async def add_related(request: web.Request) -> web.Response:
     await require_admin(request)
-    body = await _body(request)
+    body = await json_object(request)
     category, title, url = body.get("category"), body.get("title"), body.get("url")
     price = body.get("price")
     if not all(isinstance(v, str) and v.strip() for v in (category, title, url)):

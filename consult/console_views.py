@@ -23,7 +23,7 @@ async def page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(request.app[STATIC] / "console" / "index.html")
 
 
-async def _json_object(request: web.Request) -> dict:
+async def json_object(request: web.Request) -> dict:
     # JSON only: a cross-site form cannot send it without a CORS preflight we never allow.
     if request.content_type != "application/json":
         raise ConsultError("unsupported_media_type", "send application/json", 415)
@@ -37,7 +37,7 @@ async def _json_object(request: web.Request) -> dict:
 
 
 async def login(request: web.Request) -> web.Response:
-    data = await _json_object(request)
+    data = await json_object(request)
     name, password = data.get("login"), data.get("password")
     if not isinstance(name, str) or not isinstance(password, str) or len(password) > 1024:
         raise ConsultError("invalid_payload", "login and password are strings")

@@ -57,15 +57,19 @@ async def visitor_state(deps: Deps, visitor_id: int) -> dict[str, Any]:
         conv = await open_conversation(session, visitor_id)
         if conv is None:
             return {"conversation": None, "messages": []}
-        op_name = None
-        if conv.operator_id:
-            op = await session.get(Operator, conv.operator_id)
-            op_name = op.display_name if op else None
-        position = await chats.queue_position(session, conv)
         return {
-            "conversation": serialize.visitor_conversation(conv, op_name, position),
+            "conversation": await _as_seen_by_visitor(session, conv),
             "messages": await history(session, conv.id),
         }
+
+
+async def _as_seen_by_visitor(session: AsyncSession, conv: Conversation) -> dict[str, Any]:
+    op_name = None
+    if conv.operator_id:
+        op = await session.get(Operator, conv.operator_id)
+        op_name = op.display_name if op else None
+    position = await chats.queue_position(session, conv)
+    return serialize.visitor_conversation(conv, op_name, position)
 
 
 async def post_visitor_message(
@@ -162,14 +166,9 @@ async def _visitor_ack(deps: Deps, msg: Message) -> dict[str, Any]:
     async with deps.sessions() as session:
         conv = await session.get(Conversation, msg.conversation_id)
         assert conv is not None
-        op_name = None
-        if conv.operator_id:
-            op = await session.get(Operator, conv.operator_id)
-            op_name = op.display_name if op else None
-        position = await chats.queue_position(session, conv)
         return {
             "message": serialize.message(msg),
-            "conversation": serialize.visitor_conversation(conv, op_name, position),
+            "conversation": await _as_seen_by_visitor(session, conv),
         }
 
 

@@ -6,9 +6,9 @@ from datetime import datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from consult.errors import ConsultError
+from consult import payloads
 from storage.models import ShopSetting
 
 KEY = "business_hours"
@@ -55,12 +55,7 @@ class Hours(BaseModel):
 
 
 def parse(data: Any) -> Hours:
-    try:
-        return Hours.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "hours"
-        raise ConsultError("invalid_payload", f"{where}: {first['msg']}") from None
+    return payloads.parse(Hours, data)
 
 
 async def load(session: Any) -> Hours:

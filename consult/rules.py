@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from consult.errors import ConsultError
+from consult import payloads
 from storage.models import ProactiveRule
 
 
@@ -85,16 +85,8 @@ class RuleIn(BaseModel):
     holdout_percent: Annotated[int, Field(ge=0, le=50)] = 10
 
 
-_rule_in = TypeAdapter(RuleIn)
-
-
 def parse_rule(data: Any) -> RuleIn:
-    try:
-        return _rule_in.validate_python(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "rule"
-        raise ConsultError("invalid_payload", f"{where}: {first['msg']}") from None
+    return payloads.parse(RuleIn, data)
 
 
 def apply(rule: ProactiveRule, data: RuleIn) -> None:

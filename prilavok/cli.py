@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -43,6 +44,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
     from prilavok.app import create_app
 
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Access lines for every socket.io poll would drown what matters.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     host, port = args.host or settings.host, args.port or settings.port
     print(f"Prilavok on http://{host}:{port}/  (sample shop /shop/, operator console /console)")
     print(f"Database: {settings.resolved_database_url()}")

@@ -13,6 +13,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PRILAVOK_", env_file=".env", extra="ignore")
 
     host: str = "127.0.0.1"
+    log_level: str = "INFO"
     port: int = 8080
     data_dir: Path = Path("data")
     database_url: str = ""

@@ -427,6 +427,7 @@ function connect() {
 
   s.on('disconnect', (reason) => {
     if (socket !== s) return;
+    delete document.body.dataset.ready;
     setBanner(true);
     for (const pane of state.panes.values()) {
       pane.typingSent = false;
@@ -498,6 +499,8 @@ function applyInit(data) {
   renderMe();
   renderAll();
   renderHotManage();
+  // Connected and in sync with the server (tests and styles may wait for it).
+  document.body.dataset.ready = '1';
   flushOutbox();
 }
 

@@ -7,7 +7,10 @@ import shutil
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+
+# Generous: a busy two-core machine runs the server, Chromium and the test side by side.
+expect.set_options(timeout=10_000)
 
 CHROMIUM = os.environ.get("PRILAVOK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [

@@ -22,6 +22,8 @@ async def console_login(browser: Browser, server: Server, login: str) -> Page:
     await page.get_by_test_id("login-password").fill(PASSWORD)
     await page.get_by_test_id("login-submit").click()
     await expect(page.get_by_test_id("me-name")).to_be_visible()
+    # The console's socket is in: the operator counts as present from here on.
+    await expect(page.locator("body[data-ready='1']")).to_have_count(1)
     return page
 
 

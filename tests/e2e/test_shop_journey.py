@@ -28,6 +28,7 @@ async def test_cart_chat_rating_purchase_and_related_goods(
     await console.get_by_test_id("login-password").fill(PASSWORD)
     await console.get_by_test_id("login-submit").click()
     await expect(console.get_by_test_id("me-name")).to_have_text("Анна")
+    await expect(console.locator("body[data-ready='1']")).to_have_count(1)
 
     _, shop = await new_page(browser)
     await shop.goto(f"{server.url}/shop/index.html")

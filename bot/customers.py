@@ -90,10 +90,17 @@ async def upsert(ctx: Offers, shop_id: str, items: list[CustomerIn]) -> list[Cus
     now = ctx.clock.now()
     out: list[Customer] = []
     async with ctx.deps.write() as session:
-        for item in items:
-            customer = await session.scalar(
-                select(Customer).where(Customer.shop_id == shop_id, Customer.phone == item.phone)
+        known: dict[str, Customer] = {}
+        phones = [item.phone for item in items]
+        for start in range(0, len(phones), 500):
+            found = await session.scalars(
+                select(Customer).where(
+                    Customer.shop_id == shop_id, Customer.phone.in_(phones[start : start + 500])
+                )
             )
+            known.update((c.phone, c) for c in found)
+        for item in items:
+            customer = known.get(item.phone)
             if customer is None:
                 customer = Customer(
                     shop_id=shop_id,
@@ -111,6 +118,7 @@ async def upsert(ctx: Offers, shop_id: str, items: list[CustomerIn]) -> list[Cus
                 )
                 session.add(customer)
                 await session.flush()
+                known[item.phone] = customer
             customer.name, customer.timezone, customer.updated_at = item.name, item.timezone, now
             for channel, given in item.consent.items():
                 await set_consent(session, customer, channel, given, now, how="api")

@@ -28,7 +28,7 @@ class Pacer:
         while True:
             now = self._ts()
             ready = max(self._next, self._paused_until, self._chat_next.get(chat, 0.0))
-            if ready <= now:
+            if ready - now < 1e-3:  # clocks tick in microseconds; a millisecond early is on time
                 break
             await self.clock.sleep(ready - now)
         self._next = now + self.interval

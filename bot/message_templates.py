@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from channels import telegram, viber
@@ -24,9 +25,14 @@ SAMPLE = {
 }
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    return _env.from_string(source)
+
+
 def render(source: str, variables: dict[str, Any]) -> str:
     try:
-        return _env.from_string(source).render(**variables).strip()
+        return _compiled(source).render(**variables).strip()
     except TemplateError as exc:
         raise ConsultError("invalid_template", f"template: {exc}") from None
 

@@ -13,7 +13,7 @@ import logging
 import re
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import select, update
 from viberbot.api.messages import TextMessage
 from viberbot.api.viber_requests import (
     ViberConversationStartedRequest,
@@ -28,7 +28,7 @@ from viberbot.api.viber_requests import (
 from bot import customers, signals, staff
 from bot.context import Offers
 from consult.errors import ConsultError
-from storage.models import Customer
+from storage.models import Customer, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +90,20 @@ class ViberWebhook:
         ids = await self._customers(user_id)
         if ids:
             async with self.ctx.deps.write() as session:
-                for customer_id in ids:
-                    customer = await session.get(Customer, customer_id)
-                    if customer is not None:
-                        customer.viber_replied_at = self.ctx.clock.now()
+                now = self.ctx.clock.now()
+                await session.execute(
+                    update(Customer).where(Customer.id.in_(ids)).values(viber_replied_at=now)
+                )
+                # A reply lifts Viber's hourly limit: offers held by it may go now.
+                await session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.customer_id.in_(ids),
+                        Delivery.state == "scheduled",
+                        Delivery.note == "viber_quota",
+                    )
+                    .values(not_before=now)
+                )
         if text.lower() in STOP_WORDS:
             for customer_id in ids:
                 await customers.opt_out(self.ctx, customer_id, "viber", "stop message")

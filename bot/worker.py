@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
@@ -20,7 +21,7 @@ from bot.context import Offers
 from bot.limits import Pacer
 from channels.errors import Blocked, RateLimited, Rejected, Unreachable
 from consult.errors import ConsultError
-from storage.models import Customer, Delivery, Offer
+from storage.models import Customer, Delivery, Offer, Product
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,10 @@ class DeliveryWorker:
         """One pass; returns how many rows it worked (unread ones included)."""
         done = await self.expire_unread()
         await self.poll_sms()
-        for delivery_id in await self.claim():
-            await self.process(delivery_id)
-            done += 1
-        return done
+        claimed = await self.claim()
+        for out in await self._prepare(claimed):
+            await self.deliver(out)
+        return done + len(claimed)
 
     async def drain(self, max_passes: int = 10_000) -> None:
         """Passes until nothing is due (tests, and `prilavok offers run-once`)."""
@@ -100,11 +101,9 @@ class DeliveryWorker:
 
     # ---- one delivery ----
 
-    async def process(self, delivery_id: int) -> None:
-        out = await self._prepare(delivery_id)
-        if out is None:
-            return
-        channel = out.channel
+    async def deliver(self, out: Outgoing) -> None:
+        """Sends one prepared message and records the outcome at once (one row in flight)."""
+        delivery_id, channel = out.delivery_id, out.channel
         try:
             await self.pacers[channel].wait(out.address)
             provider_id = await self._send(out)
@@ -131,54 +130,89 @@ class DeliveryWorker:
             return await ctx.sms.send(out.address, out.text)
         raise Unreachable(f"{out.channel} is not configured")
 
-    def _configured(self, channel: str) -> bool:
-        return getattr(self.ctx, channel) is not None
-
-    async def _prepare(self, delivery_id: int) -> Outgoing | None:
-        """Decides, in one transaction, whether and how this row goes out now."""
-        ctx, cfg = self.ctx, self.ctx.config
-        now = ctx.clock.now()
-        async with ctx.deps.write() as session:
-            d = await session.get(Delivery, delivery_id, with_for_update=True)
-            if d is None or d.state != "sending" or d.lease_owner != self.node_id:
-                return None
-            offer = await session.get(Offer, d.offer_id)
-            customer = await session.get(Customer, d.customer_id, with_for_update=True)
-            assert offer is not None and customer is not None
-
-            def later(when: datetime, note: str) -> None:
-                d.state, d.not_before, d.note = "scheduled", when, note
-                d.lease_owner = d.lease_until = None
-
-            night_ends = quiet_hours.next_allowed(
-                now, customer.timezone, cfg.quiet_from_hour, cfg.quiet_to_hour
+    async def _prepare(self, ids: list[int]) -> list[Outgoing]:
+        """Decides, in one transaction, whether and how each claimed row goes out now."""
+        if not ids:
+            return []
+        now = self.ctx.clock.now()
+        offers: dict[int, Offer | None] = {}
+        stock: dict[tuple[str, str], Product | None] = {}
+        out: list[Outgoing] = []
+        async with self.ctx.deps.write() as session:
+            rows = await session.scalars(
+                select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id)
             )
-            if night_ends is not None:
-                later(night_ends, "night")
-                return None
-            product = await catalog.available(session, offer.shop_id, offer.sku)
-            if product is None:
-                later(now + cfg.out_of_stock_recheck, catalog.OUT_OF_STOCK)
-                return None
-            channel = fallback.choose(session, customer, now)
-            if channel is None:
-                d.state, d.note, d.lease_owner, d.lease_until = "failed", "no_channel", None, None
-                return None
-            if channel == "viber":
-                wait_until = await self._viber_quota(session, customer, now)
-                if wait_until is not None:
-                    later(wait_until, "viber_quota")
-                    return None
-            try:
-                out = compose(cfg, channel, d, customer, offer, product)
-            except ConsultError as exc:
-                d.state, d.note, d.lease_owner, d.lease_until = "failed", exc.message, None, None
-                return None
-            d.channel, d.sku, d.lease_until = channel, product.sku, now + cfg.lease
-            d.tries = (d.tries or 0) + 1
-            return out
+            claimed = list(rows)
+            customers = {
+                c.id: c
+                for c in await session.scalars(
+                    select(Customer)
+                    .where(Customer.id.in_({d.customer_id for d in claimed}))
+                    .with_for_update()
+                )
+            }
+            for d in claimed:
+                if d.state != "sending" or d.lease_owner != self.node_id:
+                    continue  # taken over by another process after our lease ran out
+                if d.offer_id not in offers:
+                    offers[d.offer_id] = await session.get(Offer, d.offer_id)
+                offer = offers[d.offer_id]
+                assert offer is not None
+                key = (offer.shop_id, offer.sku)
+                if key not in stock:
+                    stock[key] = await catalog.available(session, *key)
+                one = await self._decide(
+                    session, d, customers[d.customer_id], offer, stock[key], now
+                )
+                if one is not None:
+                    out.append(one)
+        return out
 
-    async def _viber_quota(self, session, customer: Customer, now: datetime) -> datetime | None:  # type: ignore[no-untyped-def]
+    async def _decide(
+        self,
+        session: Any,
+        d: Delivery,
+        customer: Customer,
+        offer: Offer,
+        product: Product | None,
+        now: datetime,
+    ) -> Outgoing | None:
+        cfg = self.ctx.config
+
+        def later(when: datetime, note: str) -> None:
+            d.state, d.not_before, d.note = "scheduled", when, note
+            d.lease_owner = d.lease_until = None
+
+        night_ends = quiet_hours.next_allowed(
+            now, customer.timezone, cfg.quiet_from_hour, cfg.quiet_to_hour
+        )
+        if night_ends is not None:
+            later(night_ends, "night")
+            return None
+        if product is None:
+            later(now + cfg.out_of_stock_recheck, catalog.OUT_OF_STOCK)
+            return None
+        channel = fallback.choose(session, customer, now)
+        if channel is None:
+            d.state, d.note, d.lease_owner, d.lease_until = "failed", "no_channel", None, None
+            return None
+        if channel == "viber":
+            wait_until = await self._viber_quota(session, customer, now)
+            if wait_until is not None:
+                later(wait_until, "viber_quota")
+                return None
+        try:
+            out = compose(cfg, channel, d, customer, offer, product)
+        except ConsultError as exc:
+            d.state, d.note, d.lease_owner, d.lease_until = "failed", exc.message, None, None
+            return None
+        d.channel, d.sku, d.lease_until = channel, product.sku, now + cfg.lease
+        d.tries = (d.tries or 0) + 1
+        return out
+
+    async def _viber_quota(
+        self, session: Any, customer: Customer, now: datetime
+    ) -> datetime | None:
         """Viber: at most N messages an hour to a user who has not replied since."""
         since = now - timedelta(hours=1)
         if customer.viber_replied_at and customer.viber_replied_at > since:
@@ -188,13 +222,14 @@ class DeliveryWorker:
                 select(func.count(), func.min(Delivery.sent_at)).where(
                     Delivery.customer_id == customer.id,
                     Delivery.channel == "viber",
-                    Delivery.sent_at > since,
+                    # Rows decided for sending in this pass count too.
+                    or_(Delivery.sent_at > since, Delivery.state == "sending"),
                 )
             )
         ).one()
         if count < self.ctx.config.viber_per_user_hour:
             return None
-        return first + timedelta(hours=1)
+        return (first or now) + timedelta(hours=1)
 
     async def _finish(
         self,
@@ -204,14 +239,18 @@ class DeliveryWorker:
         provider_id: str | None = None,
         note: str | None = None,
     ) -> None:
-        now = self.ctx.clock.now()
+        values: dict[str, Any] = {
+            "state": state,
+            "note": note,
+            "lease_owner": None,
+            "lease_until": None,
+        }
+        if provider_id is not None:
+            values.update(provider_id=provider_id, sent_at=self.ctx.clock.now())
         async with self.ctx.deps.write() as session:
-            d = await session.get(Delivery, delivery_id, with_for_update=True)
-            if d is None:
-                return
-            d.state, d.note, d.lease_owner, d.lease_until = state, note, None, None
-            if provider_id is not None:
-                d.provider_id, d.sent_at = provider_id, now
+            await session.execute(
+                update(Delivery).where(Delivery.id == delivery_id).values(**values)
+            )
 
     async def _release(
         self, delivery_id: int, note: str, wait: timedelta | None, *, count_try: bool

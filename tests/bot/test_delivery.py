@@ -49,8 +49,7 @@ async def test_a_restart_mid_campaign_delivers_each_offer_once(
     # The first process sends part of the campaign, then dies without any cleanup.
     first = DeliveryWorker(env.ctx, "node-crashing")
     running = asyncio.create_task(first.run())
-    while len(env.tg.sent) < 400:
-        await asyncio.sleep(0.005)
+    await asyncio.wait_for(env.tg.wait_sent(400), 60)
     running.cancel()
     await asyncio.gather(running, return_exceptions=True)
     assert len(env.tg.sent) < 1000
@@ -111,7 +110,7 @@ async def test_two_workers_never_share_a_row(env: Env) -> None:
 
 async def test_no_offers_at_night_in_the_customers_time_zone(env: Env) -> None:
     await env.product()
-    (moscow, vladivostok) = await env.customers(
+    await env.customers(
         {"name": "Анна", "phone": "+79120000001", "consent": {"sms": True}},
         {
             "name": "Пётр",

@@ -7,6 +7,7 @@ or a second message to a chat within a second, is counted in `violations`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,10 +34,16 @@ class FakeTelegram(FakeServer):
         self._quiet_until: datetime | None = None
         self._last_in_chat: dict[int, datetime] = {}
         self._next_id = 1
+        self._grew = asyncio.Event()
         self.app.router.add_post("/bot{token}/{method}", self.handle)
 
     def messages_to(self, chat_id: int) -> list[dict[str, Any]]:
         return [m for m in self.sent if m["chat_id"] == chat_id]
+
+    async def wait_sent(self, n: int) -> None:
+        while len(self.sent) < n:
+            self._grew.clear()
+            await self._grew.wait()
 
     def offers_to(self, chat_id: int) -> list[dict[str, Any]]:
         """Messages with inline buttons: offers, not the bot's replies."""
@@ -101,6 +108,7 @@ class FakeTelegram(FakeServer):
         }
         self._next_id += 1
         self.sent.append(message)
+        self._grew.set()
         return web.json_response(
             {
                 "ok": True,

@@ -151,3 +151,17 @@ async def test_a_viber_stop_message_opts_out(env: Env) -> None:
     msg = event("message", sender=user("vb-3"), message={"type": "text", "text": "СТОП"})
     assert await env.viber_callback(msg) == 200
     assert not (await env.customer(c["id"])).consent_viber
+
+
+async def test_a_viber_user_who_unsubscribed_is_switched_when_sending_fails(env: Env) -> None:
+    await env.product()
+    (c,) = await env.customers({"name": "Иван", "phone": "+79123456789", "consent": {"sms": True}})
+    await env.link_viber(c, "vb-gone")
+    env.viber.unsubscribed.add("vb-gone")  # Viber answers status 6, receiverNotSubscribed
+    await env.offer()
+    await env.drain()
+    assert env.viber.sent == []
+    first, second = await env.deliveries()
+    assert (first.state, first.channel) == ("switched", "viber")
+    assert (second.state, second.channel) == ("sent", "sms")
+    assert len(env.sms.sent) == 1

@@ -14,12 +14,12 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.clock import Clock
 from tests.fakes.base import FakeServer
-from tests.fakes.clock import FakeClock
 
 
 class FakeTelegram(FakeServer):
-    def __init__(self, token: str, clock: FakeClock, username: str = "shop_offers_bot") -> None:
+    def __init__(self, token: str, clock: Clock, username: str = "shop_offers_bot") -> None:
         super().__init__()
         self.token = token
         self.clock = clock

@@ -8,7 +8,7 @@ from typing import Any
 from bot import links, message_templates
 from bot.context import OffersConfig
 from channels import viber
-from channels.telegram import Button
+from channels.telegram_button import Button
 from storage.models import Customer, Delivery, Offer, Product
 
 OPEN, CALLBACK, NOT_INTERESTED = "Открыть предложение", "Перезвоните мне", "Не интересно"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock
 from channels.sms import SmsGateway
-from channels.telegram import TelegramChannel
 from channels.viber import ViberChannel
 from consult.deps import Deps
+
+if TYPE_CHECKING:  # aiogram takes seconds to import; only a configured bot needs it
+    from channels.telegram import TelegramChannel
 
 
 @dataclass

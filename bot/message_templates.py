@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from channels import telegram, viber
+from channels import telegram_button, viber
 from channels.sms import segments
 from consult.errors import ConsultError
 
@@ -47,7 +47,7 @@ def check(source: str) -> None:
 def fits(channel: str, max_segments: int) -> Callable[[str], bool]:
     if channel == "sms":
         return lambda text: segments(text) <= max_segments
-    limit = telegram.MAX_TEXT if channel == "telegram" else viber.MAX_TEXT
+    limit = telegram_button.MAX_TEXT if channel == "telegram" else viber.MAX_TEXT
     return lambda text: len(text) <= limit
 
 

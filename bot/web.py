@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.admin_views import AdminViews
@@ -16,7 +15,6 @@ from bot.api import Api
 from bot.context import Offers
 from bot.pages import Pages
 from bot.sms_callbacks import SmsCallbacks
-from bot.telegram_bot import build_dispatcher
 from bot.viber_webhook import ViberWebhook
 from bot.worker import DeliveryWorker
 
@@ -46,6 +44,10 @@ def setup(
         app.router.add_post(VIBER_WEBHOOK, ViberWebhook(ctx).handle)
     if ctx.telegram is not None:
         if ctx.config.telegram_webhook_secret:
+            from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+            from bot.telegram_bot import build_dispatcher
+
             # aiogram's handler refuses (401) an update without the right secret header; it
             # answers only after handling, so a failed update is retried by Telegram.
             SimpleRequestHandler(

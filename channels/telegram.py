@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -18,17 +16,11 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from channels.errors import Blocked, RateLimited, Rejected, Unreachable
+from channels.telegram_button import MAX_TEXT, Button
+
+__all__ = ["MAX_TEXT", "Button", "TelegramChannel"]
 
 DEFAULT_API_BASE = "https://api.telegram.org"
-# A message's text may hold at most this many characters (Bot API sendMessage).
-MAX_TEXT = 4096
-
-
-@dataclass(frozen=True)
-class Button:
-    text: str
-    url: str | None = None
-    callback_data: str | None = None  # at most 64 bytes
 
 
 class TelegramChannel:

@@ -7,7 +7,6 @@ from datetime import timedelta
 from bot.clock import Clock, SystemClock
 from bot.context import Offers, OffersConfig
 from channels.sms import SmsRu
-from channels.telegram import TelegramChannel
 from channels.viber import ViberChannel
 from consult.deps import Deps
 from prilavok.settings import Settings
@@ -15,6 +14,11 @@ from prilavok.settings import Settings
 
 def build(settings: Settings, deps: Deps, clock: Clock | None = None) -> Offers:
     s = settings
+    telegram = None
+    if s.telegram_token:
+        from channels.telegram import TelegramChannel  # aiogram loads slowly: only when used
+
+        telegram = TelegramChannel(s.telegram_token, s.telegram_api_base)
     config = OffersConfig(
         public_url=s.public_url or f"http://{s.host}:{s.port}",
         telegram_bot_username=s.telegram_bot_username,
@@ -33,9 +37,7 @@ def build(settings: Settings, deps: Deps, clock: Clock | None = None) -> Offers:
         deps=deps,
         config=config,
         clock=clock or SystemClock(),
-        telegram=TelegramChannel(s.telegram_token, s.telegram_api_base)
-        if s.telegram_token
-        else None,
+        telegram=telegram,
         viber=ViberChannel(s.viber_token, s.viber_api_base, s.viber_sender_name)
         if s.viber_token
         else None,

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     offers_quiet_from_hour: int = Field(default=21, ge=0, le=23)
     offers_quiet_to_hour: int = Field(default=10, ge=0, le=23)
     offers_sms_max_segments: int = Field(default=3, ge=1, le=10)
-    offers_lease_seconds: int = Field(default=300, ge=10)
+    offers_lease_seconds: int = Field(default=300, ge=2)
     telegram_token: str = ""
     telegram_api_base: str = "https://api.telegram.org"
     # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; the webhook is off without it.

@@ -50,3 +50,8 @@ class Offers:
     telegram: TelegramChannel | None = None
     viber: ViberChannel | None = None
     sms: SmsGateway | None = None
+
+    def configured(self) -> tuple[str, ...]:
+        """The channels this server can send by."""
+        found = (("telegram", self.telegram), ("viber", self.viber), ("sms", self.sms))
+        return tuple(name for name, transport in found if transport is not None)

@@ -7,6 +7,7 @@ and forgets what was given up. SMS is the last resort and is never given up for 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,21 +35,24 @@ def _exhausted(customer: Customer) -> set[str]:
     return {c for c in (customer.exhausted or "").split(",") if c}
 
 
-def pick(customer: Customer) -> str | None:
-    """The channel to use now: the current one while it works, else the first that does."""
+def pick(customer: Customer, configured: Collection[str] = ORDER) -> str | None:
+    """The channel to use now: the current one while it works, else the first that does.
+    Only channels this server has a token or key for (`configured`) count."""
     given_up = _exhausted(customer)
-    current = customer.channel
-    if current and usable(customer, current) and current not in given_up:
-        return current
-    for channel in ORDER:
-        if usable(customer, channel) and channel not in given_up:
-            return channel
-    return None
+
+    def works(channel: str) -> bool:
+        return channel in configured and channel not in given_up and usable(customer, channel)
+
+    if customer.channel and works(customer.channel):
+        return customer.channel
+    return next((channel for channel in ORDER if works(channel)), None)
 
 
-def choose(session: AsyncSession, customer: Customer, at: datetime) -> str | None:
+def choose(
+    session: AsyncSession, customer: Customer, at: datetime, configured: Collection[str] = ORDER
+) -> str | None:
     """pick(), recording a switch when the customer's channel changes because it stopped working."""
-    channel = pick(customer)
+    channel = pick(customer, configured)
     if channel and customer.channel and channel != customer.channel:
         events.record(
             session,

@@ -192,7 +192,7 @@ class DeliveryWorker:
         if product is None:
             later(now + cfg.out_of_stock_recheck, catalog.OUT_OF_STOCK)
             return None
-        channel = fallback.choose(session, customer, now)
+        channel = fallback.choose(session, customer, now, self.ctx.configured())
         if channel is None:
             d.state, d.note, d.lease_owner, d.lease_until = "failed", "no_channel", None, None
             return None

@@ -12,11 +12,14 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import web as offers_web
+from bot.clock import Clock
 from consult import admin_views, console_views, operators
 from consult.console_ns import ConsoleNamespace
 from consult.deps import Deps, Limits
 from consult.errors import ConsultError
 from consult.tokens import Signer
+from prilavok import offers
 from prilavok.realtime import SocketNotifier, create_server
 from prilavok.settings import Settings
 from storage.db import create_engine, migrate, sessionmaker
@@ -49,7 +52,7 @@ async def home(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound("/shop/index.html")
 
 
-def create_app(settings: Settings | None = None) -> web.Application:
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> web.Application:
     settings = settings or Settings()
     app = web.Application(middlewares=[errors], client_max_size=1024 * 1024)
     app[SETTINGS] = settings
@@ -104,6 +107,15 @@ def create_app(settings: Settings | None = None) -> web.Application:
                 await asyncio.wait_for(sio.eio.disconnect(), SOCKET_CLOSE_SECONDS)
 
     app.cleanup_ctx.append(lifecycle)
+    # After `lifecycle`: the worker starts once the schema is migrated and stops before the engine.
+    offers_web.setup(
+        app,
+        offers.build(settings, deps, clock),
+        static_dir=settings.static_dir,
+        node_id=deps.node_id,
+        run_worker=settings.offers_worker,
+        sms_callback_secret=settings.sms_callback_secret,
+    )
     app.on_shutdown.append(close_sockets)
     return app
 

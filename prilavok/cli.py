@@ -8,6 +8,7 @@ import getpass
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -129,6 +130,106 @@ def cmd_hot_reply_add(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_with_session(settings, work))
 
 
+def _offers(settings: Settings, work: Callable[[Any], Awaitable[None]]) -> None:
+    """Runs `work` with the offers context (transports opened), as the server would have it."""
+    from bot.context import Offers
+    from consult.deps import Deps
+    from consult.notifier import RecordingNotifier
+    from prilavok import offers
+
+    async def run() -> None:
+        engine = create_engine(settings.resolved_database_url())
+        ctx: Offers | None = None
+        try:
+            await migrate(engine)
+            deps = Deps(sessions=sessionmaker(engine), notifier=RecordingNotifier())
+            ctx = offers.build(settings, deps)
+            for transport in (ctx.viber, ctx.sms):
+                if transport is not None:
+                    await transport.open()
+            await work(ctx)
+        finally:
+            if ctx is not None:
+                for transport in (ctx.telegram, ctx.viber, ctx.sms):
+                    if transport is not None:
+                        await transport.close()
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+def cmd_api_key_create(settings: Settings, args: argparse.Namespace) -> None:
+    from bot import api_keys
+
+    async def work(ctx: Any) -> None:
+        key = await api_keys.create(ctx.deps, args.shop)
+        print(f"API key for shop {args.shop!r} (shown once, keep it secret):\n{key}")
+
+    _offers(settings, work)
+
+
+def cmd_customers_import(settings: Settings, args: argparse.Namespace) -> None:
+    from bot import customers
+
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8-sig")
+
+    async def work(ctx: Any) -> None:
+        rows = customers.parse_csv(text)
+        saved = 0
+        for start in range(0, len(rows), customers.MAX_BATCH):
+            chunk = rows[start : start + customers.MAX_BATCH]
+            try:
+                items = customers.parse_batch(args.shop, chunk)
+            except ConsultError as exc:
+                # Rows are numbered as in the file (the header is line 1).
+                raise ConsultError(
+                    exc.code, f"{exc.message} (batch from line {start + 2})"
+                ) from None
+            saved += len(await customers.upsert(ctx, args.shop, items))
+        print(f"{saved} customers imported into shop {args.shop!r}")
+
+    _offers(settings, work)
+
+
+def cmd_bot_poll(settings: Settings, args: argparse.Namespace) -> None:
+    """Long polling for local use: no public address needed."""
+    from bot.telegram_bot import build_dispatcher
+
+    async def work(ctx: Any) -> None:
+        if ctx.telegram is None:
+            raise ConsultError("not_configured", "set PRILAVOK_TELEGRAM_TOKEN")
+        await ctx.telegram.bot.delete_webhook()
+        print("polling Telegram; Ctrl+C stops")
+        await build_dispatcher(ctx).start_polling(ctx.telegram.bot, handle_signals=False)
+
+    _offers(settings, work)
+
+
+def cmd_bot_webhooks(settings: Settings, args: argparse.Namespace) -> None:
+    """Registers our webhooks with Telegram (with the secret) and Viber."""
+    from bot.web import TELEGRAM_WEBHOOK, VIBER_WEBHOOK
+
+    base = (settings.public_url or "").rstrip("/")
+    if not base.startswith("https://"):
+        raise ConsultError("not_configured", "set PRILAVOK_PUBLIC_URL to the https:// address")
+
+    async def work(ctx: Any) -> None:
+        if ctx.telegram is not None:
+            if not settings.telegram_webhook_secret:
+                raise ConsultError("not_configured", "set PRILAVOK_TELEGRAM_WEBHOOK_SECRET")
+            await ctx.telegram.bot.set_webhook(
+                base + TELEGRAM_WEBHOOK,
+                secret_token=settings.telegram_webhook_secret,
+                allowed_updates=["message", "callback_query"],
+            )
+            print(f"telegram webhook: {base + TELEGRAM_WEBHOOK}")
+        if ctx.viber is not None:
+            await ctx.viber.set_webhook(base + VIBER_WEBHOOK)
+            print(f"viber webhook: {base + VIBER_WEBHOOK}")
+
+    _offers(settings, work)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="prilavok", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -168,6 +269,33 @@ def parser() -> argparse.ArgumentParser:
     hadd.add_argument("text")
     hadd.add_argument("--operator", help="the login whose own reply it is")
     hadd.set_defaults(func=cmd_hot_reply_add)
+
+    ak = sub.add_parser("api-key", help="offers API keys").add_subparsers(
+        dest="action", required=True
+    )
+    akc = ak.add_parser("create", help="create a key for a shop and print it once")
+    akc.add_argument("shop")
+    akc.set_defaults(func=cmd_api_key_create)
+
+    cu = sub.add_parser("customers", help="offer customers").add_subparsers(
+        dest="action", required=True
+    )
+    imp = cu.add_parser(
+        "import", help="import a CSV: name,phone,timezone,telegram,viber,sms (consent yes/no)"
+    )
+    imp.add_argument("file", help="the CSV file, or - for stdin")
+    imp.add_argument("--shop", required=True, help="the shop id")
+    imp.set_defaults(func=cmd_customers_import)
+
+    bt = sub.add_parser("bot", help="the Telegram and Viber bots").add_subparsers(
+        dest="action", required=True
+    )
+    bt.add_parser("poll", help="run the Telegram bot by long polling").set_defaults(
+        func=cmd_bot_poll
+    )
+    bt.add_parser(
+        "webhooks", help="register the Telegram and Viber webhooks at PRILAVOK_PUBLIC_URL"
+    ).set_defaults(func=cmd_bot_webhooks)
     return p
 
 

@@ -38,6 +38,33 @@ class Settings(BaseSettings):
     static_dir: Path = Path(__file__).resolve().parent.parent / "static"
     node_modules_dir: Path = Path(__file__).resolve().parent.parent / "node_modules"
 
+    # ---- Offers over Telegram, Viber and SMS (issue 4) ----
+    # The delivery worker runs inside every serving process (rows are claimed, never shared).
+    offers_worker: bool = True
+    # A message with no read signal for this long is unread; three in a row switch channels.
+    offers_unread_hours: float = Field(default=24, gt=0)
+    offers_quiet_from_hour: int = Field(default=21, ge=0, le=23)
+    offers_quiet_to_hour: int = Field(default=10, ge=0, le=23)
+    offers_sms_max_segments: int = Field(default=3, ge=1, le=10)
+    offers_lease_seconds: int = Field(default=300, ge=2)
+    telegram_token: str = ""
+    telegram_api_base: str = "https://api.telegram.org"
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; the webhook is off without it.
+    telegram_webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
+    telegram_bot_username: str = ""
+    telegram_staff_chat_id: int | None = None
+    telegram_per_second: float = Field(default=30, gt=0)
+    viber_token: str = ""
+    viber_api_base: str = "https://chatapi.viber.com/pa"
+    viber_sender_name: str = "Prilavok"
+    viber_chat_uri: str = ""
+    # SMS.ru's api_id; SMS is off without it.
+    sms_api_key: str = ""
+    sms_api_base: str = "https://sms.ru"
+    sms_sender: str = ""
+    # Makes /bot/sms/smsru/<secret> the status callback address; off when empty.
+    sms_callback_secret: str = ""
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

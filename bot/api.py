@@ -1,0 +1,99 @@
+"""The shop's REST API (docs/offers-api.md): customers, catalog, offers, orders. Every call
+carries the shop's API key; a bad request is refused whole and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from bot import api_keys, catalog, customers, orders, planning
+from bot.context import Offers
+from consult.errors import ConsultError, not_found
+from storage.models import Customer, OfferEvent
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    if request.content_type != "application/json":
+        raise ConsultError("unsupported_media_type", "send application/json", 415)
+    try:
+        data = await request.json()
+    except ValueError:
+        raise ConsultError("invalid_payload", "the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise ConsultError("invalid_payload", "expected a JSON object")
+    return data
+
+
+class Api:
+    def __init__(self, ctx: Offers) -> None:
+        self.ctx = ctx
+
+    async def _shop(self, request: web.Request) -> str:
+        auth = request.headers.get("Authorization", "")
+        key = auth[7:].strip() if auth.startswith("Bearer ") else request.headers.get("X-Api-Key")
+        return await api_keys.shop_for(self.ctx.deps, key)
+
+    async def put_customers(self, request: web.Request) -> web.Response:
+        shop = await self._shop(request)
+        items = customers.parse_batch(shop, (await _json(request)).get("customers"))
+        saved = await customers.upsert(self.ctx, shop, items)
+        return web.json_response({"customers": [customers.as_dict(c, self.ctx) for c in saved]})
+
+    async def get_customer(self, request: web.Request) -> web.Response:
+        shop = await self._shop(request)
+        try:
+            customer_id = int(request.match_info["id"])
+        except ValueError:
+            raise not_found("customer") from None
+        async with self.ctx.deps.sessions() as session:
+            customer = await session.get(Customer, customer_id)
+            if customer is None or customer.shop_id != shop:
+                raise not_found("customer")
+            history = await session.scalars(
+                select(OfferEvent)
+                .where(
+                    OfferEvent.customer_id == customer_id,
+                    OfferEvent.kind.in_(("switch", "opt_out", "consent", "link")),
+                )
+                .order_by(OfferEvent.id)
+            )
+            data = customers.as_dict(customer, self.ctx)
+            data["history"] = [
+                {"kind": e.kind, "channel": e.channel, "detail": e.detail, "at": e.at.isoformat()}
+                for e in history
+            ]
+        return web.json_response({"customer": data})
+
+    async def put_catalog(self, request: web.Request) -> web.Response:
+        shop = await self._shop(request)
+        items = catalog.parse_batch((await _json(request)).get("products"))
+        return web.json_response({"saved": await catalog.upsert(self.ctx, shop, items)})
+
+    async def post_offer(self, request: web.Request) -> web.Response:
+        shop = await self._shop(request)
+        new = planning.parse(await _json(request))
+        offer, planned = await planning.create(self.ctx, shop, new)
+        return web.json_response({"offer": {"id": offer.id, "planned": planned}}, status=201)
+
+    async def get_offer(self, request: web.Request) -> web.Response:
+        shop = await self._shop(request)
+        try:
+            offer_id = int(request.match_info["id"])
+        except ValueError:
+            raise not_found("offer") from None
+        return web.json_response({"offer": await planning.summary(self.ctx, shop, offer_id)})
+
+    async def post_order(self, request: web.Request) -> web.Response:
+        shop = await self._shop(request)
+        order, new = await orders.record(self.ctx, shop, orders.parse(await _json(request)))
+        return web.json_response({"order": order}, status=201 if new else 200)
+
+    def register(self, app: web.Application) -> None:
+        app.router.add_post("/api/v1/customers", self.put_customers)
+        app.router.add_get("/api/v1/customers/{id}", self.get_customer)
+        app.router.add_post("/api/v1/catalog", self.put_catalog)
+        app.router.add_post("/api/v1/offers", self.post_offer)
+        app.router.add_get("/api/v1/offers/{id}", self.get_offer)
+        app.router.add_post("/api/v1/orders", self.post_order)

@@ -1,0 +1,57 @@
+"""Everything the offers side needs, passed in once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.clock import Clock, SystemClock
+from channels.sms import SmsGateway
+from channels.viber import ViberChannel
+from consult.deps import Deps
+
+if TYPE_CHECKING:  # aiogram takes seconds to import; only a configured bot needs it
+    from channels.telegram import TelegramChannel
+
+
+@dataclass
+class OffersConfig:
+    public_url: str = "http://127.0.0.1:8080"
+    telegram_bot_username: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_staff_chat_id: int | None = None
+    viber_token: str = ""
+    viber_chat_uri: str = ""
+    # A message with no read signal for this long counts as unread.
+    unread_after: timedelta = timedelta(hours=24)
+    unread_in_a_row: int = 3
+    # No offers between these local hours (start > end wraps midnight).
+    quiet_from_hour: int = 21
+    quiet_to_hour: int = 10
+    telegram_per_second: float = 30.0
+    telegram_per_chat_seconds: float = 1.0
+    viber_per_user_hour: int = 100
+    sms_max_segments: int = 3
+    # A claimed row not finished by then is taken back by any process.
+    lease: timedelta = timedelta(minutes=5)
+    batch: int = 20
+    poll_seconds: float = 1.0
+    out_of_stock_recheck: timedelta = timedelta(hours=1)
+    remind_after: timedelta = timedelta(days=3)
+    max_tries: int = 8
+
+
+@dataclass
+class Offers:
+    deps: Deps
+    config: OffersConfig = field(default_factory=OffersConfig)
+    clock: Clock = field(default_factory=SystemClock)
+    telegram: TelegramChannel | None = None
+    viber: ViberChannel | None = None
+    sms: SmsGateway | None = None
+
+    def configured(self) -> tuple[str, ...]:
+        """The channels this server can send by."""
+        found = (("telegram", self.telegram), ("viber", self.viber), ("sms", self.sms))
+        return tuple(name for name, transport in found if transport is not None)

@@ -1,0 +1,127 @@
+"""Which channel a customer's next offer takes, and when that changes.
+
+Order of preference: Telegram, Viber, SMS. Three unread in a row in a channel, a block, an
+unsubscribe or a failed delivery gives that channel up; a read makes its channel current again
+and forgets what was given up. SMS is the last resort and is never given up for being unread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import events
+from storage.models import Customer
+
+ORDER = ("telegram", "viber", "sms")
+
+
+def usable(customer: Customer, channel: str) -> bool:
+    """Linked and consented (and not blocked)."""
+    if channel == "telegram":
+        return bool(
+            customer.consent_telegram
+            and customer.telegram_chat_id is not None
+            and not customer.telegram_blocked
+        )
+    if channel == "viber":
+        return bool(customer.consent_viber and customer.viber_user_id)
+    return bool(customer.consent_sms and customer.phone)
+
+
+def _exhausted(customer: Customer) -> set[str]:
+    return {c for c in (customer.exhausted or "").split(",") if c}
+
+
+def pick(customer: Customer, configured: Collection[str] = ORDER) -> str | None:
+    """The channel to use now: the current one while it works, else the first that does.
+    Only channels this server has a token or key for (`configured`) count."""
+    given_up = _exhausted(customer)
+
+    def works(channel: str) -> bool:
+        return channel in configured and channel not in given_up and usable(customer, channel)
+
+    if customer.channel and works(customer.channel):
+        return customer.channel
+    return next((channel for channel in ORDER if works(channel)), None)
+
+
+def choose(
+    session: AsyncSession, customer: Customer, at: datetime, configured: Collection[str] = ORDER
+) -> str | None:
+    """pick(), recording a switch when the customer's channel changes because it stopped working."""
+    channel = pick(customer, configured)
+    if channel and customer.channel and channel != customer.channel:
+        events.record(
+            session,
+            customer.id,
+            "switch",
+            at,
+            channel=channel,
+            detail=f"{customer.channel}→{channel}: {customer.channel} is not available",
+        )
+    if channel:
+        customer.channel = channel
+    return channel
+
+
+def give_up(
+    session: AsyncSession,
+    customer: Customer,
+    channel: str,
+    reason: str,
+    at: datetime,
+    delivery_id: int | None = None,
+) -> str | None:
+    """Stops using `channel` for this customer now; records the switch; returns the next one."""
+    if channel != "sms":
+        customer.exhausted = ",".join(sorted(_exhausted(customer) | {channel}))
+    customer.unread_streak = 0
+    before = customer.channel or channel
+    customer.channel = None
+    after = pick(customer)
+    customer.channel = after
+    events.record(
+        session,
+        customer.id,
+        "switch",
+        at,
+        channel=after,
+        delivery_id=delivery_id,
+        detail=f"{before}→{after or 'none'}: {reason}",
+    )
+    return after
+
+
+def on_unread(
+    session: AsyncSession,
+    customer: Customer,
+    channel: str,
+    at: datetime,
+    in_a_row: int,
+    delivery_id: int,
+) -> None:
+    if customer.channel not in (None, channel):
+        return  # already moved on; an old message going unread says nothing new
+    customer.unread_streak = (customer.unread_streak or 0) + 1
+    if customer.unread_streak >= in_a_row and channel != "sms":
+        give_up(session, customer, channel, f"{in_a_row} unread in a row", at, delivery_id)
+
+
+def on_read(session: AsyncSession, customer: Customer, channel: str, at: datetime) -> None:
+    """A read makes `channel` the customer's channel again."""
+    if customer.channel and customer.channel != channel and usable(customer, channel):
+        events.record(
+            session,
+            customer.id,
+            "switch",
+            at,
+            channel=channel,
+            detail=f"{customer.channel}→{channel}: read in {channel}",
+        )
+    customer.unread_streak = 0
+    customer.exhausted = ""
+    if usable(customer, channel):
+        customer.channel = channel

@@ -1,0 +1,171 @@
+"""Read, delivered and failed signals from every channel, and what they change.
+
+Viber reports reads (`seen`, one per batch: it covers the earlier messages too). Telegram bots
+cannot see reads, so an inline button press or an open of the personal page counts. For SMS a
+delivery report is "delivered" and a click on the link is "read".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import events, fallback, planning
+from bot.context import Offers
+from channels.sms import Status
+from storage.models import Customer, Delivery
+
+READABLE = ("sent", "delivered", "unread")
+
+
+def _mark_read(session: AsyncSession, d: Delivery, customer: Customer, at: datetime) -> None:
+    if d.state not in READABLE:
+        return
+    d.state, d.read_at = "read", at
+    d.delivered_at = d.delivered_at or at
+    if d.channel:
+        fallback.on_read(session, customer, d.channel, at)
+
+
+async def by_code(session: AsyncSession, code: str) -> Delivery | None:
+    if not code or len(code) > 16:
+        return None
+    return await session.scalar(select(Delivery).where(Delivery.code == code))
+
+
+async def page_opened(ctx: Offers, code: str) -> int | None:
+    """An open of /m/<slug>-<code>: a click, and a read of that message. Returns the id."""
+    now = ctx.clock.now()
+    async with ctx.deps.write() as session:
+        d = await by_code(session, code)
+        if d is None:
+            return None
+        customer = await session.get(Customer, d.customer_id, with_for_update=True)
+        assert customer is not None
+        d.clicked_at = d.clicked_at or now
+        events.record(session, d.customer_id, "open", now, channel=d.channel, delivery_id=d.id)
+        _mark_read(session, d, customer, now)
+        return d.id
+
+
+async def page_action(ctx: Offers, code: str, action: str) -> Delivery | None:
+    """order / remind / callback pressed on the page; "remind" plans the offer again later."""
+    now = ctx.clock.now()
+    async with ctx.deps.write() as session:
+        d = await by_code(session, code)
+        if d is None:
+            return None
+        events.record(session, d.customer_id, action, now, channel=d.channel, delivery_id=d.id)
+        if action == "remind":
+            await planning.next_attempt(session, d, now + ctx.config.remind_after, now)
+        return d
+
+
+async def telegram_button(ctx: Offers, code: str, chat_id: int, action: str) -> Delivery | None:
+    """A press of an inline button under our message; only that chat's own presses count."""
+    now = ctx.clock.now()
+    async with ctx.deps.write() as session:
+        d = await by_code(session, code)
+        if d is None or d.channel != "telegram":
+            return None
+        customer = await session.get(Customer, d.customer_id, with_for_update=True)
+        if customer is None or customer.telegram_chat_id != chat_id:
+            return None
+        events.record(session, d.customer_id, action, now, channel="telegram", delivery_id=d.id)
+        _mark_read(session, d, customer, now)
+        return d
+
+
+async def viber_button(ctx: Offers, code: str, user_id: str, action: str) -> Delivery | None:
+    now = ctx.clock.now()
+    async with ctx.deps.write() as session:
+        d = await by_code(session, code)
+        if d is None or d.channel != "viber":
+            return None
+        customer = await session.get(Customer, d.customer_id, with_for_update=True)
+        if customer is None or customer.viber_user_id != user_id:
+            return None
+        events.record(session, d.customer_id, action, now, channel="viber", delivery_id=d.id)
+        _mark_read(session, d, customer, now)
+        return d
+
+
+async def _viber_delivery(
+    session: AsyncSession, user_id: str, token: str
+) -> tuple[Delivery | None, Customer | None]:
+    customer = await session.scalar(
+        select(Customer).where(Customer.viber_user_id == user_id).with_for_update()
+    )
+    if customer is None:
+        return None, None
+    d = await session.scalar(
+        select(Delivery).where(
+            Delivery.channel == "viber",
+            Delivery.provider_id == str(token),
+            Delivery.customer_id == customer.id,
+        )
+    )
+    return d, customer
+
+
+async def viber_seen(ctx: Offers, user_id: str, token: str) -> int:
+    """Marks the seen message and that customer's earlier unread Viber messages read."""
+    now = ctx.clock.now()
+    async with ctx.deps.write() as session:
+        seen, customer = await _viber_delivery(session, user_id, token)
+        if seen is None or customer is None or seen.sent_at is None:
+            return 0
+        earlier = await session.scalars(
+            select(Delivery).where(
+                Delivery.customer_id == customer.id,
+                Delivery.channel == "viber",
+                Delivery.state.in_(READABLE),
+                Delivery.sent_at <= seen.sent_at,
+            )
+        )
+        marked = 0
+        for d in earlier:
+            _mark_read(session, d, customer, now)
+            marked += 1
+        return marked
+
+
+async def viber_delivered(ctx: Offers, user_id: str, token: str) -> None:
+    now = ctx.clock.now()
+    async with ctx.deps.write() as session:
+        d, _ = await _viber_delivery(session, user_id, token)
+        if d is not None and d.state == "sent":
+            d.state, d.delivered_at = "delivered", now
+
+
+async def viber_failed(ctx: Offers, user_id: str, token: str, desc: str) -> None:
+    """A failed message switches the customer at once, and the offer goes by the next channel."""
+    now = ctx.clock.now()
+    async with ctx.deps.write() as session:
+        d, customer = await _viber_delivery(session, user_id, token)
+        if d is None or customer is None or d.state not in READABLE:
+            return
+        d.state, d.note = "switched", f"viber failed: {desc}"[:500]
+        fallback.give_up(session, customer, "viber", "delivery failed", now, d.id)
+        await planning.next_attempt(session, d, now, now)
+
+
+async def sms_statuses(ctx: Offers, found: dict[str, Status]) -> None:
+    now = ctx.clock.now()
+    async with ctx.deps.write() as session:
+        for provider_id, status in found.items():
+            d = await session.scalar(
+                select(Delivery).where(
+                    Delivery.channel == "sms", Delivery.provider_id == provider_id
+                )
+            )
+            if d is None or d.state not in ("sent", "delivered", "unread"):
+                continue
+            if status.delivered and d.delivered_at is None:
+                d.delivered_at = now
+                if d.state == "sent":
+                    d.state = "delivered"
+            elif status.failed and d.state == "sent":
+                d.state, d.note = "failed", f"sms: {status.detail}"[:500]

@@ -1,0 +1,122 @@
+"""Viber's callbacks: signed with HMAC-SHA256 of the raw body keyed by the bot's token.
+
+An unsigned or wrongly signed call gets 403 and changes nothing. Bodies are parsed with
+viberbot's request classes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+
+from aiohttp import web
+from sqlalchemy import select, update
+from viberbot.api.messages import TextMessage
+from viberbot.api.viber_requests import (
+    ViberConversationStartedRequest,
+    ViberDeliveredRequest,
+    ViberFailedRequest,
+    ViberMessageRequest,
+    ViberSeenRequest,
+    ViberUnsubscribedRequest,
+    create_request,
+)
+
+from bot import customers, signals, staff
+from bot.context import Offers
+from consult.errors import ConsultError
+from storage.models import Customer, Delivery
+
+log = logging.getLogger(__name__)
+
+SIGNATURE = "X-Viber-Content-Signature"
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+BUTTON = re.compile(r"^(cb|no):([a-z0-9]{1,16})$")
+STOP_WORDS = {"stop", "стоп", "/stop", "отписаться"}
+
+
+def signature(token: str, body: bytes) -> str:
+    return hmac.new(token.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signed(token: str, body: bytes, given: str | None) -> bool:
+    return bool(token and given) and hmac.compare_digest(signature(token, body), given or "")
+
+
+class ViberWebhook:
+    def __init__(self, ctx: Offers) -> None:
+        self.ctx = ctx
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if not signed(self.ctx.config.viber_token, body, request.headers.get(SIGNATURE)):
+            raise ConsultError("bad_signature", "missing or wrong X-Viber-Content-Signature", 403)
+        try:
+            event = create_request(json.loads(body))
+        except Exception:  # viberbot raises bare Exception/KeyError on a malformed body
+            raise ConsultError("invalid_payload", "not a Viber callback") from None
+        await self.dispatch(event)
+        return web.json_response({"status": 0})
+
+    async def dispatch(self, event: object) -> None:
+        ctx = self.ctx
+        if isinstance(event, ViberSeenRequest):
+            await signals.viber_seen(ctx, event.user_id, str(event.message_token))
+        elif isinstance(event, ViberDeliveredRequest):
+            await signals.viber_delivered(ctx, event.user_id, str(event.message_token))
+        elif isinstance(event, ViberFailedRequest):
+            await signals.viber_failed(ctx, event.user_id, str(event.message_token), event.desc)
+        elif isinstance(event, ViberUnsubscribedRequest):
+            for customer_id in await self._customers(event.user_id):
+                await customers.opt_out(ctx, customer_id, "viber", "unsubscribed")
+        elif isinstance(event, ViberConversationStartedRequest):
+            if event.context and TOKEN.match(event.context):
+                await customers.link_viber(ctx, event.context, event.user.id)
+        elif isinstance(event, ViberMessageRequest):
+            await self._message(event)
+
+    async def _customers(self, user_id: str) -> list[int]:
+        async with self.ctx.deps.sessions() as session:
+            return list(
+                await session.scalars(select(Customer.id).where(Customer.viber_user_id == user_id))
+            )
+
+    async def _message(self, event: ViberMessageRequest) -> None:
+        user_id = event.sender.id
+        text = event.message.text.strip() if isinstance(event.message, TextMessage) else ""
+        ids = await self._customers(user_id)
+        if ids:
+            async with self.ctx.deps.write() as session:
+                now = self.ctx.clock.now()
+                await session.execute(
+                    update(Customer).where(Customer.id.in_(ids)).values(viber_replied_at=now)
+                )
+                # A reply lifts Viber's hourly limit: offers held by it may go now.
+                await session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.customer_id.in_(ids),
+                        Delivery.state == "scheduled",
+                        Delivery.note == "viber_quota",
+                    )
+                    .values(not_before=now)
+                )
+        if text.lower() in STOP_WORDS:
+            for customer_id in ids:
+                await customers.opt_out(self.ctx, customer_id, "viber", "stop message")
+            return
+        if TOKEN.match(text) and not ids:  # a customer may paste their link token
+            await customers.link_viber(self.ctx, text, user_id)
+            return
+        button = BUTTON.match(text)
+        if button:
+            action = "callback" if button[1] == "cb" else "not_interested"
+            d = await signals.viber_button(self.ctx, button[2], user_id, action)
+            if d is not None and action == "callback":
+                try:
+                    await staff.request_callback(self.ctx, d.id, "viber")
+                except ConsultError as exc:
+                    log.warning("callback from viber refused: %s", exc.message)

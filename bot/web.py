@@ -1,0 +1,78 @@
+"""One call wires the offers side into the app: routes, transports, and the delivery worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.admin_views import AdminViews
+from bot.api import Api
+from bot.context import Offers
+from bot.pages import Pages
+from bot.sms_callbacks import SmsCallbacks
+from bot.viber_webhook import ViberWebhook
+from bot.worker import DeliveryWorker
+
+log = logging.getLogger(__name__)
+
+OFFERS = web.AppKey("offers", Offers)
+WORKER = web.AppKey("offers_worker", DeliveryWorker)
+TELEGRAM_WEBHOOK = "/bot/telegram/webhook"
+VIBER_WEBHOOK = "/bot/viber/webhook"
+
+
+def setup(
+    app: web.Application,
+    ctx: Offers,
+    *,
+    static_dir: Path,
+    node_id: str,
+    run_worker: bool = True,
+    sms_callback_secret: str = "",
+) -> None:
+    app[OFFERS] = ctx
+    worker = app[WORKER] = DeliveryWorker(ctx, node_id)
+    Api(ctx).register(app)
+    Pages(ctx).register(app)
+    AdminViews(ctx, static_dir).register(app)
+    if ctx.viber is not None:
+        app.router.add_post(VIBER_WEBHOOK, ViberWebhook(ctx).handle)
+    if ctx.telegram is not None:
+        if ctx.config.telegram_webhook_secret:
+            from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+            from bot.telegram_bot import build_dispatcher
+
+            # aiogram's handler refuses (401) an update without the right secret header; it
+            # answers only after handling, so a failed update is retried by Telegram.
+            SimpleRequestHandler(
+                dispatcher=build_dispatcher(ctx),
+                bot=ctx.telegram.bot,
+                secret_token=ctx.config.telegram_webhook_secret,
+                handle_in_background=False,
+            ).register(app, path=TELEGRAM_WEBHOOK)
+        else:
+            log.warning("no telegram webhook secret: the webhook is off (use `prilavok bot poll`)")
+    if ctx.sms is not None and sms_callback_secret:
+        SmsCallbacks(ctx, sms_callback_secret).register(app)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        for transport in (ctx.viber, ctx.sms):
+            if transport is not None:
+                await transport.open()
+        running = asyncio.create_task(worker.run()) if run_worker else None
+        yield
+        if running is not None:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+        for transport in (ctx.telegram, ctx.viber, ctx.sms):
+            if transport is not None:
+                await transport.close()
+
+    app.cleanup_ctx.append(lifecycle)

@@ -1,0 +1,340 @@
+"""The delivery worker: claims due rows, sends them, and turns silence into "unread".
+
+Safe with several processes: rows are claimed (FOR UPDATE SKIP LOCKED on PostgreSQL, behind
+the write lock on SQLite) and leased until `lease_until`; a crashed process's claims come back
+when the lease runs out, so at most the message that was in flight is sent twice. Nothing is
+held in memory between passes except pacing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+
+from bot import catalog, fallback, planning, quiet_hours, signals
+from bot.compose import Outgoing, compose
+from bot.context import Offers
+from bot.limits import Pacer
+from channels.errors import Blocked, RateLimited, Rejected, Unreachable
+from consult.errors import ConsultError
+from storage.models import Customer, Delivery, Offer, Product
+
+log = logging.getLogger(__name__)
+
+SMS_POLL_EVERY = timedelta(minutes=1)
+SMS_STATUS_FOR = timedelta(days=3)
+
+
+class DeliveryWorker:
+    def __init__(self, ctx: Offers, node_id: str) -> None:
+        self.ctx = ctx
+        self.node_id = node_id
+        cfg = ctx.config
+        self.pacers = {
+            "telegram": Pacer(ctx.clock, cfg.telegram_per_second, cfg.telegram_per_chat_seconds),
+            "viber": Pacer(ctx.clock, 0),
+            "sms": Pacer(ctx.clock, 0),
+        }
+        self._sms_polled: datetime | None = None
+
+    async def run(self) -> None:
+        """Forever: a pass, then a nap when there was nothing to do."""
+        while True:
+            try:
+                busy = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the next pass tries again; rows stay leased or scheduled
+                log.exception("delivery pass failed")
+                busy = 0
+            if not busy:
+                await asyncio.sleep(self.ctx.config.poll_seconds)
+
+    async def run_once(self) -> int:
+        """One pass; returns how many rows it worked (unread ones included)."""
+        done = await self.expire_unread()
+        await self.poll_sms()
+        claimed = await self.claim()
+        for out in await self._prepare(claimed):
+            await self.deliver(out)
+        return done + len(claimed)
+
+    async def drain(self, max_passes: int = 10_000) -> None:
+        """Passes until nothing is due (tests, and `prilavok offers run-once`)."""
+        for _ in range(max_passes):
+            if not await self.run_once():
+                return
+
+    # ---- claiming ----
+
+    async def claim(self) -> list[int]:
+        now = self.ctx.clock.now()
+        due = or_(
+            and_(Delivery.state == "scheduled", Delivery.not_before <= now),
+            and_(Delivery.state == "sending", Delivery.lease_until < now),
+        )
+        async with self.ctx.deps.write() as session:
+            ids = list(
+                await session.scalars(
+                    select(Delivery.id)
+                    .where(due)
+                    .order_by(Delivery.not_before, Delivery.id)
+                    .limit(self.ctx.config.batch)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if ids:
+                await session.execute(
+                    update(Delivery)
+                    .where(Delivery.id.in_(ids))
+                    .values(
+                        state="sending",
+                        lease_owner=self.node_id,
+                        lease_until=now + self.ctx.config.lease,
+                    )
+                )
+        return ids
+
+    # ---- one delivery ----
+
+    async def deliver(self, out: Outgoing) -> None:
+        """Sends one prepared message and records the outcome at once (one row in flight)."""
+        delivery_id, channel = out.delivery_id, out.channel
+        try:
+            await self.pacers[channel].wait(out.address)
+            provider_id = await self._send(out)
+        except RateLimited as exc:
+            self.pacers[channel].pause(exc.retry_after)
+            wait = timedelta(seconds=exc.retry_after)
+            await self._release(delivery_id, "rate_limited", wait, count_try=False)
+        except Blocked as exc:
+            await self._blocked(delivery_id, channel, str(exc))
+        except Unreachable as exc:
+            await self._release(delivery_id, f"unreachable: {exc}", None, count_try=True)
+        except Rejected as exc:
+            await self._finish(delivery_id, "failed", note=f"rejected: {exc}")
+        else:
+            await self._finish(delivery_id, "sent", provider_id=provider_id)
+
+    async def _send(self, out: Outgoing) -> str:
+        ctx = self.ctx
+        if out.channel == "telegram" and ctx.telegram is not None:
+            return await ctx.telegram.send(int(out.address), out.text, out.telegram_buttons)
+        if out.channel == "viber" and ctx.viber is not None:
+            return await ctx.viber.send(out.address, out.text, out.viber_buttons)
+        if out.channel == "sms" and ctx.sms is not None:
+            return await ctx.sms.send(out.address, out.text)
+        raise Unreachable(f"{out.channel} is not configured")
+
+    async def _prepare(self, ids: list[int]) -> list[Outgoing]:
+        """Decides, in one transaction, whether and how each claimed row goes out now."""
+        if not ids:
+            return []
+        now = self.ctx.clock.now()
+        offers: dict[int, Offer | None] = {}
+        stock: dict[tuple[str, str], Product | None] = {}
+        out: list[Outgoing] = []
+        async with self.ctx.deps.write() as session:
+            rows = await session.scalars(
+                select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id)
+            )
+            claimed = list(rows)
+            customers = {
+                c.id: c
+                for c in await session.scalars(
+                    select(Customer)
+                    .where(Customer.id.in_({d.customer_id for d in claimed}))
+                    .with_for_update()
+                )
+            }
+            for d in claimed:
+                if d.state != "sending" or d.lease_owner != self.node_id:
+                    continue  # taken over by another process after our lease ran out
+                if d.offer_id not in offers:
+                    offers[d.offer_id] = await session.get(Offer, d.offer_id)
+                offer = offers[d.offer_id]
+                assert offer is not None
+                key = (offer.shop_id, offer.sku)
+                if key not in stock:
+                    stock[key] = await catalog.available(session, *key)
+                one = await self._decide(
+                    session, d, customers[d.customer_id], offer, stock[key], now
+                )
+                if one is not None:
+                    out.append(one)
+        return out
+
+    async def _decide(
+        self,
+        session: Any,
+        d: Delivery,
+        customer: Customer,
+        offer: Offer,
+        product: Product | None,
+        now: datetime,
+    ) -> Outgoing | None:
+        cfg = self.ctx.config
+
+        def later(when: datetime, note: str) -> None:
+            d.state, d.not_before, d.note = "scheduled", when, note
+            d.lease_owner = d.lease_until = None
+
+        night_ends = quiet_hours.next_allowed(
+            now, customer.timezone, cfg.quiet_from_hour, cfg.quiet_to_hour
+        )
+        if night_ends is not None:
+            later(night_ends, "night")
+            return None
+        if product is None:
+            later(now + cfg.out_of_stock_recheck, catalog.OUT_OF_STOCK)
+            return None
+        channel = fallback.choose(session, customer, now, self.ctx.configured())
+        if channel is None:
+            d.state, d.note, d.lease_owner, d.lease_until = "failed", "no_channel", None, None
+            return None
+        if channel == "viber":
+            wait_until = await self._viber_quota(session, customer, now)
+            if wait_until is not None:
+                later(wait_until, "viber_quota")
+                return None
+        try:
+            out = compose(cfg, channel, d, customer, offer, product)
+        except ConsultError as exc:
+            d.state, d.note, d.lease_owner, d.lease_until = "failed", exc.message, None, None
+            return None
+        d.channel, d.sku, d.lease_until = channel, product.sku, now + cfg.lease
+        d.tries = (d.tries or 0) + 1
+        return out
+
+    async def _viber_quota(
+        self, session: Any, customer: Customer, now: datetime
+    ) -> datetime | None:
+        """Viber: at most N messages an hour to a user who has not replied since."""
+        since = now - timedelta(hours=1)
+        if customer.viber_replied_at and customer.viber_replied_at > since:
+            since = customer.viber_replied_at
+        count, first = (
+            await session.execute(
+                select(func.count(), func.min(Delivery.sent_at)).where(
+                    Delivery.customer_id == customer.id,
+                    Delivery.channel == "viber",
+                    # Rows decided for sending in this pass count too.
+                    or_(Delivery.sent_at > since, Delivery.state == "sending"),
+                )
+            )
+        ).one()
+        if count < self.ctx.config.viber_per_user_hour:
+            return None
+        return (first or now) + timedelta(hours=1)
+
+    async def _finish(
+        self,
+        delivery_id: int,
+        state: str,
+        *,
+        provider_id: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        values: dict[str, Any] = {
+            "state": state,
+            "note": note,
+            "lease_owner": None,
+            "lease_until": None,
+        }
+        if provider_id is not None:
+            values.update(provider_id=provider_id, sent_at=self.ctx.clock.now())
+        async with self.ctx.deps.write() as session:
+            await session.execute(
+                update(Delivery).where(Delivery.id == delivery_id).values(**values)
+            )
+
+    async def _release(
+        self, delivery_id: int, note: str, wait: timedelta | None, *, count_try: bool
+    ) -> None:
+        """Back to scheduled: after `wait`, or after a back-off that grows with the tries."""
+        now = self.ctx.clock.now()
+        async with self.ctx.deps.write() as session:
+            d = await session.get(Delivery, delivery_id, with_for_update=True)
+            if d is None:
+                return
+            if not count_try:
+                d.tries = max(0, (d.tries or 1) - 1)
+            elif d.tries >= self.ctx.config.max_tries:
+                d.state, d.note, d.lease_owner, d.lease_until = "failed", note[:500], None, None
+                return
+            if wait is None:
+                wait = timedelta(seconds=min(3600, 10 * 2 ** max(0, d.tries - 1)))
+            d.state, d.not_before, d.note = "scheduled", now + wait, note[:500]
+            d.lease_owner = d.lease_until = None
+
+    async def _blocked(self, delivery_id: int, channel: str, why: str) -> None:
+        """Blocked or unsubscribed: switch at once and send this offer by the next channel."""
+        now = self.ctx.clock.now()
+        async with self.ctx.deps.write() as session:
+            d = await session.get(Delivery, delivery_id, with_for_update=True)
+            if d is None:
+                return
+            customer = await session.get(Customer, d.customer_id, with_for_update=True)
+            assert customer is not None
+            if channel == "telegram":
+                customer.telegram_blocked = True
+            d.state, d.note, d.lease_owner, d.lease_until = "switched", why[:500], None, None
+            fallback.give_up(session, customer, channel, f"blocked: {why}"[:200], now, d.id)
+            await planning.next_attempt(session, d, now, now)
+
+    # ---- silence and SMS reports ----
+
+    async def expire_unread(self) -> int:
+        """Messages with no read signal within the window become unread; that may switch."""
+        now = self.ctx.clock.now()
+        cutoff = now - self.ctx.config.unread_after
+        async with self.ctx.deps.write() as session:
+            rows = list(
+                await session.scalars(
+                    select(Delivery)
+                    .where(Delivery.state.in_(("sent", "delivered")), Delivery.sent_at < cutoff)
+                    .order_by(Delivery.sent_at, Delivery.id)
+                    .limit(500)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for d in rows:
+                d.state = "unread"
+                customer = await session.get(Customer, d.customer_id, with_for_update=True)
+                if customer is not None and d.channel:
+                    fallback.on_unread(
+                        session, customer, d.channel, now, self.ctx.config.unread_in_a_row, d.id
+                    )
+        return len(rows)
+
+    async def poll_sms(self) -> None:
+        if self.ctx.sms is None:
+            return
+        now = self.ctx.clock.now()
+        if self._sms_polled and now - self._sms_polled < SMS_POLL_EVERY:
+            return
+        self._sms_polled = now
+        async with self.ctx.deps.sessions() as session:
+            ids = list(
+                await session.scalars(
+                    select(Delivery.provider_id)
+                    .where(
+                        Delivery.channel == "sms",
+                        Delivery.state == "sent",
+                        Delivery.sent_at > now - SMS_STATUS_FOR,
+                    )
+                    .limit(200)
+                )
+            )
+        if not ids:
+            return
+        try:
+            found = await self.ctx.sms.statuses([i for i in ids if i])
+        except Unreachable:
+            log.warning("sms status poll failed", exc_info=True)
+            return
+        await signals.sms_statuses(self.ctx, found)

@@ -1,0 +1,117 @@
+"""Viber's REST API: messages built with viberbot's classes, sent with aiohttp.
+
+viberbot's own sender uses blocking `requests` with no timeout, so it would stall the event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from viberbot.api.messages import TextMessage
+
+from channels.errors import Blocked, RateLimited, Rejected, Unreachable
+
+DEFAULT_API_BASE = "https://chatapi.viber.com/pa"
+MAX_TEXT = 7000
+# Events the webhook asks for: reads and failures drive fallback, the rest link and opt out.
+WEBHOOK_EVENTS = [
+    "delivered",
+    "seen",
+    "failed",
+    "subscribed",
+    "unsubscribed",
+    "conversation_started",
+]
+
+# Viber's status codes (send_message, set_webhook).
+_NOT_SUBSCRIBED = {5, 6}  # receiverNotRegistered, receiverNotSubscribed
+_TOO_MANY = 12
+_OUR_SIDE = {2, 7, 8, 9, 10}  # bad token, account blocked / not found / suspended, no webhook
+RATE_LIMIT_PAUSE = 60.0
+
+
+class ViberChannel:
+    def __init__(
+        self,
+        token: str,
+        api_base: str = DEFAULT_API_BASE,
+        sender_name: str = "Prilavok",
+        timeout: float = 20,
+    ) -> None:
+        self.token = token
+        self.api_base = api_base.rstrip("/")
+        self.sender_name = sender_name[:28]
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._http: aiohttp.ClientSession | None = None
+
+    async def open(self) -> None:
+        self._http = aiohttp.ClientSession(timeout=self.timeout)
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    async def _call(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if self._http is None:
+            raise RuntimeError("ViberChannel.open() was not called")
+        headers = {"X-Viber-Auth-Token": self.token}
+        try:
+            async with self._http.post(
+                f"{self.api_base}/{method}", json=payload, headers=headers
+            ) as r:
+                if r.status == 429:
+                    raise RateLimited(RATE_LIMIT_PAUSE, "HTTP 429")
+                if r.status >= 500:
+                    raise Unreachable(f"HTTP {r.status}")
+                data = await r.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise Unreachable(str(exc) or type(exc).__name__) from exc
+        if not isinstance(data, dict):
+            raise Unreachable("unexpected answer")
+        status, message = data.get("status"), str(data.get("status_message", ""))
+        if status == 0:
+            return data
+        if status in _NOT_SUBSCRIBED:
+            raise Blocked(message)
+        if status == _TOO_MANY:
+            raise RateLimited(RATE_LIMIT_PAUSE, message)
+        if status in _OUR_SIDE:
+            raise Unreachable(message)
+        raise Rejected(f"{status}: {message}")
+
+    async def send(
+        self,
+        user_id: str,
+        text: str,
+        buttons: list[dict[str, Any]] | None = None,
+        tracking_data: str | None = None,
+    ) -> str:
+        """Sends a text with an optional keyboard; returns Viber's message_token."""
+        keyboard = None
+        if buttons:
+            keyboard = {"Type": "keyboard", "DefaultHeight": False, "Buttons": buttons}
+        message = TextMessage(text=text, keyboard=keyboard, tracking_data=tracking_data)
+        payload = {
+            "receiver": user_id,
+            "sender": {"name": self.sender_name},
+            "min_api_version": 3,
+            **message.to_dict(),
+        }
+        data = await self._call("send_message", payload)
+        return str(data["message_token"])
+
+    async def set_webhook(self, url: str) -> dict[str, Any]:
+        return await self._call(
+            "set_webhook", {"url": url, "event_types": WEBHOOK_EVENTS, "send_name": True}
+        )
+
+
+def url_button(text: str, url: str) -> dict[str, Any]:
+    return {"Columns": 6, "Rows": 1, "ActionType": "open-url", "ActionBody": url, "Text": text}
+
+
+def reply_button(text: str, body: str) -> dict[str, Any]:
+    """Pressing it sends `body` back as the user's message (seen by our webhook)."""
+    return {"Columns": 3, "Rows": 1, "ActionType": "reply", "ActionBody": body, "Text": text}

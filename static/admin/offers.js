@@ -1,0 +1,56 @@
+// The offers report: fetches /admin/api/offers/report and draws it with textContent only.
+(function () {
+  "use strict";
+  var COLUMNS = ["sent", "delivered", "read", "clicked", "switched", "opted_out", "orders", "revenue"];
+  var form = document.getElementById("period");
+  var table = document.getElementById("report");
+  var errorBox = document.getElementById("error");
+
+  function cell(row, text) {
+    var td = document.createElement("td");
+    td.textContent = text === undefined || text === null ? "" : String(text);
+    row.appendChild(td);
+  }
+
+  function draw(report) {
+    var body = table.tBodies[0];
+    body.replaceChildren();
+    report.rows.forEach(function (r) {
+      var tr = document.createElement("tr");
+      cell(tr, r.title + " (#" + r.offer_id + ")");
+      cell(tr, r.channel);
+      COLUMNS.forEach(function (c) { cell(tr, r[c]); });
+      body.appendChild(tr);
+    });
+    var foot = table.tFoot;
+    foot.replaceChildren();
+    var total = document.createElement("tr");
+    cell(total, "Итого");
+    cell(total, "");
+    COLUMNS.forEach(function (c) { cell(total, report.totals[c]); });
+    foot.appendChild(total);
+    table.hidden = false;
+  }
+
+  function load() {
+    var params = new URLSearchParams();
+    var from = form.elements.from.value;
+    var to = form.elements.to.value;
+    if (from) params.set("from", from + "T00:00:00");
+    if (to) params.set("to", to + "T23:59:59");
+    fetch("/admin/api/offers/report?" + params.toString(), { credentials: "same-origin" })
+      .then(function (r) { return r.json().then(function (data) { return [r, data]; }); })
+      .then(function (pair) {
+        if (!pair[0].ok) throw new Error(pair[1].error ? pair[1].error.message : "error");
+        errorBox.hidden = true;
+        draw(pair[1]);
+      })
+      .catch(function (e) {
+        errorBox.textContent = "Не удалось загрузить отчёт: " + e.message;
+        errorBox.hidden = false;
+      });
+  }
+
+  form.addEventListener("submit", function (e) { e.preventDefault(); load(); });
+  load();
+})();

@@ -1,0 +1,181 @@
+"""An app wired to fake Telegram, Viber and SMS.ru servers, on a clock the test moves.
+
+The worker does not run by itself here: tests call `env.drain()` so that every step is
+deterministic; the unread window, night hours and retry_after all follow the fake clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from bot import api_keys
+from bot.context import Offers
+from bot.web import OFFERS, WORKER
+from bot.worker import DeliveryWorker
+from prilavok.app import create_app
+from storage.models import Customer, Delivery
+from tests.conftest import Server, test_settings
+from tests.fakes.clock import FakeClock
+from tests.fakes.sms import FakeSmsRu
+from tests.fakes.telegram import FakeTelegram, update_message
+from tests.fakes.viber import FakeViber, event, post_callback, user
+
+TG_TOKEN = "123456:TEST-token_for_fake"
+TG_SECRET = "webhook-secret-1"
+VIBER_TOKEN = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"
+SMS_KEY = "SMSRU-API-ID"
+SMS_SECRET = "sms-callback-secret"
+SHOP = "shop-1"
+
+
+class ClockedServer(Server):
+    def __init__(self, settings: Any, clock: FakeClock) -> None:
+        super().__init__(settings)
+        self.clock = clock
+
+    async def start(self) -> None:
+        from aiohttp import web
+
+        app = create_app(self.settings, clock=self.clock)
+        self.runner = web.AppRunner(app, shutdown_timeout=1)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        self.app = app
+
+
+class Env:
+    def __init__(self, server: ClockedServer, clock: FakeClock, tg: FakeTelegram,
+                 viber: FakeViber, sms: FakeSmsRu, key: str) -> None:  # fmt: skip
+        self.server, self.clock, self.tg, self.viber, self.sms = server, clock, tg, viber, sms
+        self.key = key
+        self.url = server.url
+        self._update_id = 0
+
+    @property
+    def ctx(self) -> Offers:
+        return self.server.app[OFFERS]
+
+    @property
+    def worker(self) -> DeliveryWorker:
+        return self.server.app[WORKER]
+
+    async def drain(self) -> None:
+        await self.worker.drain()
+
+    async def call(
+        self, method: str, path: str, body: Any = None, key: str | None = None
+    ) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {key if key is not None else self.key}"}
+        async with aiohttp.ClientSession() as http:
+            r = await http.request(method, self.url + path, json=body, headers=headers)
+            return r.status, await r.json(content_type=None)
+
+    async def customers(self, *items: dict[str, Any]) -> list[dict[str, Any]]:
+        status, data = await self.call("POST", "/api/v1/customers", {"customers": list(items)})
+        assert status == 200, data
+        return data["customers"]
+
+    async def product(self, sku: str = "case-1", stock: int = 5, **extra: Any) -> None:
+        item = {"sku": sku, "title": extra.pop("title", "Чехол"), "stock": stock, **extra}
+        status, data = await self.call("POST", "/api/v1/catalog", {"products": [item]})
+        assert status == 200, data
+
+    async def offer(self, sku: str = "case-1", **extra: Any) -> int:
+        body = {
+            "title": extra.pop("title", "Чехол к телефону"),
+            "sku": sku,
+            "template": extra.pop(
+                "template", "{{ customer.first_name }}, для вас {{ product.title }}!"
+            ),
+            **extra,
+        }
+        status, data = await self.call("POST", "/api/v1/offers", body)
+        assert status == 201, data
+        return data["offer"]["id"]
+
+    async def telegram_update(self, update: dict[str, Any], secret: str | None = TG_SECRET) -> int:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        async with aiohttp.ClientSession() as http:
+            r = await http.post(f"{self.url}/bot/telegram/webhook", json=update, headers=headers)
+            await r.read()
+            return r.status
+
+    def next_update_id(self) -> int:
+        self._update_id += 1
+        return self._update_id
+
+    async def link_telegram(self, customer: dict[str, Any], chat_id: int) -> None:
+        token = customer["telegram_link"].split("start=")[1]
+        update = update_message(self.next_update_id(), chat_id, f"/start {token}")
+        assert await self.telegram_update(update) == 200
+
+    async def viber_callback(self, body: dict[str, Any], signature: str | None = "sign") -> int:
+        r = await post_callback(f"{self.url}/bot/viber/webhook", VIBER_TOKEN, body, signature)
+        return r.status
+
+    async def link_viber(self, customer: dict[str, Any], user_id: str) -> None:
+        token = customer["viber_link"].split("context=")[1]
+        body = event("conversation_started", type="open", context=token, user=user(user_id))
+        assert await self.viber_callback(body) == 200
+
+    async def customer(self, customer_id: int) -> Customer:
+        async with self.server.deps.sessions() as session:
+            found = await session.get(Customer, customer_id)
+            assert found is not None
+            return found
+
+    async def deliveries(self, **where: Any) -> list[Delivery]:
+        async with self.server.deps.sessions() as session:
+            query = select(Delivery).order_by(Delivery.id)
+            for key, value in where.items():
+                query = query.where(getattr(Delivery, key) == value)
+            return list(await session.scalars(query))
+
+
+def offers_settings(db_url: str, tmp_path: Path, tg: FakeTelegram, viber: FakeViber,
+                    sms: FakeSmsRu, **extra: Any) -> Any:  # fmt: skip
+    return test_settings(
+        db_url,
+        tmp_path,
+        offers_worker=False,
+        telegram_token=TG_TOKEN,
+        telegram_api_base=tg.url,
+        telegram_webhook_secret=TG_SECRET,
+        telegram_bot_username="shop_offers_bot",
+        telegram_staff_chat_id=-1001,
+        viber_token=VIBER_TOKEN,
+        viber_api_base=viber.url,
+        viber_chat_uri="shopoffers",
+        sms_api_key=SMS_KEY,
+        sms_api_base=sms.url,
+        sms_callback_secret=SMS_SECRET,
+        public_url="https://shop.example",
+        **extra,
+    )
+
+
+@pytest.fixture
+async def fakes() -> AsyncIterator[tuple[FakeClock, FakeTelegram, FakeViber, FakeSmsRu]]:
+    clock = FakeClock()
+    tg, viber, sms = FakeTelegram(TG_TOKEN, clock), FakeViber(VIBER_TOKEN), FakeSmsRu(SMS_KEY)
+    for fake in (tg, viber, sms):
+        await fake.start()
+    yield clock, tg, viber, sms
+    for fake in (tg, viber, sms):
+        await fake.stop()
+
+
+@pytest.fixture
+async def env(db_url: str, tmp_path: Path, fakes: Any) -> AsyncIterator[Env]:
+    clock, tg, viber, sms = fakes
+    server = ClockedServer(offers_settings(db_url, tmp_path, tg, viber, sms), clock)
+    await server.start()
+    key = await api_keys.create(server.deps, SHOP)
+    yield Env(server, clock, tg, viber, sms, key)
+    await server.stop()

@@ -59,10 +59,10 @@ async def test_cart_idle_invitation_comes_at_the_configured_second_and_only_once
 
     page = await cart_page(browser, server)
     invitation = page.get_by_test_id("prilavok-invitation")
-    await run(page, 19_000)
+    await run(page, 19_900)
     await page.wait_for_timeout(500)  # time for a (wrong) decision to come back
     await expect(invitation).to_be_hidden()
-    await run(page, 1_000)
+    await run(page, 600)
     await expect(invitation).to_be_visible()
     await expect(page.get_by_test_id("prilavok-invitation-text")).to_have_text(
         "Здравствуйте, помочь с заказом?"

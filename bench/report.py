@@ -1,0 +1,161 @@
+"""bench/RESULTS.md: the machine, then one table per scenario, then the issue's targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.compare import targets
+
+
+def _row(cells: list[Any]) -> str:
+    return "| " + " | ".join("—" if c is None else str(c) for c in cells) + " |"
+
+
+def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
+    return [_row(head), _row(["---"] * len(head)), *(_row(r) for r in rows)]
+
+
+def _errors(results: list[dict[str, Any]]) -> list[str]:
+    bad = [r for r in results if "error" in r]
+    if not bad:
+        return []
+    lines = ["", "## Scenarios that failed", ""]
+    lines += [f"- {r['scenario']} / {r['target']}: {r['error']}" for r in bad]
+    return lines
+
+
+def render(
+    machine: dict[str, Any],
+    profile: str,
+    note: str,
+    results: list[dict[str, Any]],
+    compared: dict[str, Any],
+) -> str:
+    lines = ["# Benchmark results", ""]
+    if note:
+        lines += [f"> **{note}**", ""]
+    lines += [
+        f"Profile `{profile}`, {machine['date']}. Produced by `bash bench/run.sh"
+        + (" --quick" if profile == "quick" else "")
+        + "`; see bench/README.md for what each figure means.",
+        "",
+        "## Machine",
+        "",
+        *_table(["what", "value"], [[k.replace("_", " "), v] for k, v in machine.items()]),
+    ]
+
+    idle = [r for r in results if r.get("scenario") == "idle_density" and "connections" in r]
+    lines += ["", "## Idle density", ""]
+    lines += _table(
+        [
+            "server",
+            "connections",
+            "errors",
+            "RSS/conn KiB",
+            "server RSS MiB",
+            "idle server CPU %",
+            "generator CPU %",
+            "connects/s",
+        ],
+        [
+            [
+                r["target"],
+                r["connections"],
+                r["connect_errors"],
+                r["rss_per_connection_kib"],
+                r["rss_mib"],
+                r["server_cpu_pct"],
+                r["generator_cpu_pct"],
+                r["connects_per_second"],
+            ]
+            for r in idle
+        ],
+    )
+
+    relays = [r for r in results if r.get("scenario") == "relay" and "steps" in r]
+    lines += ["", "## Relay (visitor → operator)", ""]
+    if relays:
+        r0 = relays[0]
+        lines += [
+            f"{r0['visitors']} visitors, {r0['operators']} operators, "
+            f"{r0['step_seconds']} s per rate; latency from the visitor's send to the "
+            "operator's receipt; CPU in % of one core.",
+            "",
+        ]
+    lines += _table(
+        [
+            "server",
+            "rate/s",
+            "achieved/s",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "lost",
+            "ack errors",
+            "ack p99 ms",
+            "server CPU %",
+            "generator CPU %",
+        ],
+        [
+            [
+                r["target"],
+                s["rate"],
+                s["achieved_rate"],
+                s["p50_ms"],
+                s["p99_ms"],
+                s["max_ms"],
+                s["lost"],
+                s["ack_errors"],
+                s["ack_p99_ms"],
+                s["server_cpu_pct"],
+                s["generator_cpu_pct"],
+            ]
+            for r in relays
+            for s in r["steps"]
+        ],
+    )
+
+    lines += ["", "## Prilavok against the baselines", ""]
+    lines += [
+        f"Throughput: best rate with p99 within the limit, Prilavok ÷ baseline (a rate "
+        f"that never passed the limit is capped by the profile). Latency ratios at "
+        f"{compared['common_rate']} messages/s, the highest rate every server ran.",
+        "",
+    ]
+    lines += _table(
+        [
+            "server",
+            "best rate/s",
+            "÷ bare-python",
+            "÷ bare-node",
+            "p50 ÷ python",
+            "p99 ÷ python",
+            "p50 ÷ node",
+            "p99 ÷ node",
+        ],
+        [
+            [
+                c["target"],
+                c["best_rate"],
+                c.get("throughput_vs_bare-python"),
+                c.get("throughput_vs_bare-node"),
+                c.get("p50_vs_bare-python"),
+                c.get("p99_vs_bare-python"),
+                c.get("p50_vs_bare-node"),
+                c.get("p99_vs_bare-node"),
+            ]
+            for c in compared["rows"]
+        ],
+    )
+
+    dispatch = [r for r in results if r.get("scenario") == "dispatch"]
+    lines += ["", "## Dispatch", ""]
+    lines += _table(
+        ["scenario", "status"],
+        [[r["target"], r.get("skipped") or r.get("error") or "ran"] for r in dispatch],
+    )
+
+    lines += ["", "## Issue 5 targets", ""]
+    lines += _table(["target", "this run"], [list(t) for t in targets(results, compared)])
+    lines += _errors(results)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# One command for the whole benchmark suite: bash bench/run.sh [--quick] [--only ...] [--note ...]
+# Sets up what it needs from the project's own files, then runs every scenario; each stops by
+# itself. Prints one JSON object per scenario; writes bench/RESULTS.md. See bench/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh >/dev/null
+if ! .venv/bin/python -c "import psutil" 2>/dev/null; then
+  .venv/bin/pip install -q -e ".[bench]"
+fi
+if [ ! -d bench/node/node_modules ] || [ bench/node/package-lock.json -nt bench/node/node_modules ]; then
+  npm ci --prefix bench/node --no-audit --no-fund --loglevel=error >&2
+fi
+# 10,000 connections need as many descriptors on each side.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# A hard bound on the whole run, whatever happens inside it.
+exec timeout -k 10 7200 .venv/bin/python -m bench "$@"

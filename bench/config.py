@@ -13,7 +13,9 @@ class Profile:
     idle_connections: int
     idle_seconds: float
     # Relay: connected visitors and operators, and the rates (messages a second) to step through;
-    # stepping stops after the first step whose p99 passes `p99_limit_ms`.
+    # stepping stops after the first step whose p99 passes `p99_limit_ms`. The rates are
+    # 500, 1,000, 2,000 and upward; the lower ones first give a figure for a server that cannot
+    # hold 500, so that the ratios to the baselines are never empty.
     visitors: int
     operators: int
     rates: tuple[int, ...]
@@ -33,7 +35,7 @@ FULL = Profile(
     idle_seconds=60,
     visitors=2_000,
     operators=200,
-    rates=(500, 1_000, 2_000, 3_000, 4_000, 6_000, 8_000),
+    rates=(100, 250, 500, 1_000, 2_000, 3_000, 4_000, 6_000, 8_000, 12_000),
     step_seconds=20,
     grace_seconds=3,
     p99_limit_ms=100,
@@ -48,7 +50,7 @@ QUICK = Profile(
     idle_seconds=5,
     visitors=200,
     operators=20,
-    rates=(100, 200, 400),
+    rates=(25, 50, 100, 200, 400),
     step_seconds=5,
     grace_seconds=2,
     p99_limit_ms=100,

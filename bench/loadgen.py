@@ -120,6 +120,11 @@ class LoadGenerator:
         cmd |= {"seconds": seconds, "grace": grace}
         return await self._all("step", [cmd] * self.count, seconds + 3 * grace + 30)
 
+    async def final(self, wait: float, grace: float) -> list[dict[str, Any]]:
+        """Every step again, stragglers included, once the outstanding acks are back."""
+        cmd = {"cmd": "final", "wait": wait, "grace": grace}
+        return await self._all("final", [cmd] * self.count, wait + grace + 30)
+
     async def close(self) -> None:
         for w in self.workers:
             with contextlib.suppress(Exception):

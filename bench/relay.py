@@ -3,7 +3,9 @@
 Each step sends at one rate for `step_seconds`, then waits `grace_seconds` for stragglers.
 Latency is from the visitor's send to the operator's receipt; a message that no operator
 received by then counts as lost. Stepping stops after the first step whose p99 passes the limit
-(or that lost messages), or at the last rate of the profile.
+(or that lost messages), or at the last rate of the profile. Then every outstanding ack is
+awaited (up to a minute) and the steps are counted again: a message received after its step's
+grace is `late` and its latency counts; one never received is `lost`.
 """
 
 from __future__ import annotations
@@ -18,25 +20,37 @@ from bench.meter import CpuMeter
 from bench.stats import summary
 from bench.targets import running
 
+# After the last step, how long to wait for outstanding acks before counting what is lost.
+DRAIN_SECONDS = 60
 
-def _merge(step: int, rate: int, got: list[dict[str, Any]]) -> dict[str, Any]:
+
+def _provisional(step: int, rate: int, got: list[dict[str, Any]]) -> dict[str, Any]:
+    """A step as reported right after it: enough to decide whether to step up."""
     sent = sum(g["sent"] for g in got)
     received = sum(g["received"] for g in got)
     seconds = max((g["send_seconds"] for g in got), default=0) or 1
-    latencies = [x for g in got for x in g["latencies_ms"]]
-    acks = summary([x for g in got for x in g["ack_latencies_ms"]])
     return {
         "step": step,
         "rate": rate,
         "achieved_rate": round(sent / seconds, 1),
         "sent": sent,
-        "received": received,
+        "received_in_grace": received,
         "lost": sent - received,
-        "ack_errors": sum(g["ack_errors"] for g in got),
-        **summary(latencies),
-        "ack_p50_ms": acks["p50_ms"],
-        "ack_p99_ms": acks["p99_ms"],
+        **summary([x for g in got for x in g["latencies_ms"]]),
     }
+
+
+def _settle(step: dict[str, Any], finals: list[dict[str, Any]]) -> None:
+    """Replaces the provisional counts with the final ones: late receipts count, as latency."""
+    mine = [f["steps"].get(str(step["step"]), {}) for f in finals]
+    received = sum(m.get("received", 0) for m in mine)
+    acks = summary([x for m in mine for x in m.get("ack_latencies_ms", [])])
+    step |= summary([x for m in mine for x in m.get("latencies_ms", [])])
+    step["received"] = received
+    step["late"] = received - step["received_in_grace"]
+    step["lost"] = step["sent"] - received
+    step["ack_errors"] = sum(m.get("ack_errors", 0) for m in mine)
+    step["ack_p50_ms"], step["ack_p99_ms"] = acks["p50_ms"], acks["p99_ms"]
 
 
 def _best(steps: list[dict[str, Any]], limit: float) -> int | None:
@@ -68,7 +82,7 @@ async def relay(target: str, profile: Profile, run_dir: Path) -> dict[str, Any]:
                 server_cpu = CpuMeter(srv.procs()).start()
                 gen_cpu = CpuMeter(gen.procs()).start()
                 got = await gen.step(i, rate, profile.step_seconds, profile.grace_seconds)
-                step = _merge(i, rate, got)
+                step = _provisional(i, rate, got)
                 step["server_cpu_pct"], step["generator_cpu_pct"] = (
                     server_cpu.stop(),
                     gen_cpu.stop(),
@@ -77,6 +91,9 @@ async def relay(target: str, profile: Profile, run_dir: Path) -> dict[str, Any]:
                 too_slow = step["p99_ms"] is None or step["p99_ms"] > profile.p99_limit_ms
                 if too_slow or step["lost"]:
                     break
+            finals = await gen.final(DRAIN_SECONDS, profile.grace_seconds)
+            for step in steps:
+                _settle(step, finals)
         finally:
             await gen.close()
     return {

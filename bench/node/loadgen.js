@@ -4,7 +4,8 @@
 // Config (argv[2], JSON): {worker, visitorUrl, operatorUrl, cookies: [str|null], auth: {url,
 // title, locale}, deadlineSeconds, connectConcurrency}
 // Commands: {cmd: "operators"} | {cmd: "visitors", count} | {cmd: "warm", rate}
-//           | {cmd: "step", step, rate, seconds, grace} | {cmd: "quit"}
+//           | {cmd: "step", step, rate, seconds, grace} | {cmd: "final", wait, grace}
+//           | {cmd: "quit"}
 // Send and receipt times come from process.hrtime (CLOCK_MONOTONIC, shared by every process on
 // the machine), so a message sent by one worker and received by another is timed correctly.
 "use strict";
@@ -15,7 +16,10 @@ const cfg = JSON.parse(process.argv[2]);
 const visitors = [];
 const operators = [];
 const received = new Map(); // step -> {ids: Set, latencies: number[]}
+const late = new Map(); // step -> the sender's stats, still counting acks after the report
 let connectErrors = 0;
+let pendingAcks = 0;
+const ACK_TIMEOUT_MS = 60000;
 
 function out(obj) {
   process.stdout.write(JSON.stringify({ worker: cfg.worker, ...obj }) + "\n");
@@ -112,7 +116,9 @@ function drive(step, rate, seconds, grace, text) {
         const sentNs = nowNs();
         const payload = { client_id: `w${cfg.worker}-${step}-${seq++}`, text: text(sentNs) };
         stats.sent += 1;
-        socket.timeout((seconds + grace) * 1000).emit("message", payload, (err, ack) => {
+        pendingAcks += 1;
+        socket.timeout(ACK_TIMEOUT_MS).emit("message", payload, (err, ack) => {
+          pendingAcks -= 1;
           if (err || !ack || ack.ok === false) stats.ackErrors += 1;
           else {
             stats.acked += 1;
@@ -142,12 +148,33 @@ async function step(cmd) {
   // Receipts may still be on their way to another worker's operators: wait out the grace.
   await new Promise((r) => setTimeout(r, cmd.grace * 1000));
   const bucket = received.get(name) || { ids: new Set(), latencies: [] };
-  received.delete(name);
+  // Acks still outstanding when the step is reported are counted by `final`, not here.
+  late.set(name, stats);
   out({
     event: "step", step: cmd.step, sent: stats.sent, acked: stats.acked,
     ack_errors: stats.ackErrors, send_seconds: stats.sendSeconds || 0,
-    received: bucket.ids.size, latencies_ms: bucket.latencies, ack_latencies_ms: stats.ackLatencies,
+    received: bucket.ids.size, latencies_ms: bucket.latencies.slice(),
+    ack_latencies_ms: stats.ackLatencies.slice(),
   });
+}
+
+// After the last step: waits until every ack came back (or `wait` seconds passed), then `grace`
+// more for receipts, and reports every step again, stragglers included.
+async function final(cmd) {
+  const start = Date.now();
+  while (pendingAcks > 0 && Date.now() - start < cmd.wait * 1000) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, cmd.grace * 1000));
+  const steps = {};
+  for (const [name, stats] of late) {
+    const bucket = received.get(name) || { ids: new Set(), latencies: [] };
+    steps[name.slice(1)] = {
+      acked: stats.acked, ack_errors: stats.ackErrors, received: bucket.ids.size,
+      latencies_ms: bucket.latencies, ack_latencies_ms: stats.ackLatencies,
+    };
+  }
+  out({ event: "final", pending_acks: pendingAcks, steps });
 }
 
 async function warm(cmd) {
@@ -162,6 +189,7 @@ async function handle(line) {
   else if (cmd.cmd === "visitors") await connectVisitors(cmd.count);
   else if (cmd.cmd === "warm") await warm(cmd);
   else if (cmd.cmd === "step") await step(cmd);
+  else if (cmd.cmd === "final") await final(cmd);
   else if (cmd.cmd === "quit") {
     for (const s of [...visitors, ...operators]) s.close();
     out({ event: "bye" });

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -63,6 +64,7 @@ async def main_async(args: argparse.Namespace) -> tuple[str, bool]:
         result = await run_one(scenario, fn, target, profile, run_dir)
         results.append(result)
         print(json.dumps(result, ensure_ascii=False), flush=True)
+    machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     compared = comparison(results)
     print(json.dumps(compared, ensure_ascii=False), flush=True)
     note = args.note or (

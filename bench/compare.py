@@ -37,6 +37,7 @@ def comparison(results: list[dict[str, Any]]) -> dict[str, Any]:
         if mine is None:
             continue
         row: dict[str, Any] = {"target": name, "best_rate": mine["best_rate_p99_within_limit"]}
+        row["capped"] = mine.get("capped", False)
         step = _at(mine, rate) if rate else None
         for base in BASELINES:
             other = relays.get(base)
@@ -45,10 +46,15 @@ def comparison(results: list[dict[str, Any]]) -> dict[str, Any]:
             row[f"throughput_vs_{base}"] = _ratio(
                 mine["best_rate_p99_within_limit"], other["best_rate_p99_within_limit"]
             )
+            # A baseline that never passed the limit makes the ratio an upper bound.
+            row[f"{base}_capped"] = other.get("capped", False)
             theirs = _at(other, rate) if rate else None
             if step and theirs:
                 row[f"p50_vs_{base}"] = _ratio(step["p50_ms"], theirs["p50_ms"])
                 row[f"p99_vs_{base}"] = _ratio(step["p99_ms"], theirs["p99_ms"])
+                row[f"cpu_per_message_vs_{base}"] = _ratio(
+                    step["server_cpu_ms_per_message"], theirs["server_cpu_ms_per_message"]
+                )
         rows.append(row)
     return {"scenario": "comparison", "common_rate": rate, "rows": rows}
 

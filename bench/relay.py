@@ -53,6 +53,11 @@ def _settle(step: dict[str, Any], finals: list[dict[str, Any]]) -> None:
     step["ack_p50_ms"], step["ack_p99_ms"] = acks["p50_ms"], acks["p99_ms"]
 
 
+def _per_message(cpu_pct: float, step: dict[str, Any]) -> float | None:
+    rate = step["achieved_rate"]
+    return round(cpu_pct * 10 / rate, 3) if rate else None
+
+
 def _best(steps: list[dict[str, Any]], limit: float) -> int | None:
     """The highest rate whose p99 stayed within the limit with nothing lost."""
     return max(
@@ -105,6 +110,8 @@ async def relay(target: str, profile: Profile, run_dir: Path) -> dict[str, Any]:
         "warm_up": warm,
         "step_seconds": profile.step_seconds,
         "best_rate_p99_within_limit": _best(steps, profile.p99_limit_ms),
+        # True when even the last rate of the profile stayed within the limit: a lower bound.
+        "capped": bool(steps) and _best(steps, profile.p99_limit_ms) == profile.rates[-1],
         "p99_limit_ms": profile.p99_limit_ms,
         "steps": steps,
     }

@@ -4,10 +4,13 @@
 # itself. Prints one JSON object per scenario; writes bench/RESULTS.md. See bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh >/dev/null
-if ! .venv/bin/python -c "import psutil" 2>/dev/null; then
-  .venv/bin/pip install -q -e ".[bench]"
+setup_log=$(mktemp /tmp/prilavok-bench-setup.XXXXXX)
+if ! { bash scripts/setup.sh && { .venv/bin/python -c "import psutil" 2>/dev/null \
+       || .venv/bin/pip install -q -e ".[bench]"; }; } >"$setup_log" 2>&1; then
+  cat "$setup_log" >&2
+  exit 1
 fi
+rm -f "$setup_log"
 if [ ! -d bench/node/node_modules ] || [ bench/node/package-lock.json -nt bench/node/node_modules ]; then
   npm ci --prefix bench/node --no-audit --no-fund --loglevel=error >&2
 fi

@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import sys
 import tempfile
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.compare import comparison
-from bench.config import FULL, QUICK, Profile
+from bench.config import FULL, QUICK, Profile, override
 from bench.dispatch import dispatch
 from bench.idle import idle_density
 from bench.machine import describe
@@ -54,7 +55,7 @@ async def run_one(
 
 
 async def main_async(args: argparse.Namespace) -> tuple[str, bool]:
-    profile = QUICK if args.quick else FULL
+    profile = override(QUICK if args.quick else FULL, args.set)
     run_dir = Path(tempfile.mkdtemp(prefix="prilavok-bench-"))
     print(f"# profile {profile.name}; logs and databases in {run_dir}", file=sys.stderr)
     machine = describe()
@@ -73,13 +74,22 @@ async def main_async(args: argparse.Namespace) -> tuple[str, bool]:
     failed = [f"{r['scenario']}:{r['target']}" for r in results if "error" in r]
     if failed:
         print(f"# failed: {', '.join(failed)}", file=sys.stderr)
-    return render(machine, profile.name, note, results, compared), bool(failed)
+    shown = [a for a in sys.argv[1:] if not a.startswith("--out")]
+    command = " ".join(["bash bench/run.sh", *(shlex.quote(a) for a in shown)])
+    return render(machine, profile.name, command, note, results, compared), bool(failed)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(prog="bench", description=__doc__)
     p.add_argument("--quick", action="store_true", help="small, short settings (a smoke run)")
     p.add_argument("--only", default="", help="scenarios, e.g. relay:bare-node,idle_density")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="change a profile field (bench/config.py), e.g. --set visitors=500 --set rates=50,100",
+    )
     p.add_argument("--note", default="", help="a line shown at the top of RESULTS.md")
     p.add_argument("--out", default=str(Path(__file__).resolve().parent / "RESULTS.md"))
     args = p.parse_args()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ FULL = Profile(
     p99_limit_ms=100,
     workers=2,
     connect_concurrency=50,
-    scenario_timeout=900,
+    scenario_timeout=1_200,
 )
 
 QUICK = Profile(
@@ -60,3 +60,16 @@ QUICK = Profile(
 )
 
 PROFILES = {p.name: p for p in (FULL, QUICK)}
+
+
+def override(profile: Profile, settings: list[str]) -> Profile:
+    """`--set visitors=500 --set rates=100,200`: a profile with some fields changed."""
+    changes: dict[str, object] = {}
+    for item in settings:
+        key, _, raw = item.partition("=")
+        current = getattr(profile, key.strip())  # AttributeError names an unknown field
+        if isinstance(current, tuple):
+            changes[key] = tuple(int(x) for x in raw.split(",") if x)
+        else:
+            changes[key] = type(current)(raw)
+    return replace(profile, **changes)

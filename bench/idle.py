@@ -32,7 +32,7 @@ async def idle_density(target: str, profile: Profile, run_dir: Path) -> dict[str
             await asyncio.sleep(SETTLE_SECONDS)
             rss_first = rss_bytes(srv.procs())
             began = loop.time()
-            connected, errors = await gen.visitors(n - first)
+            connected, errors = await gen.visitors(n - first, profile.scenario_timeout)
             connect_seconds = loop.time() - began
             await asyncio.sleep(SETTLE_SECONDS)
             rss_all = rss_bytes(srv.procs())

@@ -45,6 +45,7 @@ class CpuMeter:
         self.procs = procs
         self._cpu = 0.0
         self._at = 0.0
+        self.seconds = 0.0  # CPU seconds used, once stopped
 
     def start(self) -> CpuMeter:
         self._cpu, self._at = _cpu_seconds(self.procs), time.monotonic()
@@ -52,5 +53,5 @@ class CpuMeter:
 
     def stop(self) -> float:
         wall = time.monotonic() - self._at
-        used = _cpu_seconds(self.procs) - self._cpu
+        self.seconds = used = _cpu_seconds(self.procs) - self._cpu
         return round(100.0 * used / wall, 1) if wall > 0 else 0.0

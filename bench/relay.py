@@ -53,9 +53,8 @@ def _settle(step: dict[str, Any], finals: list[dict[str, Any]]) -> None:
     step["ack_p50_ms"], step["ack_p99_ms"] = acks["p50_ms"], acks["p99_ms"]
 
 
-def _per_message(cpu_pct: float, step: dict[str, Any]) -> float | None:
-    rate = step["achieved_rate"]
-    return round(cpu_pct * 10 / rate, 3) if rate else None
+def _per_message(cpu_seconds: float, step: dict[str, Any]) -> float | None:
+    return round(cpu_seconds * 1000 / step["sent"], 3) if step["sent"] else None
 
 
 def _best(steps: list[dict[str, Any]], limit: float) -> int | None:
@@ -80,7 +79,7 @@ async def relay(target: str, profile: Profile, run_dir: Path) -> dict[str, Any]:
         try:
             await gen.start(srv.visitor_url, srv.operator_url, srv.cookies)
             operators = await gen.operators()
-            visitors, errors = await gen.visitors(profile.visitors)
+            visitors, errors = await gen.visitors(profile.visitors, profile.scenario_timeout)
             # Every visitor's first message opens its conversation; not measured.
             warm = await gen.warm(min(profile.rates[0], 200))
             for i, rate in enumerate(profile.rates, 1):
@@ -88,10 +87,11 @@ async def relay(target: str, profile: Profile, run_dir: Path) -> dict[str, Any]:
                 gen_cpu = CpuMeter(gen.procs()).start()
                 got = await gen.step(i, rate, profile.step_seconds, profile.grace_seconds)
                 step = _provisional(i, rate, got)
-                step["server_cpu_pct"], step["generator_cpu_pct"] = (
-                    server_cpu.stop(),
-                    gen_cpu.stop(),
-                )
+                step["server_cpu_pct"] = server_cpu.stop()
+                step["generator_cpu_pct"] = gen_cpu.stop()
+                # CPU per message: steadier than latency on a machine shared with other work.
+                step["server_cpu_ms_per_message"] = _per_message(server_cpu.seconds, step)
+                step["generator_cpu_ms_per_message"] = _per_message(gen_cpu.seconds, step)
                 steps.append(step)
                 too_slow = step["p99_ms"] is None or step["p99_ms"] > profile.p99_limit_ms
                 if too_slow or step["lost"]:

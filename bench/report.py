@@ -32,6 +32,7 @@ def _errors(results: list[dict[str, Any]]) -> list[str]:
 def render(
     machine: dict[str, Any],
     profile: str,
+    command: str,
     note: str,
     results: list[dict[str, Any]],
     compared: dict[str, Any],
@@ -40,9 +41,8 @@ def render(
     if note:
         lines += [f"> **{note}**", ""]
     lines += [
-        f"Profile `{profile}`, {machine['date']}. Produced by `bash bench/run.sh"
-        + (" --quick" if profile == "quick" else "")
-        + "`; see bench/README.md for what each figure means.",
+        f"Profile `{profile}`, {machine['date']}. Produced by `{command}`; see "
+        "bench/README.md for what each figure means.",
         "",
         "## Machine",
         "",

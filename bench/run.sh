@@ -17,4 +17,4 @@ fi
 # 10,000 connections need as many descriptors on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # A hard bound on the whole run, whatever happens inside it.
-exec timeout -k 10 7200 .venv/bin/python -m bench "$@"
+exec timeout -k 10 10800 .venv/bin/python -m bench "$@"

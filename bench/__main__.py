@@ -69,12 +69,17 @@ async def main_async(args: argparse.Namespace) -> tuple[str, bool]:
     compared = comparison(results)
     print(json.dumps(compared, ensure_ascii=False), flush=True)
     note = args.note or (
-        "quick smoke run — small settings, not the target measurement" if args.quick else ""
+        "quick smoke run on a busy machine — not the target measurement" if args.quick else ""
     )
     failed = [f"{r['scenario']}:{r['target']}" for r in results if "error" in r]
     if failed:
         print(f"# failed: {', '.join(failed)}", file=sys.stderr)
-    shown = [a for a in sys.argv[1:] if not a.startswith("--out")]
+    shown: list[str] = []
+    skip = False
+    for a in sys.argv[1:]:  # the command as given, without where the table went
+        if not skip and not a.startswith("--out"):
+            shown.append(a)
+        skip = a == "--out"
     command = " ".join(["bash bench/run.sh", *(shlex.quote(a) for a in shown)])
     return render(machine, profile.name, command, note, results, compared), bool(failed)
 

@@ -79,14 +79,10 @@ def targets(results: list[dict[str, Any]], compared: dict[str, Any]) -> list[tup
     sqlite = relays.get("prilavok-sqlite")
     at1000 = _at(sqlite, 1000)
     two = _at(relays.get(TWO_PROCESSES), 1000)
-    ratio = next(
-        (
-            r.get("throughput_vs_bare-python")
-            for r in compared["rows"]
-            if r["target"] == "prilavok-sqlite"
-        ),
-        None,
-    )
+    row = next((r for r in compared["rows"] if r["target"] == "prilavok-sqlite"), {})
+    ratio = row.get("throughput_vs_bare-python")
+    # The baseline never passed the limit: its true rate is higher, the ratio lower.
+    bound = "≤ " if row.get("bare-python_capped") and ratio is not None else ""
     conns = f" ({idle['connections']} connections)" if idle else ""
     out = [
         (
@@ -104,7 +100,7 @@ def targets(results: list[dict[str, Any]], compared: dict[str, Any]) -> list[tup
             "highest SQLite rate with p99 ≤ 100 ms ≥ 3,000/s",
             _fmt(sqlite and sqlite["best_rate_p99_within_limit"], "/s"),
         ),
-        ("relay throughput ≥ 0.5 × bare python-socketio", _fmt(ratio, " ×")),
+        ("relay throughput ≥ 0.5 × bare python-socketio", bound + _fmt(ratio, " ×")),
         (
             "two processes via Redis at 1,000/s: p99 ≤ 30 ms",
             "rate not in this run"

@@ -2,10 +2,11 @@
 
 Each step sends at one rate for `step_seconds`, then waits `grace_seconds` for stragglers.
 Latency is from the visitor's send to the operator's receipt; a message that no operator
-received by then counts as lost. Stepping stops after the first step whose p99 passes the limit
-(or that lost messages), or at the last rate of the profile. Then every outstanding ack is
-awaited (up to a minute) and the steps are counted again: a message received after its step's
-grace is `late` and its latency counts; one never received is `lost`.
+received by then counts as lost. A step whose p99 passes the limit (or that lost messages) is
+run once more at the same rate; stepping stops when that retry fails too, or after the last rate
+of the profile. Then every outstanding ack is awaited (up to a minute) and the steps are counted
+again: a message received after its step's grace is `late` and its latency counts; one never
+received is `lost`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bench.config import Profile
 from bench.loadgen import LoadGenerator
 from bench.meter import CpuMeter
 from bench.stats import summary
-from bench.targets import running
+from bench.targets import Running, running
 
 # After the last step, how long to wait for outstanding acks before counting what is lost.
 DRAIN_SECONDS = 60
@@ -59,14 +60,26 @@ def _per_message(cpu_seconds: float, step: dict[str, Any]) -> float | None:
 
 def _best(steps: list[dict[str, Any]], limit: float) -> int | None:
     """The highest rate whose p99 stayed within the limit with nothing lost."""
-    return max(
-        (
-            s["rate"]
-            for s in steps
-            if s["p99_ms"] is not None and s["p99_ms"] <= limit and not s["lost"]
-        ),
-        default=None,
-    )
+    return max((s["rate"] for s in steps if _within(s, limit)), default=None)
+
+
+def _within(step: dict[str, Any], limit: float) -> bool:
+    return step["p99_ms"] is not None and step["p99_ms"] <= limit and not step["lost"]
+
+
+async def _step(
+    gen: LoadGenerator, srv: Running, profile: Profile, i: int, rate: int
+) -> dict[str, Any]:
+    server_cpu = CpuMeter(srv.procs()).start()
+    gen_cpu = CpuMeter(gen.procs()).start()
+    got = await gen.step(i, rate, profile.step_seconds, profile.grace_seconds)
+    step = _provisional(i, rate, got)
+    step["server_cpu_pct"] = server_cpu.stop()
+    step["generator_cpu_pct"] = gen_cpu.stop()
+    # CPU per message: steadier than latency on a machine shared with other work.
+    step["server_cpu_ms_per_message"] = _per_message(server_cpu.seconds, step)
+    step["generator_cpu_ms_per_message"] = _per_message(gen_cpu.seconds, step)
+    return step
 
 
 async def relay(target: str, profile: Profile, run_dir: Path) -> dict[str, Any]:
@@ -82,19 +95,18 @@ async def relay(target: str, profile: Profile, run_dir: Path) -> dict[str, Any]:
             visitors, errors = await gen.visitors(profile.visitors, profile.scenario_timeout)
             # Every visitor's first message opens its conversation; not measured.
             warm = await gen.warm(min(profile.rates[0], 200))
-            for i, rate in enumerate(profile.rates, 1):
-                server_cpu = CpuMeter(srv.procs()).start()
-                gen_cpu = CpuMeter(gen.procs()).start()
-                got = await gen.step(i, rate, profile.step_seconds, profile.grace_seconds)
-                step = _provisional(i, rate, got)
-                step["server_cpu_pct"] = server_cpu.stop()
-                step["generator_cpu_pct"] = gen_cpu.stop()
-                # CPU per message: steadier than latency on a machine shared with other work.
-                step["server_cpu_ms_per_message"] = _per_message(server_cpu.seconds, step)
-                step["generator_cpu_ms_per_message"] = _per_message(gen_cpu.seconds, step)
-                steps.append(step)
-                too_slow = step["p99_ms"] is None or step["p99_ms"] > profile.p99_limit_ms
-                if too_slow or step["lost"]:
+            i = 0
+            for rate in profile.rates:
+                # A step that fails is run once more at the same rate before stepping stops:
+                # on a shared machine one scheduling hiccup can push a short step's p99 over.
+                for attempt in (1, 2):
+                    i += 1
+                    step = await _step(gen, srv, profile, i, rate)
+                    step["attempt"] = attempt
+                    steps.append(step)
+                    if _within(step, profile.p99_limit_ms):
+                        break
+                if not _within(step, profile.p99_limit_ms):
                     break
             finals = await gen.final(DRAIN_SECONDS, profile.grace_seconds)
             for step in steps:

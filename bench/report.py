@@ -106,7 +106,7 @@ def render(
         [
             [
                 r["target"],
-                s["rate"],
+                f"{s['rate']} (retry)" if s.get("attempt", 1) > 1 else s["rate"],
                 s["achieved_rate"],
                 s["p50_ms"],
                 s["p99_ms"],
@@ -138,7 +138,7 @@ def render(
         [
             [
                 c["target"],
-                _bound(c["best_rate"], c["capped"], "≥"),
+                _bound(c["best_rate"], c["capped"], "≥") or f"< {c['lowest_rate']}",
                 *(
                     _bound(c.get(f"throughput_vs_{b}"), c.get(f"{b}_capped", False), "≤")
                     for b in BASELINES

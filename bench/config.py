@@ -1,0 +1,75 @@
+"""How big and how long each benchmark runs: the full measurement and a quick smoke run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    # Idle density: widget connections held by one server process, and how long to watch it idle
+    # (Prilavok pings every 25 s, so a window of at least that long includes the pings).
+    idle_connections: int
+    idle_seconds: float
+    # Relay: connected visitors and operators, and the rates (messages a second) to step through;
+    # stepping stops after the first step whose p99 passes `p99_limit_ms`. The issue's rates are
+    # 500, 1,000, 2,000 and upward; the lower ones first give a figure for a server that cannot
+    # hold 500, so that the ratios to the baselines are never empty.
+    visitors: int
+    operators: int
+    rates: tuple[int, ...]
+    step_seconds: float
+    grace_seconds: float
+    p99_limit_ms: float
+    # Load generator worker processes (Node), and connects in flight per worker.
+    workers: int
+    connect_concurrency: int
+    # Every scenario is cut off after this long, whatever state it is in.
+    scenario_timeout: float
+
+
+FULL = Profile(
+    name="full",
+    idle_connections=10_000,
+    idle_seconds=60,
+    visitors=2_000,
+    operators=200,
+    rates=(100, 250, 500, 1_000, 2_000, 3_000, 4_000, 6_000, 8_000, 12_000),
+    step_seconds=20,
+    grace_seconds=3,
+    p99_limit_ms=100,
+    workers=2,
+    connect_concurrency=50,
+    scenario_timeout=1_200,
+)
+
+QUICK = Profile(
+    name="quick",
+    idle_connections=500,
+    idle_seconds=5,
+    visitors=200,
+    operators=20,
+    rates=(25, 50, 100, 200, 400),
+    step_seconds=5,
+    grace_seconds=2,
+    p99_limit_ms=100,
+    workers=2,
+    connect_concurrency=20,
+    scenario_timeout=240,
+)
+
+PROFILES = {p.name: p for p in (FULL, QUICK)}
+
+
+def override(profile: Profile, settings: list[str]) -> Profile:
+    """`--set visitors=500 --set rates=100,200`: a profile with some fields changed."""
+    changes: dict[str, object] = {}
+    for item in settings:
+        key, _, raw = item.partition("=")
+        current = getattr(profile, key.strip())  # AttributeError names an unknown field
+        if isinstance(current, tuple):
+            changes[key] = tuple(int(x) for x in raw.split(",") if x)
+        else:
+            changes[key] = type(current)(raw)
+    return replace(profile, **changes)

@@ -7,6 +7,7 @@ delivery report is "delivered" and a click on the link is "read".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -65,29 +66,26 @@ async def page_action(ctx: Offers, code: str, action: str) -> Delivery | None:
 
 async def telegram_button(ctx: Offers, code: str, chat_id: int, action: str) -> Delivery | None:
     """A press of an inline button under our message; only that chat's own presses count."""
-    now = ctx.clock.now()
-    async with ctx.deps.write() as session:
-        d = await by_code(session, code)
-        if d is None or d.channel != "telegram":
-            return None
-        customer = await session.get(Customer, d.customer_id, with_for_update=True)
-        if customer is None or customer.telegram_chat_id != chat_id:
-            return None
-        events.record(session, d.customer_id, action, now, channel="telegram", delivery_id=d.id)
-        _mark_read(session, d, customer, now)
-        return d
+    return await _button(ctx, code, "telegram", lambda c: c.telegram_chat_id == chat_id, action)
 
 
 async def viber_button(ctx: Offers, code: str, user_id: str, action: str) -> Delivery | None:
+    return await _button(ctx, code, "viber", lambda c: c.viber_user_id == user_id, action)
+
+
+async def _button(
+    ctx: Offers, code: str, channel: str, is_sender: Callable[[Customer], bool], action: str
+) -> Delivery | None:
+    """A button under a message of `channel`, pressed by the customer it was sent to: a read."""
     now = ctx.clock.now()
     async with ctx.deps.write() as session:
         d = await by_code(session, code)
-        if d is None or d.channel != "viber":
+        if d is None or d.channel != channel:
             return None
         customer = await session.get(Customer, d.customer_id, with_for_update=True)
-        if customer is None or customer.viber_user_id != user_id:
+        if customer is None or not is_sender(customer):
             return None
-        events.record(session, d.customer_id, action, now, channel="viber", delivery_id=d.id)
+        events.record(session, d.customer_id, action, now, channel=channel, delivery_id=d.id)
         _mark_read(session, d, customer, now)
         return d
 

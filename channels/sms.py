@@ -9,6 +9,7 @@ import aiohttp
 import phonenumbers
 
 from channels.errors import Rejected, Unreachable
+from channels.http import HttpTransport
 
 SMSRU_API_BASE = "https://sms.ru"
 
@@ -80,31 +81,19 @@ def smsru_status(code: int, text: str = "") -> Status:
     return Status(detail=text)
 
 
-class SmsRu:
+class SmsRu(HttpTransport):
     """https://sms.ru/api: sms/send and sms/status with json=1."""
 
     def __init__(
         self, api_id: str, api_base: str = SMSRU_API_BASE, sender: str = "", timeout: float = 20
     ) -> None:
+        super().__init__(api_base, timeout)
         self.api_id = api_id
-        self.api_base = api_base.rstrip("/")
         self.sender = sender
-        self.timeout = aiohttp.ClientTimeout(total=timeout)
-        self._http: aiohttp.ClientSession | None = None
-
-    async def open(self) -> None:
-        self._http = aiohttp.ClientSession(timeout=self.timeout)
-
-    async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
 
     async def _call(self, method: str, form: dict[str, str]) -> dict[str, Any]:
-        if self._http is None:
-            raise RuntimeError("SmsRu.open() was not called")
         try:
-            async with self._http.post(
+            async with self.http.post(
                 f"{self.api_base}/{method}", data={**form, "api_id": self.api_id, "json": "1"}
             ) as r:
                 if r.status >= 500:

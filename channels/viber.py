@@ -11,6 +11,7 @@ import aiohttp
 from viberbot.api.messages import TextMessage
 
 from channels.errors import Blocked, RateLimited, Rejected, Unreachable
+from channels.http import HttpTransport
 
 DEFAULT_API_BASE = "https://chatapi.viber.com/pa"
 MAX_TEXT = 7000
@@ -31,7 +32,7 @@ _OUR_SIDE = {2, 7, 8, 9, 10}  # bad token, account blocked / not found / suspend
 RATE_LIMIT_PAUSE = 60.0
 
 
-class ViberChannel:
+class ViberChannel(HttpTransport):
     def __init__(
         self,
         token: str,
@@ -39,26 +40,14 @@ class ViberChannel:
         sender_name: str = "Prilavok",
         timeout: float = 20,
     ) -> None:
+        super().__init__(api_base, timeout)
         self.token = token
-        self.api_base = api_base.rstrip("/")
         self.sender_name = sender_name[:28]
-        self.timeout = aiohttp.ClientTimeout(total=timeout)
-        self._http: aiohttp.ClientSession | None = None
-
-    async def open(self) -> None:
-        self._http = aiohttp.ClientSession(timeout=self.timeout)
-
-    async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
 
     async def _call(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
-        if self._http is None:
-            raise RuntimeError("ViberChannel.open() was not called")
         headers = {"X-Viber-Auth-Token": self.token}
         try:
-            async with self._http.post(
+            async with self.http.post(
                 f"{self.api_base}/{method}", json=payload, headers=headers
             ) as r:
                 if r.status == 429:

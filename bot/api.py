@@ -3,27 +3,14 @@ carries the shop's API key; a bad request is refused whole and changes nothing."
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 from sqlalchemy import select
 
 from bot import api_keys, catalog, customers, orders, planning
 from bot.context import Offers
-from consult.errors import ConsultError, not_found
+from consult.console_views import json_object
+from consult.errors import not_found
 from storage.models import Customer, OfferEvent
-
-
-async def _json(request: web.Request) -> dict[str, Any]:
-    if request.content_type != "application/json":
-        raise ConsultError("unsupported_media_type", "send application/json", 415)
-    try:
-        data = await request.json()
-    except ValueError:
-        raise ConsultError("invalid_payload", "the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise ConsultError("invalid_payload", "expected a JSON object")
-    return data
 
 
 class Api:
@@ -37,7 +24,7 @@ class Api:
 
     async def put_customers(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)
-        items = customers.parse_batch(shop, (await _json(request)).get("customers"))
+        items = customers.parse_batch(shop, (await json_object(request)).get("customers"))
         saved = await customers.upsert(self.ctx, shop, items)
         return web.json_response({"customers": [customers.as_dict(c, self.ctx) for c in saved]})
 
@@ -68,12 +55,12 @@ class Api:
 
     async def put_catalog(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)
-        items = catalog.parse_batch((await _json(request)).get("products"))
+        items = catalog.parse_batch((await json_object(request)).get("products"))
         return web.json_response({"saved": await catalog.upsert(self.ctx, shop, items)})
 
     async def post_offer(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)
-        new = planning.parse(await _json(request))
+        new = planning.parse(await json_object(request))
         offer, planned = await planning.create(self.ctx, shop, new)
         return web.json_response({"offer": {"id": offer.id, "planned": planned}}, status=201)
 
@@ -87,7 +74,7 @@ class Api:
 
     async def post_order(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)
-        order, new = await orders.record(self.ctx, shop, orders.parse(await _json(request)))
+        order, new = await orders.record(self.ctx, shop, orders.parse(await json_object(request)))
         return web.json_response({"order": order}, status=201 if new else 200)
 
     def register(self, app: web.Application) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Offers
+from consult import payloads
 from consult.errors import ConsultError
 from storage.models import Delivery, Offer, Product
 
@@ -42,14 +43,7 @@ def parse_batch(items: Any) -> list[ProductIn]:
         raise ConsultError("invalid_payload", "products: a non-empty list")
     out = []
     for i, item in enumerate(items):
-        try:
-            out.append(ProductIn.model_validate(item))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ConsultError(
-                "invalid_payload", f"products[{i}].{where}: {first['msg']}"
-            ) from None
+        out.append(payloads.parse(ProductIn, item, f"products[{i}]"))
     return out
 
 

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events, fallback, links
 from bot.context import Offers
+from consult import payloads
 from consult.errors import ConsultError
 from consult.phones import normalize
 from storage.models import Customer, Delivery
@@ -49,14 +50,7 @@ def parse_batch(shop_id: str, items: Any) -> list[CustomerIn]:
         raise ConsultError("too_many", f"at most {MAX_BATCH} customers a request")
     parsed: list[CustomerIn] = []
     for i, item in enumerate(items):
-        try:
-            one = CustomerIn.model_validate(item)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ConsultError(
-                "invalid_payload", f"customers[{i}].{where}: {first['msg']}"
-            ) from None
+        one = payloads.parse(CustomerIn, item, f"customers[{i}]")
         if one.shop_id not in (None, shop_id):
             raise ConsultError("forbidden", f"customers[{i}]: another shop's customer", 403)
         try:

@@ -6,11 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from bot import events
 from bot.context import Offers
+from consult import payloads
 from consult.errors import ConsultError
 from storage.models import Delivery, Offer, ShopOrder
 
@@ -25,12 +26,7 @@ class OrderIn(BaseModel):
 
 
 def parse(data: Any) -> OrderIn:
-    try:
-        order = OrderIn.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConsultError("invalid_payload", f"{where}: {first['msg']}") from None
+    order = payloads.parse(OrderIn, data)
     if order.ordered_at is not None and order.ordered_at.tzinfo is None:
         raise ConsultError("invalid_payload", "ordered_at needs a time zone")
     return order

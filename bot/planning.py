@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog, links, message_templates
 from bot.context import Offers
+from consult import payloads
 from consult.errors import ConsultError, not_found
 from storage.models import Customer, Delivery, Offer
 
@@ -28,12 +29,7 @@ class OfferIn(BaseModel):
 
 
 def parse(data: Any) -> OfferIn:
-    try:
-        offer = OfferIn.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConsultError("invalid_payload", f"{where}: {first['msg']}") from None
+    offer = payloads.parse(OfferIn, data)
     if offer.starts_at is not None and offer.starts_at.tzinfo is None:
         raise ConsultError("invalid_payload", "starts_at needs a time zone")
     message_templates.check(offer.template)

@@ -21,15 +21,19 @@ class Payload(BaseModel):
 P = TypeVar("P", bound=BaseModel)
 
 
-def parse(model: type[P], data: Any) -> P:
+def parse(model: type[P], data: Any, at: str = "") -> P:
+    """`model` from `data`, or `invalid_payload` naming the first bad field (after `at`, e.g.
+    "customers[3]", when the object sits in a list)."""
     if not isinstance(data, dict):
-        raise invalid(f"{model.__name__}: expected an object")
+        raise invalid(f"{at or model.__name__}: expected an object")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "payload"
-        raise ConsultError("invalid_payload", f"{where}: {first['msg']}") from None
+        raise ConsultError(
+            "invalid_payload", f"{at + '.' if at else ''}{where}: {first['msg']}"
+        ) from None
 
 
 class ConversationRef(Payload):

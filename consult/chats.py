@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -24,13 +25,17 @@ async def queued_ids(session: AsyncSession) -> list[int]:
 async def queue_position(session: AsyncSession, conv: Conversation) -> int | None:
     if conv.status != "queued" or conv.queued_at is None:
         return None
+    return await place_in_queue(session, conv.id, conv.queued_at)
+
+
+async def place_in_queue(session: AsyncSession, conv_id: int, queued_at: datetime) -> int:
     ahead = await session.scalar(
         select(func.count())
         .select_from(Conversation)
         .where(
             Conversation.status == "queued",
-            (Conversation.queued_at < conv.queued_at)
-            | ((Conversation.queued_at == conv.queued_at) & (Conversation.id < conv.id)),
+            (Conversation.queued_at < queued_at)
+            | ((Conversation.queued_at == queued_at) & (Conversation.id < conv_id)),
         )
     )
     return (ahead or 0) + 1

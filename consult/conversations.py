@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consult import broadcast, chats, routing, serialize
+from consult import broadcast, chats, routing, serialize, visitor_messages
 from consult.deps import Deps
 from consult.errors import ConsultError, forbidden, not_found
 from consult.invitations import origin_of_new_chat
@@ -44,6 +44,15 @@ async def _existing(session: AsyncSession, sender_key: str, client_id: str) -> M
     )
 
 
+async def own_conversation(deps: Deps, visitor_id: int, conv_id: int) -> Conversation:
+    """The named conversation, refused alike when unknown or someone else's."""
+    async with deps.sessions() as session:
+        conv = await session.get(Conversation, conv_id)
+    if conv is None or conv.visitor_id != visitor_id:
+        raise ConsultError("not_found", "no such conversation", 404)
+    return conv
+
+
 async def _author_name(session: AsyncSession, msg: Message) -> str | None:
     if msg.operator_id is None:
         return None
@@ -73,11 +82,39 @@ async def _as_seen_by_visitor(session: AsyncSession, conv: Conversation) -> dict
 
 
 async def post_visitor_message(
-    deps: Deps, visitor_id: int, client_id: str, text: str
+    deps: Deps, visitor_id: int, client_id: str, text: str, conversation_id: int | None = None
 ) -> dict[str, Any]:
-    """Stores a visitor's message (opening a conversation if needed) and returns the ack."""
+    """Stores a visitor's message (opening a conversation if needed) and returns the ack.
+
+    `conversation_id`, when the widget names one, must be one of the visitor's own."""
     text = clean_text(text, deps.limits.max_message_length)
+    incoming = visitor_messages.Incoming(visitor_id, client_id, text, conversation_id)
+    stored = await visitor_messages.store(deps, incoming)
+    if stored is not None:
+        await deps.notifier.emit(
+            "message", stored.message, room=visitor_room(visitor_id), namespace=VISITOR_NS
+        )
+        if stored.status == "queued":
+            await broadcast.queue(deps)
+        elif stored.operator_id:
+            await deps.notifier.emit(
+                "message",
+                stored.message,
+                room=operator_room(stored.operator_id),
+                namespace=OPERATOR_NS,
+            )
+        return {"message": stored.message, "conversation": stored.conversation}
+    return await _post_visitor_message_alone(deps, incoming)
+
+
+async def _post_visitor_message_alone(
+    deps: Deps, incoming: visitor_messages.Incoming
+) -> dict[str, Any]:
+    """The careful path: a resent message, a new conversation, a conversation named."""
+    visitor_id, client_id, text = incoming.visitor_id, incoming.client_id, incoming.text
     key = f"v:{visitor_id}"
+    if incoming.conversation_id is not None:
+        await own_conversation(deps, visitor_id, incoming.conversation_id)
     async with deps.sessions() as session:
         old = await _existing(session, key, client_id)
         if old is not None:

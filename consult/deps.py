@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,6 +35,8 @@ class Deps:
     # instead of waiting; writes therefore queue on this lock (SQLite runs in one process).
     # PostgreSQL needs no such lock for writes; routing there takes an advisory lock instead.
     _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Group-commit queues (consult.grouping) by name, one per process like the lock above.
+    groups: dict[str, Any] = field(default_factory=dict)
 
     def _serial(self) -> bool:
         return self.sessions.kw["bind"].dialect.name == "sqlite"

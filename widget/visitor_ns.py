@@ -104,17 +104,12 @@ class VisitorNamespace(Namespace):
     async def on_message(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(VisitorMessage, data)
         vid = await self._visitor_id(sid)
-        if p.conversation_id is not None:
-            await self._own_conversation(vid, p.conversation_id)
-        return await conversations.post_visitor_message(self.deps, vid, p.client_id, p.text)
+        return await conversations.post_visitor_message(
+            self.deps, vid, p.client_id, p.text, p.conversation_id
+        )
 
     async def _own_conversation(self, visitor_id: int, conv_id: int) -> Conversation:
-        """The named conversation, refused alike when unknown or someone else's."""
-        async with self.deps.sessions() as session:
-            conv = await session.get(Conversation, conv_id)
-        if conv is None or conv.visitor_id != visitor_id:
-            raise ConsultError("not_found", "no such conversation", 404)
-        return conv
+        return await conversations.own_conversation(self.deps, visitor_id, conv_id)
 
     async def on_typing(self, sid: str, data: Any) -> None:
         p = parse(VisitorTyping, data)

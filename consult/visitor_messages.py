@@ -1,0 +1,134 @@
+"""The common case of a visitor's message, stored by group commit (consult.grouping).
+
+Most messages go to a conversation that is already open. For a group of them, one transaction
+reads the senders' open conversations, inserts every message with one statement, stamps each
+conversation's `last_message_at` and commits. Anything unusual (no open conversation yet, a
+resent client id, a conversation named that is not the open one) is answered `None`, and
+`conversations.post_visitor_message` takes its careful path for that message alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Insert, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from consult import chats, serialize
+from consult.deps import Deps
+from consult.grouping import Grouper
+from storage.models import Conversation, Message, Operator, utcnow
+
+# Bounded so one statement stays well under SQLite's limit on bound parameters.
+MAX_GROUP = 256
+MESSAGES = Message.__table__
+CONVERSATIONS = Conversation.__table__
+
+
+@dataclass(frozen=True)
+class Incoming:
+    visitor_id: int
+    client_id: str
+    text: str
+    # The conversation the widget named, if it named one.
+    conversation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    message: dict[str, Any]
+    # As the visitor sees it (serialize.visitor_conversation).
+    conversation: dict[str, Any]
+    status: str
+    operator_id: int | None
+
+
+async def store(deps: Deps, incoming: Incoming) -> Stored | None:
+    """Stores a new message to the visitor's open conversation, or answers None (see above)."""
+    grouper = deps.groups.get(__name__)
+    if grouper is None:
+        grouper = deps.groups[__name__] = Grouper(partial(_store_group, deps), MAX_GROUP)
+    result: Stored | None = await grouper.submit(incoming)
+    return result
+
+
+def _insert(session: AsyncSession) -> Insert:
+    dialect = session.bind.dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        make(MESSAGES)
+        # A resent client id inserts nothing; the careful path answers with the stored message.
+        .on_conflict_do_nothing(index_elements=["sender_key", "client_id"])
+        .returning(*MESSAGES.c)
+    )
+
+
+async def _open_conversations(session: AsyncSession, visitor_ids: set[int]) -> dict[int, Any]:
+    """Each visitor's newest conversation that is not closed, with its operator's name."""
+    rows = await session.execute(
+        select(
+            Conversation.id,
+            Conversation.visitor_id,
+            Conversation.status,
+            Conversation.operator_id,
+            Conversation.queued_at,
+            Conversation.rating,
+            Operator.display_name,
+        )
+        .outerjoin(Operator, Operator.id == Conversation.operator_id)
+        .where(Conversation.visitor_id.in_(visitor_ids), Conversation.status != "closed")
+        .order_by(Conversation.id)
+    )
+    # Ordered by id, so the newest one of a visitor is the one left in the dict.
+    return {row.visitor_id: row for row in rows}
+
+
+async def _store_group(deps: Deps, jobs: list[Incoming]) -> list[Stored | None]:
+    async with deps.write() as session:
+        convs = await _open_conversations(session, {j.visitor_id for j in jobs})
+        now = utcnow()
+        rows: list[dict[str, Any]] = []
+        claimed: dict[tuple[str, str], int] = {}
+        for index, job in enumerate(jobs):
+            conv = convs.get(job.visitor_id)
+            key = (f"v:{job.visitor_id}", job.client_id)
+            if conv is None or job.conversation_id not in (None, conv.id) or key in claimed:
+                continue
+            claimed[key] = index
+            rows.append(
+                {
+                    "conversation_id": conv.id,
+                    "author": "visitor",
+                    "operator_id": None,
+                    "sender_key": key[0],
+                    "client_id": key[1],
+                    "text": job.text,
+                    "created_at": now,
+                }
+            )
+        if not rows:
+            return [None] * len(jobs)
+        inserted = (await session.execute(_insert(session), rows)).all()
+        await session.execute(
+            update(CONVERSATIONS)
+            .where(CONVERSATIONS.c.id == bindparam("conv_id"))
+            .values(last_message_at=bindparam("at")),
+            [{"conv_id": cid, "at": now} for cid in {r["conversation_id"] for r in rows}],
+        )
+        results: list[Stored | None] = [None] * len(jobs)
+        for msg in inserted:
+            job = jobs[claimed[(msg.sender_key, msg.client_id)]]
+            conv = convs[job.visitor_id]
+            place = None
+            if conv.status == "queued" and conv.queued_at is not None:
+                place = await chats.place_in_queue(session, conv.id, conv.queued_at)
+            results[claimed[(msg.sender_key, msg.client_id)]] = Stored(
+                message=serialize.message(msg),
+                conversation=serialize.visitor_conversation(conv, conv.display_name, place),
+                status=conv.status,
+                operator_id=conv.operator_id,
+            )
+    return results

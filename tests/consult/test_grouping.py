@@ -1,0 +1,126 @@
+"""Group commit: messages that arrive together share a transaction, and still each get their
+own answer, their own error and their own place in the order they were stored."""
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+
+from consult import conversations, operators
+from consult.deps import Deps
+from consult.errors import ConsultError
+from consult.grouping import Grouper
+from consult.notifier import operator_room, visitor_room
+from consult.visitors import identify, record_page
+from storage.models import Conversation, Message
+from tests.clients import add_operator, cid
+
+
+async def visitor(deps: Deps) -> int:
+    async with deps.sessions.begin() as s:
+        v = await identify(s, None, "en")
+        await record_page(s, v.id, "http://shop.test/", "Home", deps.limits)
+        return v.id
+
+
+async def test_a_group_answers_each_job_in_order_and_isolates_a_failing_one() -> None:
+    calls: list[list[int]] = []
+
+    async def store(jobs: list[int]) -> list[int]:
+        calls.append(jobs)
+        await asyncio.sleep(0)
+        if 13 in jobs:
+            raise ValueError("unlucky")
+        return [j * 10 for j in jobs]
+
+    grouper: Grouper[int, int] = Grouper(store, max_group=4)
+    results = await asyncio.gather(
+        *[grouper.submit(j) for j in (1, 2, 13, 4, 5, 6)], return_exceptions=True
+    )
+    assert results[:2] == [10, 20] and results[3:] == [40, 50, 60]
+    assert isinstance(results[2], ValueError)
+    # Groups of at most four; the failing group was retried one job at a time.
+    assert calls[0] == [1, 2, 13, 4]
+    assert [1] in calls and [13] in calls and [4] in calls
+    assert max(len(c) for c in calls) == 4
+
+
+async def test_messages_arriving_together_are_stored_once_each_and_relayed(deps: Deps) -> None:
+    anna = await add_operator(deps, "anna", capacity=50)
+    await operators.connected(deps, anna.id, "s1")
+    ids = [await visitor(deps) for _ in range(20)]
+    # Each visitor's first message opens the conversation (the careful path).
+    for vid in ids:
+        await conversations.post_visitor_message(deps, vid, cid(), "hello")
+    sent_before = len(deps.notifier.sent)  # type: ignore[attr-defined]
+    keys = {vid: [cid() for _ in range(3)] for vid in ids}
+    jobs = [
+        conversations.post_visitor_message(deps, vid, key, f"{vid}/{n}")
+        for n in range(3)
+        for vid in ids
+        for key in [keys[vid][n]]
+    ]
+    # A resend of the same client id inside the same group is stored once too.
+    jobs.append(conversations.post_visitor_message(deps, ids[0], keys[ids[0]][0], "again"))
+    acks = await asyncio.gather(*jobs)
+    assert len({a["message"]["id"] for a in acks}) == 60
+    assert acks[-1]["message"] == acks[0]["message"]
+    async with deps.sessions() as s:
+        stored = (await s.execute(select(Message).order_by(Message.id))).scalars().all()
+        convs = {c.visitor_id: c for c in (await s.scalars(select(Conversation))).all()}
+    assert len(stored) == 20 + 60
+    texts = {m.text for m in stored}
+    assert "again" not in texts and {f"{v}/{n}" for v in ids for n in range(3)} <= texts
+    # Per visitor, the order stored is the order sent.
+    for vid in ids:
+        mine = [m.text for m in stored if m.sender_key == f"v:{vid}"][1:]
+        assert mine == [f"{vid}/{n}" for n in range(3)]
+        assert convs[vid].last_message_at == max(
+            m.created_at for m in stored if m.sender_key == f"v:{vid}"
+        )
+    for ack in acks:
+        assert ack["conversation"] == {
+            "id": ack["message"]["conversation_id"],
+            "status": "active",
+            "operator_name": "anna",
+            "queue_position": None,
+            "rated": False,
+        }
+    # Each new message reached the visitor's room and the operator's room exactly once.
+    sent = deps.notifier.sent[sent_before:]  # type: ignore[attr-defined]
+    to_op = [d["id"] for e, d, r, _ in sent if e == "message" and r == operator_room(anna.id)]
+    to_visitors = [d["id"] for e, d, r, _ in sent if e == "message" and r.startswith("visitor:")]
+    assert sorted(to_op) == sorted(to_visitors) == sorted({a["message"]["id"] for a in acks})
+    owner = {c.id: v for v, c in convs.items()}
+    assert all(
+        r == visitor_room(owner[d["conversation_id"]])
+        for e, d, r, _ in sent
+        if e == "message" and r.startswith("visitor:")
+    )
+
+
+async def test_a_queued_visitor_learns_their_place_from_the_group_path(deps: Deps) -> None:
+    first, second = await visitor(deps), await visitor(deps)
+    await conversations.post_visitor_message(deps, first, cid(), "anyone?")
+    await conversations.post_visitor_message(deps, second, cid(), "hello?")
+    a, b = await asyncio.gather(
+        conversations.post_visitor_message(deps, first, cid(), "still here"),
+        conversations.post_visitor_message(deps, second, cid(), "me too"),
+    )
+    assert (a["conversation"]["status"], a["conversation"]["queue_position"]) == ("queued", 1)
+    assert (b["conversation"]["status"], b["conversation"]["queue_position"]) == ("queued", 2)
+
+
+async def test_naming_someone_elses_conversation_is_refused_and_stores_nothing(
+    deps: Deps,
+) -> None:
+    mine, theirs = await visitor(deps), await visitor(deps)
+    ack = await conversations.post_visitor_message(deps, theirs, cid(), "their chat")
+    their_conv = ack["conversation"]["id"]
+    await conversations.post_visitor_message(deps, mine, cid(), "my chat")
+    with pytest.raises(ConsultError) as exc:
+        await conversations.post_visitor_message(deps, mine, cid(), "sneaky", their_conv)
+    assert exc.value.code == "not_found"
+    async with deps.sessions() as s:
+        texts = set((await s.scalars(select(Message.text))).all())
+    assert texts == {"their chat", "my chat"}

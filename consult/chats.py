@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consult import serialize
@@ -29,7 +29,12 @@ async def queue_position(session: AsyncSession, conv: Conversation) -> int | Non
 
 
 async def place_in_queue(session: AsyncSession, conv_id: int, queued_at: datetime) -> int:
-    ahead = await session.scalar(
+    return ((await session.scalar(ahead_in_queue(conv_id, queued_at))) or 0) + 1
+
+
+def ahead_in_queue(conv_id: int, queued_at: datetime) -> Select[tuple[int]]:
+    """How many queued chats are ahead of this one."""
+    return (
         select(func.count())
         .select_from(Conversation)
         .where(
@@ -38,7 +43,6 @@ async def place_in_queue(session: AsyncSession, conv_id: int, queued_at: datetim
             | ((Conversation.queued_at == queued_at) & (Conversation.id < conv_id)),
         )
     )
-    return (ahead or 0) + 1
 
 
 async def summaries(session: AsyncSession, ids: list[int]) -> list[dict[str, Any]]:

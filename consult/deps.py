@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from consult.notifier import Notifier
+from storage.db import Transactions
+
+T = TypeVar("T")
 
 # Any fixed number works; it names the one PostgreSQL advisory lock routing takes.
 ROUTING_LOCK_KEY = 7_170_717
@@ -37,6 +40,7 @@ class Deps:
     _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Group-commit queues (consult.grouping) by name, one per process like the lock above.
     groups: dict[str, Any] = field(default_factory=dict)
+    _transactions: Transactions | None = None
 
     def _serial(self) -> bool:
         return self.sessions.kw["bind"].dialect.name == "sqlite"
@@ -50,6 +54,21 @@ class Deps:
         else:
             async with self.sessions.begin() as session:
                 yield session
+
+    async def transaction(self, fn: Callable[[Connection], T]) -> T:
+        """`fn(connection)` in one write transaction, committed; queued like `write()`. Cheaper
+        than a session for hot paths: see storage.db.Transactions."""
+        if self._transactions is None:
+            self._transactions = Transactions(self.sessions.kw["bind"])
+        if self._serial():
+            async with self._write_lock:
+                return await self._transactions.run(fn)
+        return await self._transactions.run(fn)
+
+    def close(self) -> None:
+        if self._transactions is not None:
+            self._transactions.close()
+            self._transactions = None
 
     @asynccontextmanager
     async def routing(self) -> AsyncIterator[AsyncSession]:

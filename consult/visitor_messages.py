@@ -2,8 +2,9 @@
 
 Most messages go to a conversation that is already open. For a group of them, one transaction
 reads the senders' open conversations, inserts every message with one statement, stamps each
-conversation's `last_message_at` and commits. Anything unusual (no open conversation yet, a
-resent client id, a conversation named that is not the open one) is answered `None`, and
+conversation's `last_message_at` and commits (`Deps.transaction`: on SQLite, one hop to the
+writer thread for the whole group). Anything unusual (no open conversation yet, a resent client
+id, a conversation named that is not the open one) is answered `None`, and
 `conversations.post_visitor_message` takes its careful path for that message alone.
 """
 
@@ -13,9 +14,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, select, update
+from sqlalchemy import Connection, Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from consult import chats, serialize
 from consult.deps import Deps
@@ -55,9 +55,12 @@ async def store(deps: Deps, incoming: Incoming) -> Stored | None:
     return result
 
 
-def _insert(session: AsyncSession) -> Insert:
-    dialect = session.bind.dialect.name
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+async def _store_group(deps: Deps, jobs: list[Incoming]) -> list[Stored | None]:
+    return await deps.transaction(partial(_store, jobs=jobs))
+
+
+def _insert(conn: Connection) -> Insert:
+    make = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     return (
         make(MESSAGES)
         # A resent client id inserts nothing; the careful path answers with the stored message.
@@ -66,9 +69,9 @@ def _insert(session: AsyncSession) -> Insert:
     )
 
 
-async def _open_conversations(session: AsyncSession, visitor_ids: set[int]) -> dict[int, Any]:
+def _open_conversations(conn: Connection, visitor_ids: set[int]) -> dict[int, Any]:
     """Each visitor's newest conversation that is not closed, with its operator's name."""
-    rows = await session.execute(
+    rows = conn.execute(
         select(
             Conversation.id,
             Conversation.visitor_id,
@@ -86,49 +89,48 @@ async def _open_conversations(session: AsyncSession, visitor_ids: set[int]) -> d
     return {row.visitor_id: row for row in rows}
 
 
-async def _store_group(deps: Deps, jobs: list[Incoming]) -> list[Stored | None]:
-    async with deps.write() as session:
-        convs = await _open_conversations(session, {j.visitor_id for j in jobs})
-        now = utcnow()
-        rows: list[dict[str, Any]] = []
-        claimed: dict[tuple[str, str], int] = {}
-        for index, job in enumerate(jobs):
-            conv = convs.get(job.visitor_id)
-            key = (f"v:{job.visitor_id}", job.client_id)
-            if conv is None or job.conversation_id not in (None, conv.id) or key in claimed:
-                continue
-            claimed[key] = index
-            rows.append(
-                {
-                    "conversation_id": conv.id,
-                    "author": "visitor",
-                    "operator_id": None,
-                    "sender_key": key[0],
-                    "client_id": key[1],
-                    "text": job.text,
-                    "created_at": now,
-                }
-            )
-        if not rows:
-            return [None] * len(jobs)
-        inserted = (await session.execute(_insert(session), rows)).all()
-        await session.execute(
-            update(CONVERSATIONS)
-            .where(CONVERSATIONS.c.id == bindparam("conv_id"))
-            .values(last_message_at=bindparam("at")),
-            [{"conv_id": cid, "at": now} for cid in {r["conversation_id"] for r in rows}],
+def _store(conn: Connection, jobs: list[Incoming]) -> list[Stored | None]:
+    convs = _open_conversations(conn, {j.visitor_id for j in jobs})
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    claimed: dict[tuple[str, str], int] = {}
+    for index, job in enumerate(jobs):
+        conv = convs.get(job.visitor_id)
+        key = (f"v:{job.visitor_id}", job.client_id)
+        if conv is None or job.conversation_id not in (None, conv.id) or key in claimed:
+            continue
+        claimed[key] = index
+        rows.append(
+            {
+                "conversation_id": conv.id,
+                "author": "visitor",
+                "operator_id": None,
+                "sender_key": key[0],
+                "client_id": key[1],
+                "text": job.text,
+                "created_at": now,
+            }
         )
-        results: list[Stored | None] = [None] * len(jobs)
-        for msg in inserted:
-            job = jobs[claimed[(msg.sender_key, msg.client_id)]]
-            conv = convs[job.visitor_id]
-            place = None
-            if conv.status == "queued" and conv.queued_at is not None:
-                place = await chats.place_in_queue(session, conv.id, conv.queued_at)
-            results[claimed[(msg.sender_key, msg.client_id)]] = Stored(
-                message=serialize.message(msg),
-                conversation=serialize.visitor_conversation(conv, conv.display_name, place),
-                status=conv.status,
-                operator_id=conv.operator_id,
-            )
+    results: list[Stored | None] = [None] * len(jobs)
+    if not rows:
+        return results
+    inserted = conn.execute(_insert(conn), rows).all()
+    conn.execute(
+        update(CONVERSATIONS)
+        .where(CONVERSATIONS.c.id == bindparam("conv_id"))
+        .values(last_message_at=bindparam("at")),
+        [{"conv_id": cid, "at": now} for cid in {r["conversation_id"] for r in rows}],
+    )
+    for msg in inserted:
+        index = claimed[(msg.sender_key, msg.client_id)]
+        conv = convs[jobs[index].visitor_id]
+        place = None
+        if conv.status == "queued" and conv.queued_at is not None:
+            place = (conn.scalar(chats.ahead_in_queue(conv.id, conv.queued_at)) or 0) + 1
+        results[index] = Stored(
+            message=serialize.message(msg),
+            conversation=serialize.visitor_conversation(conv, conv.display_name, place),
+            status=conv.status,
+            operator_id=conv.operator_id,
+        )
     return results

@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await beating
         with contextlib.suppress(Exception):
             await operators.leave(deps)
+        deps.close()
         await engine.dispose()
 
     async def close_sockets(app: web.Application) -> None:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
+T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -24,18 +30,61 @@ def create_engine(url: str) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - driver callback
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # pragma: no cover - driver callback
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+class Transactions:
+    """Runs a function `fn(connection)` in one write transaction and commits.
+
+    With aiosqlite every statement costs several hops between the event loop and the driver's
+    thread (cursor, execute, fetch, close), and each hop waits for a turn of a busy loop. On
+    SQLite this runs the whole function on one thread of its own, with a synchronous twin of the
+    engine on the same file: one hop per transaction. On PostgreSQL asyncpg needs no thread, and
+    the function runs through `AsyncConnection.run_sync`. Callers serialise SQLite writes
+    themselves (consult.deps), as for every other write.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._twin: Engine | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        url = engine.url
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            self._twin = sa_create_engine(
+                url.set(drivername="sqlite"),
+                connect_args={"timeout": 30, "check_same_thread": False},
+            )
+            event.listen(self._twin, "connect", _sqlite_pragmas)
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+
+    async def run(self, fn: Callable[[Connection], T]) -> T:
+        if self._twin is None or self._thread is None:
+            async with self._engine.begin() as conn:
+                return await conn.run_sync(fn)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._run_here, fn)
+
+    def _run_here(self, fn: Callable[[Connection], T]) -> T:
+        assert self._twin is not None
+        with self._twin.begin() as conn:
+            return fn(conn)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+        if self._twin is not None:
+            self._twin.dispose()
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

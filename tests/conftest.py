@@ -86,6 +86,7 @@ async def deps(db_url: str) -> AsyncIterator[Deps]:
     d = Deps(sessions=sessionmaker(engine), notifier=RecordingNotifier(), node_id="test-node")
     await operators.beat(d)
     yield d
+    d.close()
     await engine.dispose()
 
 

@@ -20,6 +20,8 @@ class Namespace(socketio.AsyncNamespace):
     """Routes events through `handlers()`; a failure answers `{ok: false, error}` in the ack and
     also as an `error` event, since a sender may have asked for no ack."""
 
+    _handlers: dict[str, Handler] | None = None
+
     def handlers(self) -> dict[str, Handler]:
         raise NotImplementedError
 
@@ -27,7 +29,9 @@ class Namespace(socketio.AsyncNamespace):
         if event in LIFECYCLE:
             return await super().trigger_event(event, *args)
         sid = args[0]
-        handler = self.handlers().get(event)
+        if self._handlers is None:
+            self._handlers = self.handlers()
+        handler = self._handlers.get(event)
         try:
             if handler is None:
                 raise ConsultError("unknown_event", f"no such event: {event!r}")

@@ -19,7 +19,7 @@ from consult.console_ns import ConsoleNamespace
 from consult.deps import Deps, Limits
 from consult.errors import ConsultError
 from consult.tokens import Signer
-from prilavok import offers
+from prilavok import offers, realtime
 from prilavok.realtime import SocketNotifier, create_server
 from prilavok.settings import Settings
 from storage.db import create_engine, migrate, sessionmaker
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     sio.register_namespace(VisitorNamespace(deps, signer, settings.shop_secret))
     sio.register_namespace(ConsoleNamespace(deps, signer))
-    sio.attach(app)
+    realtime.attach(sio, app)
 
     app.router.add_get("/", home)
     app.router.add_get("/healthz", healthz)

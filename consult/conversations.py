@@ -82,17 +82,28 @@ async def _as_seen_by_visitor(session: AsyncSession, conv: Conversation) -> dict
 
 
 async def post_visitor_message(
-    deps: Deps, visitor_id: int, client_id: str, text: str, conversation_id: int | None = None
+    deps: Deps,
+    visitor_id: int,
+    client_id: str,
+    text: str,
+    conversation_id: int | None = None,
+    *,
+    sid: str | None = None,
 ) -> dict[str, Any]:
     """Stores a visitor's message (opening a conversation if needed) and returns the ack.
 
-    `conversation_id`, when the widget names one, must be one of the visitor's own."""
+    `conversation_id`, when the widget names one, must be one of the visitor's own. `sid` is the
+    sending connection: the ack brings it the message, the visitor's other tabs get an event."""
     text = clean_text(text, deps.limits.max_message_length)
     incoming = visitor_messages.Incoming(visitor_id, client_id, text, conversation_id)
     stored = await visitor_messages.store(deps, incoming)
     if stored is not None:
         await deps.notifier.emit(
-            "message", stored.message, room=visitor_room(visitor_id), namespace=VISITOR_NS
+            "message",
+            stored.message,
+            room=visitor_room(visitor_id),
+            namespace=VISITOR_NS,
+            skip_sid=sid,
         )
         if stored.status == "queued":
             await broadcast.queue(deps)
@@ -104,11 +115,11 @@ async def post_visitor_message(
                 namespace=OPERATOR_NS,
             )
         return {"message": stored.message, "conversation": stored.conversation}
-    return await _post_visitor_message_alone(deps, incoming)
+    return await _post_visitor_message_alone(deps, incoming, sid)
 
 
 async def _post_visitor_message_alone(
-    deps: Deps, incoming: visitor_messages.Incoming
+    deps: Deps, incoming: visitor_messages.Incoming, sid: str | None
 ) -> dict[str, Any]:
     """The careful path: a resent message, a new conversation, a conversation named."""
     visitor_id, client_id, text = incoming.visitor_id, incoming.client_id, incoming.text
@@ -166,7 +177,9 @@ async def _post_visitor_message_alone(
         return await _visitor_ack(deps, old)
 
     data = serialize.message(msg)
-    await deps.notifier.emit("message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS)
+    await deps.notifier.emit(
+        "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
+    )
     if assigned:
         await broadcast.assignments(deps, assigned)
     elif conv.status == "queued":

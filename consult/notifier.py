@@ -21,7 +21,10 @@ def operator_room(operator_id: int) -> str:
 
 
 class Notifier(Protocol):
-    async def emit(self, event: str, data: Any, *, room: str, namespace: str) -> None: ...
+    async def emit(
+        self, event: str, data: Any, *, room: str, namespace: str, skip_sid: str | None = None
+    ) -> None:
+        """`skip_sid`: a connection in the room that already has it (the sender, from its ack)."""
 
 
 class RecordingNotifier:
@@ -29,9 +32,13 @@ class RecordingNotifier:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, Any, str, str]] = []
+        self.skipped: list[str | None] = []
 
-    async def emit(self, event: str, data: Any, *, room: str, namespace: str) -> None:
+    async def emit(
+        self, event: str, data: Any, *, room: str, namespace: str, skip_sid: str | None = None
+    ) -> None:
         self.sent.append((event, data, room, namespace))
+        self.skipped.append(skip_sid)
 
     def events(self, event: str, room: str | None = None) -> list[Any]:
         return [d for e, d, r, _ in self.sent if e == event and (room is None or r == room)]

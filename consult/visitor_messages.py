@@ -59,38 +59,48 @@ async def _store_group(deps: Deps, jobs: list[Incoming]) -> list[Stored | None]:
     return await deps.transaction(partial(_store, jobs=jobs))
 
 
-def _insert(conn: Connection) -> Insert:
-    make = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    return (
+# Built once: constructing a statement and its cache key costs more than running it here.
+_OPEN_CONVERSATIONS = (
+    select(
+        Conversation.id,
+        Conversation.visitor_id,
+        Conversation.status,
+        Conversation.operator_id,
+        Conversation.queued_at,
+        Conversation.rating,
+        Operator.display_name,
+    )
+    .outerjoin(Operator, Operator.id == Conversation.operator_id)
+    .where(
+        Conversation.visitor_id.in_(bindparam("visitor_ids", expanding=True)),
+        Conversation.status != "closed",
+    )
+    # By id, so that a visitor's newest open conversation is the last one read.
+    .order_by(Conversation.id)
+)
+_STAMP = (
+    update(CONVERSATIONS)
+    .where(CONVERSATIONS.c.id == bindparam("conv_id"))
+    .values(last_message_at=bindparam("at"))
+)
+_INSERT: dict[str, Insert] = {
+    name: (
         make(MESSAGES)
         # A resent client id inserts nothing; the careful path answers with the stored message.
         .on_conflict_do_nothing(index_elements=["sender_key", "client_id"])
         .returning(*MESSAGES.c)
     )
-
-
-def _open_conversations(conn: Connection, visitor_ids: set[int]) -> dict[int, Any]:
-    """Each visitor's newest conversation that is not closed, with its operator's name."""
-    rows = conn.execute(
-        select(
-            Conversation.id,
-            Conversation.visitor_id,
-            Conversation.status,
-            Conversation.operator_id,
-            Conversation.queued_at,
-            Conversation.rating,
-            Operator.display_name,
-        )
-        .outerjoin(Operator, Operator.id == Conversation.operator_id)
-        .where(Conversation.visitor_id.in_(visitor_ids), Conversation.status != "closed")
-        .order_by(Conversation.id)
-    )
-    # Ordered by id, so the newest one of a visitor is the one left in the dict.
-    return {row.visitor_id: row for row in rows}
+    for name, make in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
 
 
 def _store(conn: Connection, jobs: list[Incoming]) -> list[Stored | None]:
-    convs = _open_conversations(conn, {j.visitor_id for j in jobs})
+    convs = {
+        row.visitor_id: row
+        for row in conn.execute(
+            _OPEN_CONVERSATIONS, {"visitor_ids": list({j.visitor_id for j in jobs})}
+        )
+    }
     now = utcnow()
     rows: list[dict[str, Any]] = []
     claimed: dict[tuple[str, str], int] = {}
@@ -114,13 +124,8 @@ def _store(conn: Connection, jobs: list[Incoming]) -> list[Stored | None]:
     results: list[Stored | None] = [None] * len(jobs)
     if not rows:
         return results
-    inserted = conn.execute(_insert(conn), rows).all()
-    conn.execute(
-        update(CONVERSATIONS)
-        .where(CONVERSATIONS.c.id == bindparam("conv_id"))
-        .values(last_message_at=bindparam("at")),
-        [{"conv_id": cid, "at": now} for cid in {r["conversation_id"] for r in rows}],
-    )
+    inserted = conn.execute(_INSERT[conn.dialect.name], rows).all()
+    conn.execute(_STAMP, [{"conv_id": c, "at": now} for c in {r["conversation_id"] for r in rows}])
     for msg in inserted:
         index = claimed[(msg.sender_key, msg.client_id)]
         conv = convs[jobs[index].visitor_id]

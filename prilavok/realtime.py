@@ -81,5 +81,7 @@ class SocketNotifier:
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self.sio = sio
 
-    async def emit(self, event: str, data: Any, *, room: str, namespace: str) -> None:
-        await self.sio.emit(event, data, room=room, namespace=namespace)
+    async def emit(
+        self, event: str, data: Any, *, room: str, namespace: str, skip_sid: str | None = None
+    ) -> None:
+        await self.sio.emit(event, data, room=room, namespace=namespace, skip_sid=skip_sid)

@@ -105,7 +105,7 @@ class VisitorNamespace(Namespace):
         p = parse(VisitorMessage, data)
         vid = await self._visitor_id(sid)
         return await conversations.post_visitor_message(
-            self.deps, vid, p.client_id, p.text, p.conversation_id
+            self.deps, vid, p.client_id, p.text, p.conversation_id, sid=sid
         )
 
     async def _own_conversation(self, visitor_id: int, conv_id: int) -> Conversation:

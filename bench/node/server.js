@@ -1,6 +1,7 @@
 // The bare Node socket.io baseline: the same relay as Prilavok's, with no storage and no auth.
-// A visitor's `message` is acknowledged, echoed to the visitor's room (as Prilavok does for the
-// visitor's other tabs) and emitted to one operator, picked round-robin on the first message.
+// A visitor's `message` is acknowledged, echoed to the visitor's room but the sender (as
+// Prilavok does for the visitor's other tabs) and emitted to one operator, picked round-robin on
+// the first message.
 // Usage: node server.js PORT MAX_SECONDS   (exits by itself after MAX_SECONDS)
 "use strict";
 const http = require("http");
@@ -60,7 +61,7 @@ io.of("/visitor").on("connection", (socket) => {
       text: data.text.trim(), client_id: data.client_id, created_at: new Date().toISOString(),
       delivered_at: null, read_at: null,
     };
-    io.of("/visitor").to(room).emit("message", message);
+    socket.to(room).emit("message", message);
     if (operator !== null) io.of("/operator").to(operator).emit("message", message);
     if (typeof ack === "function") {
       ack({ ok: true, message, conversation: { id: conversationId, status: "active" } });

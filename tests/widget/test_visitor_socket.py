@@ -273,3 +273,28 @@ async def test_a_signed_identity_brings_the_customer_back_on_another_device(
             await c.close()
     finally:
         await srv.stop()
+
+
+async def test_the_visitors_other_tabs_get_the_message_and_the_sending_tab_its_ack(
+    server: Server,
+) -> None:
+    first = await visitor(server.url)
+    token = first.of("session")[0]["token"]
+    second = await visitor(server.url, token=token)
+    opening = await first.call("message", {"client_id": cid(), "text": "opens the chat"})
+    await second.wait_for("message", lambda m: m["id"] == opening["message"]["id"])
+    # Now the group path: the conversation is open.
+    ack = await second.call("message", {"client_id": cid(), "text": "from the second tab"})
+    assert ack["ok"] and ack["message"]["text"] == "from the second tab"
+    echoed = await first.wait_for("message", lambda m: m["id"] == ack["message"]["id"])
+    assert echoed == ack["message"]
+    # The sender has it from the ack; an echo would come before a later event does.
+    last = await first.call("message", {"client_id": cid(), "text": "back to the first"})
+    await second.wait_for("message", lambda m: m["id"] == last["message"]["id"])
+    assert [m["id"] for m in second.of("message")] == [
+        opening["message"]["id"],
+        last["message"]["id"],
+    ]
+    assert [m["id"] for m in first.of("message")] == [ack["message"]["id"]]
+    await first.close()
+    await second.close()

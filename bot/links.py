@@ -28,7 +28,11 @@ def new_code() -> str:
 
 def name_slug(name: str) -> str:
     """'Иван Петров' → 'ivan-petrov': a transliterated name for the page's address."""
-    return slugify(name, max_length=40, word_boundary=True) or "offer"
+    # The backend named, not "auto": auto tries to import Unidecode on every call (a failed
+    # import is not cached, and costs nine tenths of the call), and an installed Unidecode
+    # would silently change the slugs of pages already sent. text-unidecode is what auto
+    # falls back to, and it ships with python-slugify.
+    return slugify(name, max_length=40, word_boundary=True, backend="text-unidecode") or "offer"
 
 
 def page_path(slug: str, code: str) -> str:

@@ -227,6 +227,9 @@ async def campaign(profile: Profile, work: Path) -> dict[str, Any]:
         "states": states,
         "wall_seconds": round(wall, 1),
         "server_cpu_pct": server_cpu_pct,
+        "server_cpu_ms_per_message": round(server_cpu.seconds * 1000 / len(offers), 2)
+        if offers
+        else None,
         "fake_telegram_cpu_pct": fake_cpu_pct,
     }
 

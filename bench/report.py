@@ -61,6 +61,7 @@ def _dispatch(found: list[dict[str, Any]]) -> list[str]:
             "missing",
             "duplicated",
             "server CPU %",
+            "server CPU ms/msg",
             "fake Telegram CPU %",
         ],
         [
@@ -78,6 +79,7 @@ def _dispatch(found: list[dict[str, Any]]) -> list[str]:
                 c["missing"],
                 c["duplicated"],
                 c["server_cpu_pct"],
+                c.get("server_cpu_ms_per_message"),
                 c["fake_telegram_cpu_pct"],
             ]
             for target, c in camps

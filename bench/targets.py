@@ -36,7 +36,7 @@ class Running:
         return [p for s in self.servers for p in s.procs()]
 
 
-def _pg_url(driver: str = "postgresql+asyncpg") -> str:
+def pg_url(driver: str = "postgresql+asyncpg") -> str:
     base = PG_ADMIN.rsplit("/", 1)[0].split("://", 1)[1]
     return f"{driver}://{base}/{PG_DATABASE}"
 
@@ -61,7 +61,7 @@ async def running(
             db_url = f"sqlite+aiosqlite:///{work / 'prilavok.db'}"
         else:
             await seed.fresh_postgres(PG_ADMIN, PG_DATABASE)
-            db_url = _pg_url()
+            db_url = pg_url()
         logins = await seed.prepare(db_url, operators, capacity)
         common = {"database_url": db_url, "data_dir": work}
         if name == TWO_PROCESSES:

@@ -105,8 +105,8 @@ class DeliveryWorker:
         """Sends one prepared message and records the outcome at once (one row in flight)."""
         delivery_id, channel = out.delivery_id, out.channel
         try:
-            await self.pacers[channel].wait(out.address)
-            provider_id = await self._send(out)
+            async with self.pacers[channel].turn(out.address):
+                provider_id = await self._send(out)
         except RateLimited as exc:
             self.pacers[channel].pause(exc.retry_after)
             wait = timedelta(seconds=exc.retry_after)

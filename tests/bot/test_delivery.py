@@ -156,3 +156,26 @@ async def test_viber_keeps_to_its_hourly_limit_until_the_user_replies(env: Env) 
     assert await env.viber_callback(reply) == 200
     await env.drain()
     assert len(env.viber.messages_to("vb-vera")) == 3
+
+
+async def test_at_telegrams_own_limit_nothing_is_refused(env: Env) -> None:
+    await env.product()
+    chats = await telegram_customers(env, 100)
+    env.tg.per_second = 30  # the fake now refuses a 31st message within any one second
+    await env.offer()
+    await drain_all(env)
+    assert env.tg.rate_limited == 0
+    assert Counter(m["chat_id"] for m in env.tg.sent) == Counter(chats)
+    assert Counter(d.state for d in await env.deliveries()) == {"sent": 100}
+
+
+async def test_a_stricter_limit_is_waited_out_and_loses_nothing(env: Env) -> None:
+    await env.product()
+    chats = await telegram_customers(env, 60)
+    env.tg.per_second = 10  # Telegram asks for less than the configured 30 a second
+    await env.offer()
+    await drain_all(env)
+    assert env.tg.rate_limited > 0
+    assert env.tg.violations == []  # every retry came after its retry_after
+    assert Counter(m["chat_id"] for m in env.tg.sent) == Counter(chats)  # each exactly once
+    assert Counter(d.state for d in await env.deliveries()) == {"sent": 60}

@@ -1,14 +1,19 @@
 """A fake Telegram Bot API: /bot<token>/<method> with the real JSON shapes, including
 429 {"parameters": {"retry_after": N}} and 403 "Forbidden: bot was blocked by the user".
 
-It keeps its own books on flood control: a request that arrives inside a retry_after window,
-or a second message to a chat within a second, is counted in `violations`.
+It keeps its own books on flood control: a request that arrives inside a retry_after window
+(answered 429 again, as Telegram does), or a second message to a chat within a second, is
+counted in `violations`. With `per_second`, it also enforces a bot-wide limit as Telegram does:
+more than that many accepted sendMessage calls in any one second (a sliding window) are answered
+429 with the whole seconds until the oldest of them leaves the window.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
+from collections import deque
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +24,13 @@ from tests.fakes.base import FakeServer
 
 
 class FakeTelegram(FakeServer):
-    def __init__(self, token: str, clock: Clock, username: str = "shop_offers_bot") -> None:
+    def __init__(
+        self,
+        token: str,
+        clock: Clock,
+        username: str = "shop_offers_bot",
+        per_second: int | None = None,
+    ) -> None:
         super().__init__()
         self.token = token
         self.clock = clock
@@ -30,6 +41,9 @@ class FakeTelegram(FakeServer):
         self.retry_after = 5
         self.calls = 0
         self.violations: list[str] = []
+        self.per_second = per_second
+        self.rate_limited = 0  # 429s answered, for whatever reason
+        self._window: deque[datetime] = deque()  # accepted sends within the last second
         self.answered_callbacks: list[str] = []
         self._quiet_until: datetime | None = None
         self._last_in_chat: dict[int, datetime] = {}
@@ -55,6 +69,12 @@ class FakeTelegram(FakeServer):
         if parameters:
             body["parameters"] = parameters
         return web.json_response(body, status=status)
+
+    def _too_many(self, retry_after: int) -> web.Response:
+        self.rate_limited += 1
+        return self._error(
+            429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+        )
 
     async def handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -86,13 +106,19 @@ class FakeTelegram(FakeServer):
         chat_id = int(form["chat_id"])
         if self._quiet_until and now < self._quiet_until:
             self.violations.append(f"call {self.calls} inside retry_after")
+            return self._too_many(math.ceil((self._quiet_until - now).total_seconds()))
         if self.calls in self.flood_on:
-            self._quiet_until = self.clock.now() + timedelta(seconds=self.retry_after)
-            return self._error(
-                429,
-                f"Too Many Requests: retry after {self.retry_after}",
-                retry_after=self.retry_after,
-            )
+            self._quiet_until = now + timedelta(seconds=self.retry_after)
+            return self._too_many(self.retry_after)
+        if self.per_second is not None:
+            while self._window and (now - self._window[0]).total_seconds() >= 1:
+                self._window.popleft()
+            if len(self._window) >= self.per_second:
+                left = 1 - (now - self._window[0]).total_seconds()
+                retry_after = max(1, math.ceil(left))
+                self._quiet_until = now + timedelta(seconds=retry_after)
+                return self._too_many(retry_after)
+            self._window.append(now)
         if chat_id in self.blocked:
             return self._error(403, "Forbidden: bot was blocked by the user")
         last = self._last_in_chat.get(chat_id)
@@ -105,6 +131,7 @@ class FakeTelegram(FakeServer):
             "chat_id": chat_id,
             "text": form.get("text", ""),
             "reply_markup": markup,
+            "at": now,
         }
         self._next_id += 1
         self.sent.append(message)

@@ -108,10 +108,15 @@ class LoadGenerator:
         got = await self._all("visitors", cmds, timeout)
         return sum(g["connected"] for g in got), sum(g["errors"] for g in got)
 
-    async def warm(self, rate: float, timeout: float = 300) -> dict[str, int]:
-        cmds = [{"cmd": "warm", "rate": rate / self.count}] * self.count
-        got = await self._all("warm", cmds, timeout)
-        return {k: sum(g[k] for g in got) for k in ("sent", "acked", "ack_errors")}
+    async def warm(self, rate: float, visitors: int, grace: float = 240) -> dict[str, Any]:
+        """Every visitor's first message (opening its chat); waits for the acks up to `grace`."""
+        cmds = [{"cmd": "warm", "rate": rate / self.count, "grace": grace}] * self.count
+        got = await self._all("warm", cmds, visitors / rate + grace + 30)
+        keys = ("sent", "acked", "ack_errors")
+        totals: dict[str, Any] = {k: sum(g[k] for g in got) for k in keys}
+        # New chats a second: how fast routing and assignment took the whole crowd.
+        totals["chats_per_second"] = round(totals["acked"] / max(g["seconds"] for g in got), 1)
+        return totals
 
     async def step(
         self, step: int, rate: float, seconds: float, grace: float

@@ -94,7 +94,7 @@ async def relay(target: str, profile: Profile, run_dir: Path) -> dict[str, Any]:
             operators = await gen.operators()
             visitors, errors = await gen.visitors(profile.visitors, profile.scenario_timeout)
             # Every visitor's first message opens its conversation; not measured.
-            warm = await gen.warm(min(profile.rates[0], 200))
+            warm = await gen.warm(min(profile.rates[0], 200), profile.visitors)
             i = 0
             for rate in profile.rates:
                 # A step that fails is run once more at the same rate before stepping stops:

@@ -101,9 +101,11 @@ async def team(deps: Deps) -> None:
     )
 
 
-async def assignments(deps: Deps, pairs: list[tuple[int, int]]) -> None:
-    """After chats left the queue for operators: tell each operator, visitor and the queue."""
+async def assignments(deps: Deps, pairs: list[tuple[int, int]], *, from_queue: bool = True) -> None:
+    """After chats went to operators: tell each operator and visitor, and, when the chats left
+    the queue (not a new chat given a place at once), every console the new queue."""
     for conv_id, operator_id in pairs:
         await chat_to_operator(deps, conv_id, operator_id)
         await visitor_conversation(deps, conv_id)
-    await queue(deps)
+    if from_queue:
+        await queue(deps)

@@ -181,7 +181,8 @@ async def _post_visitor_message_alone(
         "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
     )
     if assigned:
-        await broadcast.assignments(deps, assigned)
+        # The new chat went straight to an operator: the queue did not change.
+        await broadcast.assignments(deps, assigned, from_queue=False)
     elif conv.status == "queued":
         await broadcast.queue(deps)
     elif conv.operator_id:

@@ -61,10 +61,28 @@ async def seats(session: AsyncSession, limits: Limits) -> list[Seat]:
 
 
 async def pick(session: AsyncSession, limits: Limits) -> Operator | None:
-    for seat in await seats(session, limits):
-        if seat.free > 0:
-            return seat.operator
-    return None
+    """The first of `seats()` with a free place, chosen by the database in one query: every new
+    chat asks, and a team of hundreds should not be loaded row by row each time."""
+    fresh = utcnow() - timedelta(seconds=limits.presence_ttl_seconds)
+    reachable = (
+        select(OperatorPresence.operator_id)
+        .join(Node, Node.id == OperatorPresence.node_id)
+        .where(Node.seen_at >= fresh)
+    )
+    active = (
+        select(Conversation.operator_id, func.count().label("n"))
+        .where(Conversation.status == "active", Conversation.operator_id.is_not(None))
+        .group_by(Conversation.operator_id)
+        .subquery()
+    )
+    load = func.coalesce(active.c.n, 0)
+    return await session.scalar(
+        select(Operator)
+        .outerjoin(active, active.c.operator_id == Operator.id)
+        .where(Operator.status == "online", Operator.id.in_(reachable), Operator.capacity > load)
+        .order_by((Operator.capacity - load).desc(), load, Operator.id)
+        .limit(1)
+    )
 
 
 def assign(conv: Conversation, operator: Operator) -> None:

@@ -179,8 +179,12 @@ async function final(cmd) {
 
 async function warm(cmd) {
   // Every visitor sends one message, which opens its conversation (routing, assignment).
-  const stats = await drive("warm", cmd.rate, visitors.length / cmd.rate, 30, () => "warm-up");
-  out({ event: "warm", sent: stats.sent, acked: stats.acked, ack_errors: stats.ackErrors });
+  // Waits for every ack (up to `grace` seconds), so that no backlog of new chats is still being
+  // worked off when the measured steps begin.
+  const started = nowNs();
+  const stats = await drive("warm", cmd.rate, visitors.length / cmd.rate, cmd.grace, () => "warm-up");
+  const seconds = Number(nowNs() - started) / 1e9;
+  out({ event: "warm", sent: stats.sent, acked: stats.acked, ack_errors: stats.ackErrors, seconds });
 }
 
 async function handle(line) {

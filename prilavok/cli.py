@@ -43,7 +43,7 @@ async def _with_session(settings: Settings, work: Callable[[Any], Awaitable[None
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     from aiohttp import web
 
-    from prilavok.app import create_app
+    from prilavok.app import create_app, settle_heap
 
     logging.basicConfig(
         level=settings.log_level.upper(),
@@ -54,7 +54,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     host, port = args.host or settings.host, args.port or settings.port
     print(f"Prilavok on http://{host}:{port}/  (sample shop /shop/, operator console /console)")
     print(f"Database: {settings.resolved_database_url()}")
-    web.run_app(create_app(settings), host=host, port=port, print=None, loop=_event_loop())
+    app = create_app(settings)
+    app.on_startup.append(settle_heap)  # after create_app's own start-up steps
+    web.run_app(app, host=host, port=port, print=None, loop=_event_loop())
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:

@@ -41,6 +41,8 @@ class Grouper(Generic[J, R]):
 
     async def _run(self) -> None:
         try:
+            # One more turn of the loop: what the same burst of reads brings joins this group.
+            await asyncio.sleep(0)
             while self._pending:
                 group = self._pending[: self._max]
                 del self._pending[: self._max]

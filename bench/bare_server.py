@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ import uvloop
 from aiohttp import web
 
 from prilavok import realtime
+from prilavok.app import settle_heap
 
 
 class Relay:
@@ -108,8 +110,13 @@ def create_app() -> web.Application:
     return app
 
 
-async def serve(port: int, max_seconds: float) -> None:
-    runner = web.AppRunner(create_app(), shutdown_timeout=1)
+async def serve(port: int, max_seconds: float, gc_tuned: bool) -> None:
+    app = create_app()
+    if gc_tuned:
+        # Prilavok's own collector settings (prilavok.app.settle_heap), to tell how much of a
+        # difference in p99 is the collector's.
+        app.on_startup.append(settle_heap)
+    runner = web.AppRunner(app, shutdown_timeout=1)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
@@ -123,8 +130,10 @@ def main() -> None:
     p.add_argument("--port", type=int, default=8091)
     p.add_argument("--max-seconds", type=float, default=600)
     args = p.parse_args()
+    # Off by default: the baseline is python-socketio as it comes, collector included.
+    gc_tuned = os.environ.get("PRILAVOK_BENCH_BARE_GC") == "tuned"
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(serve(args.port, args.max_seconds))
+        runner.run(serve(args.port, args.max_seconds, gc_tuned))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,10 @@ class Deps:
     # instead of waiting; writes therefore queue on this lock (SQLite runs in one process).
     # PostgreSQL needs no such lock for writes; routing there takes an advisory lock instead.
     _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Routing decisions queue here, in the process, before they take a pooled connection: one
+    # waiting on PostgreSQL's advisory lock would otherwise hold its connection, and a burst of
+    # new chats could hold them all and starve every other query.
+    _routing_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Group-commit queues (consult.grouping) by name, one per process like the lock above.
     groups: dict[str, Any] = field(default_factory=dict)
     _transactions: Transactions | None = None
@@ -74,7 +78,7 @@ class Deps:
     async def routing(self) -> AsyncIterator[AsyncSession]:
         """A write transaction in which queue and assignment decisions are made one at a time,
         across every process."""
-        async with self.write() as session:
+        async with self._routing_lock, self.write() as session:
             if not self._serial():
                 await session.execute(
                     text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROUTING_LOCK_KEY}

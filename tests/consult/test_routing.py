@@ -1,12 +1,16 @@
 """Assignment, the queue, taking, transferring and closing, on both databases."""
 
+import asyncio
+
 import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from consult import conversations, operators
 from consult.deps import Deps
 from consult.errors import ConsultError
 from consult.notifier import operator_room, visitor_room
 from consult.visitors import identify, record_page
+from storage.db import sessionmaker
 from storage.models import Conversation, Operator
 from tests.clients import add_operator, cid
 
@@ -153,3 +157,22 @@ async def test_presence_of_a_dead_process_does_not_count(deps: Deps) -> None:
     await conversations.drain_queue(deps)
     async with deps.sessions() as s:
         assert (await s.get(Conversation, ack["conversation"]["id"])).operator_id == anna.id
+
+
+async def test_a_burst_of_new_chats_does_not_starve_the_connection_pool(deps: Deps) -> None:
+    """Routing waits its turn before it takes a pooled connection, so the queries after each
+    decision (the ack, the pushes) still find one, even with a pool of two."""
+    await online(deps, "anna", capacity=100)
+    engine = deps.sessions.kw["bind"]
+    small = create_async_engine(engine.url, pool_size=2, max_overflow=0, pool_timeout=0.5)
+    tight = Deps(sessionmaker(small), deps.notifier, deps.limits, deps.node_id)
+    try:
+        ids = [await new_visitor(deps) for _ in range(60)]
+        acks = await asyncio.gather(
+            *[conversations.post_visitor_message(tight, vid, cid(), "hello") for vid in ids]
+        )
+        assert {a["conversation"]["status"] for a in acks} == {"active"}
+        assert len({a["conversation"]["id"] for a in acks}) == 60
+    finally:
+        tight.close()
+        await small.dispose()

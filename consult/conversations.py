@@ -98,24 +98,29 @@ async def post_visitor_message(
     incoming = visitor_messages.Incoming(visitor_id, client_id, text, conversation_id)
     stored = await visitor_messages.store(deps, incoming)
     if stored is not None:
-        await deps.notifier.emit(
-            "message",
-            stored.message,
-            room=visitor_room(visitor_id),
-            namespace=VISITOR_NS,
-            skip_sid=sid,
-        )
-        if stored.status == "queued":
-            await broadcast.queue(deps)
-        elif stored.operator_id:
-            await deps.notifier.emit(
-                "message",
-                stored.message,
-                room=operator_room(stored.operator_id),
-                namespace=OPERATOR_NS,
-            )
+        await _relay(deps, visitor_id, stored.message, sid, stored.status, stored.operator_id)
         return {"message": stored.message, "conversation": stored.conversation}
     return await _post_visitor_message_alone(deps, incoming, sid)
+
+
+async def _relay(
+    deps: Deps,
+    visitor_id: int,
+    data: dict[str, Any],
+    sid: str | None,
+    status: str,
+    operator_id: int | None,
+) -> None:
+    """A stored visitor message to the visitor's other tabs, and to its operator or the queue."""
+    await deps.notifier.emit(
+        "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
+    )
+    if status == "queued":
+        await broadcast.queue(deps)
+    elif operator_id:
+        await deps.notifier.emit(
+            "message", data, room=operator_room(operator_id), namespace=OPERATOR_NS
+        )
 
 
 async def _post_visitor_message_alone(
@@ -177,18 +182,14 @@ async def _post_visitor_message_alone(
         return await _visitor_ack(deps, old)
 
     data = serialize.message(msg)
-    await deps.notifier.emit(
-        "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
-    )
     if assigned:
+        await deps.notifier.emit(
+            "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
+        )
         # The new chat went straight to an operator: the queue did not change.
         await broadcast.assignments(deps, assigned, from_queue=False)
-    elif conv.status == "queued":
-        await broadcast.queue(deps)
-    elif conv.operator_id:
-        await deps.notifier.emit(
-            "message", data, room=operator_room(conv.operator_id), namespace=OPERATOR_NS
-        )
+    else:
+        await _relay(deps, visitor_id, data, sid, conv.status, conv.operator_id)
     return await _visitor_ack(deps, msg)
 
 

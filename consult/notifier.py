@@ -32,13 +32,11 @@ class RecordingNotifier:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, Any, str, str]] = []
-        self.skipped: list[str | None] = []
 
     async def emit(
         self, event: str, data: Any, *, room: str, namespace: str, skip_sid: str | None = None
     ) -> None:
         self.sent.append((event, data, room, namespace))
-        self.skipped.append(skip_sid)
 
     def events(self, event: str, room: str | None = None) -> list[Any]:
         return [d for e, d, r, _ in self.sent if e == event and (room is None or r == room)]

@@ -5,7 +5,6 @@ Every decision runs inside `Deps.routing()`, so two processes never fill the sam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -13,16 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from consult.deps import Limits
 from storage.models import Conversation, Node, Operator, OperatorPresence, utcnow
-
-
-@dataclass(frozen=True)
-class Seat:
-    operator: Operator
-    load: int
-
-    @property
-    def free(self) -> int:
-        return self.operator.capacity - self.load
 
 
 async def reachable_ids(session: AsyncSession, limits: Limits) -> set[int]:
@@ -46,23 +35,10 @@ async def loads(session: AsyncSession) -> dict[int, int]:
     return {oid: n for oid, n in rows.all()}
 
 
-async def seats(session: AsyncSession, limits: Limits) -> list[Seat]:
-    """Online and reachable operators, most free places first (then the least loaded)."""
-    reachable = await reachable_ids(session, limits)
-    if not reachable:
-        return []
-    ops = await session.scalars(
-        select(Operator).where(Operator.id.in_(reachable), Operator.status == "online")
-    )
-    load = await loads(session)
-    found = [Seat(op, load.get(op.id, 0)) for op in ops]
-    found.sort(key=lambda s: (-s.free, s.load, s.operator.id))
-    return found
-
-
 async def pick(session: AsyncSession, limits: Limits) -> Operator | None:
-    """The first of `seats()` with a free place, chosen by the database in one query: every new
-    chat asks, and a team of hundreds should not be loaded row by row each time."""
+    """The online, reachable operator with the most free places (then the least loaded, then the
+    lowest id), chosen by the database in one query: every new chat asks, and a team of
+    hundreds should not be loaded row by row each time."""
     fresh = utcnow() - timedelta(seconds=limits.presence_ttl_seconds)
     reachable = (
         select(OperatorPresence.operator_id)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +21,7 @@ from consult.notifier import RecordingNotifier
 from prilavok.app import DEPS, create_app
 from prilavok.settings import Settings
 from storage.db import create_engine, migrate, sessionmaker
+from tests.fakes.base import free_port
 
 PG_ADMIN = os.environ.get("PRILAVOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 # One database per run, so that two runs on one machine never drop each other's tables.
@@ -88,12 +88,6 @@ async def deps(db_url: str) -> AsyncIterator[Deps]:
     yield d
     d.close()
     await engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

@@ -7,8 +7,8 @@ from storage.db import alembic_config, create_engine, migrate
 from storage.models import Base
 
 
-async def test_migrations_create_every_table_and_are_idempotent(db_url: str) -> None:
-    engine = create_engine(db_url)
+async def test_migrations_create_every_table_and_are_idempotent(empty_db_url: str) -> None:
+    engine = create_engine(empty_db_url)
     await migrate(engine)
     await migrate(engine)  # a second start changes nothing and does not fail
     async with engine.connect() as conn:
@@ -19,12 +19,12 @@ async def test_migrations_create_every_table_and_are_idempotent(db_url: str) -> 
     assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-async def test_migrations_match_the_models(db_url: str) -> None:
+async def test_migrations_match_the_models(empty_db_url: str) -> None:
     """Autogenerate against the migrated schema finds nothing: models and migrations agree."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    engine = create_engine(db_url)
+    engine = create_engine(empty_db_url)
     await migrate(engine)
     async with engine.connect() as conn:
         diff = await conn.run_sync(

@@ -25,12 +25,21 @@ ARGS = [
 ]
 
 
+# Uncaught errors of every page a test opened, by browser: a test fails on any of them.
+_ERRORS: dict[int, list[str]] = {}
+
+
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
         b = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        await b.close()
+        errors = _ERRORS.setdefault(id(b), [])
+        try:
+            yield b
+        finally:
+            await b.close()
+            _ERRORS.pop(id(b), None)
+        assert errors == [], f"JavaScript errors in the page: {errors}"
 
 
 async def new_page(browser: Browser, **kw: object) -> tuple[BrowserContext, Page]:
@@ -38,6 +47,11 @@ async def new_page(browser: Browser, **kw: object) -> tuple[BrowserContext, Page
     context.set_default_timeout(10_000)
     page = await context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def on_error(exc: Exception) -> None:
+        errors.append(str(exc))
+        _ERRORS.setdefault(id(browser), []).append(f"{page.url}: {exc}")
+
+    page.on("pageerror", on_error)
     page.js_errors = errors  # type: ignore[attr-defined]
     return context, page

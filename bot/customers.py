@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -59,25 +57,6 @@ def parse_batch(shop_id: str, items: Any) -> list[CustomerIn]:
             raise ConsultError(exc.code, f"customers[{i}].phone: {exc.message}") from None
         parsed.append(one.model_copy(update={"phone": phone, "shop_id": shop_id}))
     return parsed
-
-
-def parse_csv(text: str) -> list[dict[str, Any]]:
-    """Columns: name, phone, timezone, telegram, viber, sms (consents: yes/no, 1/0, true/false)."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = {"name", "phone"} - set(reader.fieldnames or [])
-    if missing:
-        raise ConsultError("invalid_payload", f"CSV lacks columns: {', '.join(sorted(missing))}")
-    truthy = {"1", "yes", "y", "true", "да", "+"}
-    rows = []
-    for row in reader:
-        item: dict[str, Any] = {"name": row.get("name") or "", "phone": row.get("phone") or ""}
-        if row.get("timezone"):
-            item["timezone"] = row["timezone"]
-        item["consent"] = {
-            c: (row.get(c) or "").strip().lower() in truthy for c in CHANNELS if c in row
-        }
-        rows.append(item)
-    return rows
 
 
 async def upsert(ctx: Offers, shop_id: str, items: list[CustomerIn]) -> list[Customer]:

@@ -11,10 +11,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from consult import hot_replies, operators
 from consult.errors import ConsultError
+from prilavok import startup_errors
 from prilavok.settings import Settings
 from storage.db import create_engine, migrate, sessionmaker
 from storage.models import Operator
@@ -53,10 +55,26 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     host, port = args.host or settings.host, args.port or settings.port
     print(f"Prilavok on http://{host}:{port}/  (sample shop /shop/, operator console /console)")
-    print(f"Database: {settings.resolved_database_url()}")
+    print(f"Database: {startup_errors.safe_url(settings.resolved_database_url())}")
+    if settings.redis_url:
+        _check_redis(settings.redis_url)
     app = create_app(settings)
     app.on_startup.append(settle_heap)  # after create_app's own start-up steps
     web.run_app(app, host=host, port=port, print=None, loop=_event_loop())
+
+
+def _check_redis(url: str) -> None:
+    """Socket.IO's Redis manager retries quietly forever: a wrong address would leave a server
+    that answers but never reaches operators on other processes. Say so at start instead."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise SystemExit(
+            f"error: cannot reach Redis at {startup_errors.safe_url(url)}: {exc}; "
+            "is it running? (PRILAVOK_REDIS_URL)"
+        ) from None
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:
@@ -181,23 +199,32 @@ def cmd_api_key_create(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_customers_import(settings: Settings, args: argparse.Namespace) -> None:
-    from bot import customers
+    from bot import customer_csv, customers
 
-    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8-sig")
+    if args.file == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = Path(args.file).read_bytes()
+        except OSError as exc:
+            raise SystemExit(f"error: cannot read {args.file}: {exc.strerror}") from None
+    rows = customer_csv.parse(customer_csv.decode(data))
+    # Every row is checked before anything is saved; all bad lines are named at once.
+    items, bad = [], []
+    for line, row in rows:
+        try:
+            items.extend(customers.parse_batch(args.shop, [row]))
+        except ConsultError as exc:
+            bad.append(exc.message.replace("customers[0].", "").replace("customers[0]", "row"))
+            bad[-1] = f"line {line}: {bad[-1]}"
+    if bad:
+        more = f" (and {len(bad) - 10} more)" if len(bad) > 10 else ""
+        raise SystemExit("error: nothing imported; " + "; ".join(bad[:10]) + more)
 
     async def work(ctx: Any) -> None:
-        rows = customers.parse_csv(text)
-        saved = 0
-        for start in range(0, len(rows), customers.MAX_BATCH):
-            chunk = rows[start : start + customers.MAX_BATCH]
-            try:
-                items = customers.parse_batch(args.shop, chunk)
-            except ConsultError as exc:
-                # Rows are numbered as in the file (the header is line 1).
-                raise ConsultError(
-                    exc.code, f"{exc.message} (batch from line {start + 2})"
-                ) from None
-            saved += len(await customers.upsert(ctx, args.shop, items))
+        saved, step = 0, customers.MAX_BATCH
+        for start in range(0, len(items), step):
+            saved += len(await customers.upsert(ctx, args.shop, items[start : start + step]))
         print(f"{saved} customers imported into shop {args.shop!r}")
 
     _offers(settings, work)
@@ -314,9 +341,23 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     try:
-        args.func(Settings(), args)
+        settings = Settings()
+    except ValidationError as exc:
+        raise SystemExit(f"error: {startup_errors.settings_error(exc)}") from None
+    try:
+        args.func(settings, args)
     except ConsultError as exc:
         raise SystemExit(f"error: {exc.message}") from None
+    except Exception as exc:
+        line = startup_errors.describe(
+            exc,
+            database_url=settings.resolved_database_url(),
+            host=getattr(args, "host", None) or settings.host,
+            port=getattr(args, "port", None) or settings.port,
+        )
+        if line is None:
+            raise
+        raise SystemExit(f"error: {line}") from None
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -64,6 +64,23 @@ class Settings(BaseSettings):
     sms_sender: str = ""
     # Makes /bot/sms/smsru/<secret> the status callback address; off when empty.
     sms_callback_secret: str = ""
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        # The common forms name no driver; the service runs on the asyncio ones.
+        for plain, driver in (
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if value.startswith(plain):
+                return driver + value[len(plain) :]
+        if value and not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError(
+                "use sqlite+aiosqlite:///path/file.db or postgresql+asyncpg://user@host/name"
+            )
+        return value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,17 +41,32 @@ class DeliveryWorker:
             "sms": Pacer(ctx.clock, 0),
         }
         self._sms_polled: datetime | None = None
+        # For /readyz: whether the loop runs, when it last began or ended a pass, the last error.
+        self.running = False
+        self.beat = 0.0
+        self.failure: str | None = None
 
     async def run(self) -> None:
         """Forever: a pass, then a nap when there was nothing to do."""
+        self.running = True
+        try:
+            await self._loop()
+        finally:
+            self.running = False
+
+    async def _loop(self) -> None:
         while True:
+            self.beat = time.monotonic()
             try:
                 busy = await self.run_once()
+                self.failure = None
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the next pass tries again; rows stay leased or scheduled
+            except Exception as exc:  # the next pass tries again; rows stay leased or scheduled
                 log.exception("delivery pass failed")
+                self.failure = f"{type(exc).__name__}: {exc}"[:200]
                 busy = 0
+            self.beat = time.monotonic()
             if not busy:
                 await asyncio.sleep(self.ctx.config.poll_seconds)
 

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import web as offers_web
@@ -20,7 +19,7 @@ from consult.console_ns import ConsoleNamespace
 from consult.deps import Deps, Limits
 from consult.errors import ConsultError
 from consult.tokens import Signer
-from prilavok import offers, realtime
+from prilavok import health, offers, realtime
 from prilavok.realtime import SocketNotifier, create_server
 from prilavok.settings import Settings
 from storage.db import create_engine, migrate, sessionmaker
@@ -41,12 +40,6 @@ async def errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
         return await handler(request)
     except ConsultError as exc:
         return web.json_response({"error": exc.as_dict()}, status=exc.http_status)
-
-
-async def healthz(request: web.Request) -> web.Response:
-    async with request.app[DEPS].sessions() as session:
-        await session.execute(text("SELECT 1"))
-    return web.json_response({"ok": True})
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -79,7 +72,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     realtime.attach(sio, app)
 
     app.router.add_get("/", home)
-    app.router.add_get("/healthz", healthz)
     widget_views.setup(app, settings.static_dir, settings.node_modules_dir)
     console_views.setup(app, deps, signer, settings.static_dir, settings.cookie_secure)
     admin_views.setup(app, settings.static_dir)
@@ -117,6 +109,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         node_id=deps.node_id,
         run_worker=settings.offers_worker,
         sms_callback_secret=settings.sms_callback_secret,
+    )
+    health.setup(
+        app,
+        deps,
+        redis_url=settings.redis_url,
+        worker=lambda: app[offers_web.WORKER] if settings.offers_worker else None,
     )
     app.on_shutdown.append(close_sockets)
     return app

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,7 +15,7 @@ from sqlalchemy import select
 
 from consult import hot_replies, operators
 from consult.errors import ConsultError
-from prilavok import startup_errors
+from prilavok import logs, startup_errors
 from prilavok.settings import Settings
 from storage.db import create_engine, migrate, sessionmaker
 from storage.models import Operator
@@ -47,12 +46,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
     from prilavok.app import create_app, settle_heap
 
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Access lines for every socket.io poll would drown what matters.
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logs.configure(settings.log_level, settings.log_format)
     host, port = args.host or settings.host, args.port or settings.port
     print(f"Prilavok on http://{host}:{port}/  (sample shop /shop/, operator console /console)")
     print(f"Database: {startup_errors.safe_url(settings.resolved_database_url())}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,7 +14,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PRILAVOK_", env_file=".env", extra="ignore")
 
     host: str = "127.0.0.1"
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"] = (
+        "INFO"
+    )
+    # "json": one JSON object a line, for log collectors.
+    log_format: Literal["text", "json"] = "text"
     port: int = 8080
     data_dir: Path = Path("data")
     database_url: str = ""

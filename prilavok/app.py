@@ -7,7 +7,7 @@ import contextlib
 import gc
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,6 +20,7 @@ from consult.deps import Deps, Limits
 from consult.errors import ConsultError
 from consult.tokens import Signer
 from prilavok import health, offers, realtime
+from prilavok.metrics import Metrics
 from prilavok.realtime import SocketNotifier, create_server
 from prilavok.settings import Settings
 from storage.db import create_engine, migrate, sessionmaker
@@ -48,7 +49,8 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> web.Application:
     settings = settings or Settings()
-    app = web.Application(middlewares=[errors], client_max_size=1024 * 1024)
+    metrics = Metrics()
+    app = web.Application(middlewares=[metrics.middleware, errors], client_max_size=1024 * 1024)
     app[SETTINGS] = settings
 
     engine = create_engine(settings.resolved_database_url())
@@ -70,6 +72,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     sio.register_namespace(VisitorNamespace(deps, signer, settings.shop_secret))
     sio.register_namespace(ConsoleNamespace(deps, signer))
     realtime.attach(sio, app)
+    metrics.instrument(sio)
+    metrics_view = metrics.handler(deps, settings.metrics_token)
+    if settings.metrics_token:
+        app.router.add_get("/metrics", metrics_view)
 
     app.router.add_get("/", home)
     widget_views.setup(app, settings.static_dir, settings.node_modules_dir)
@@ -101,6 +107,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 await asyncio.wait_for(sio.eio.disconnect(), SOCKET_CLOSE_SECONDS)
 
     app.cleanup_ctx.append(lifecycle)
+    if settings.metrics_port:
+        app.cleanup_ctx.append(
+            serve_metrics_apart(metrics_view, settings.metrics_host, settings.metrics_port)
+        )
     # After `lifecycle`: the worker starts once the schema is migrated and stops before the engine.
     offers_web.setup(
         app,
@@ -118,6 +128,23 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.on_shutdown.append(close_sockets)
     return app
+
+
+def serve_metrics_apart(
+    view: Callable[[web.Request], Awaitable[web.Response]], host: str, port: int
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """/metrics on an address of its own (an internal interface), next to the public one."""
+
+    async def run(app: web.Application) -> AsyncIterator[None]:
+        side = web.Application()
+        side.router.add_get("/metrics", view)
+        runner = web.AppRunner(side, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        yield
+        await runner.cleanup()
+
+    return run
 
 
 # Every connection keeps a few dozen tracked objects (tasks, coroutines, buffers), so a full

@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"] = (
         "INFO"
     )
+    # /metrics needs `Authorization: Bearer <token>`; or serve it on metrics_port only (e.g. an
+    # address the internet cannot reach). Both empty: no /metrics.
+    metrics_token: str = ""
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # "json": one JSON object a line, for log collectors.
     log_format: Literal["text", "json"] = "text"
     port: int = 8080

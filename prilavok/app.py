@@ -19,7 +19,7 @@ from consult.console_ns import ConsoleNamespace
 from consult.deps import Deps, Limits
 from consult.errors import ConsultError
 from consult.tokens import Signer
-from prilavok import health, offers, realtime
+from prilavok import health, offers, openapi, realtime
 from prilavok.metrics import Metrics
 from prilavok.realtime import SocketNotifier, create_server
 from prilavok.settings import Settings
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.router.add_get("/metrics", metrics_view)
 
     app.router.add_get("/", home)
+    openapi.setup(app)
     widget_views.setup(app, settings.static_dir, settings.node_modules_dir)
     console_views.setup(app, deps, signer, settings.static_dir, settings.cookie_secure)
     admin_views.setup(app, settings.static_dir)

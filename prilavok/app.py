@@ -19,7 +19,7 @@ from consult.console_ns import ConsoleNamespace
 from consult.deps import Deps, Limits
 from consult.errors import ConsultError
 from consult.tokens import Signer
-from prilavok import health, offers, openapi, realtime
+from prilavok import headers, health, offers, openapi, realtime
 from prilavok.metrics import Metrics
 from prilavok.realtime import SocketNotifier, create_server
 from prilavok.settings import Settings
@@ -52,8 +52,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     metrics = Metrics()
     app = web.Application(middlewares=[metrics.middleware, errors], client_max_size=1024 * 1024)
     app[SETTINGS] = settings
+    headers.setup(app)
 
-    engine = create_engine(settings.resolved_database_url())
+    engine = create_engine(
+        settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
+    )
     sio = create_server(settings.redis_url, max_payload=256 * 1024, channel=settings.redis_channel)
     deps = Deps(
         sessions=sessionmaker(engine),
@@ -80,7 +83,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.router.add_get("/", home)
     openapi.setup(app)
     widget_views.setup(app, settings.static_dir, settings.node_modules_dir)
-    console_views.setup(app, deps, signer, settings.static_dir, settings.cookie_secure)
+    console_views.setup(app, deps, signer, settings.static_dir, settings.session_cookie_secure)
     admin_views.setup(app, settings.static_dir)
     app.router.add_static("/static/", settings.static_dir)
 

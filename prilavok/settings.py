@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -27,6 +28,10 @@ class Settings(BaseSettings):
     port: int = 8080
     data_dir: Path = Path("data")
     database_url: str = ""
+    # SQLite only. FULL: every commit (so every acknowledged message) survives a power loss, at
+    # one fsync per commit group; NORMAL: survives a crash of the process but may lose the last
+    # commits when the machine loses power (docs/architecture.md, "What survives a power loss").
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     redis_url: str = ""
     # Processes that share this channel share Socket.IO rooms.
     redis_channel: str = "prilavok"
@@ -42,6 +47,7 @@ class Settings(BaseSettings):
     # An operator whose process has not beaten its heart for this long counts as gone.
     presence_ttl_seconds: int = 60
     heartbeat_seconds: float = 15.0
+    # The session cookie is Secure anyway when public_url is https (session_cookie_secure).
     cookie_secure: bool = False
     # Migrate on start; a deployment that migrates separately turns it off.
     auto_migrate: bool = True
@@ -97,14 +103,20 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'prilavok.db').resolve()}"
 
+    @property
+    def session_cookie_secure(self) -> bool:
+        return self.cookie_secure or self.public_url.strip().lower().startswith("https://")
+
     def resolved_secret_key(self) -> str:
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret.key"
         if path.exists():
             return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
-        path.write_text(key)
-        path.chmod(0o600)
+        # Private from its creation: no moment in which another user could read it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(key)
         return key

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -18,27 +21,51 @@ from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# FULL syncs the WAL at every commit, so an acknowledged message survives a power loss; NORMAL
+# syncs only at checkpoints: it survives a crash of the process, not of the machine.
+Synchronous = Literal["FULL", "NORMAL"]
+# The pragma callback of each SQLite engine, for the writer thread's twin engine (Transactions).
+_PRAGMAS: weakref.WeakKeyDictionary[Engine, Callable[[Any, Any], None]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, sqlite_synchronous: Synchronous = "FULL") -> AsyncEngine:
+    if sqlite_synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"synchronous is FULL or NORMAL, not {sqlite_synchronous!r}")
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            create_private(Path(parsed.database))
         engine = create_async_engine(url, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        pragmas = partial(_sqlite_pragmas, sqlite_synchronous)
+        _PRAGMAS[engine.sync_engine] = pragmas
+        event.listen(engine.sync_engine, "connect", pragmas)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # pragma: no cover - driver callback
+def create_private(path: Path) -> None:
+    """The database file, made readable by its owner only before SQLite opens it: SQLite gives
+    the -wal and -shm files the database file's permissions. An existing file is left as is."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)  # an empty file is an empty SQLite database
+
+
+def _sqlite_pragmas(
+    synchronous: Synchronous, dbapi_conn: Any, _record: Any
+) -> None:  # pragma: no cover - driver callback
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA synchronous={synchronous}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
@@ -65,7 +92,8 @@ class Transactions:
                 url.set(drivername="sqlite"),
                 connect_args={"timeout": 30, "check_same_thread": False},
             )
-            event.listen(self._twin, "connect", _sqlite_pragmas)
+            pragmas = _PRAGMAS.get(engine.sync_engine, partial(_sqlite_pragmas, "FULL"))
+            event.listen(self._twin, "connect", pragmas)
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
 
     async def run(self, fn: Callable[[Connection], T]) -> T:

@@ -7,7 +7,14 @@ import shutil
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    async_playwright,
+    expect,
+)
 
 # Generous: a busy two-core machine runs the server, Chromium and the test side by side.
 expect.set_options(timeout=10_000)
@@ -53,5 +60,12 @@ async def new_page(browser: Browser, **kw: object) -> tuple[BrowserContext, Page
         _ERRORS.setdefault(id(browser), []).append(f"{page.url}: {exc}")
 
     page.on("pageerror", on_error)
+
+    def on_console(message: ConsoleMessage) -> None:
+        # A Content-Security-Policy refusal is no exception, only a console line: count it.
+        if "Content Security Policy" in message.text:
+            on_error(Exception(message.text))
+
+    page.on("console", on_console)
     page.js_errors = errors  # type: ignore[attr-defined]
     return context, page

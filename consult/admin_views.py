@@ -17,7 +17,7 @@ from consult.broadcast import team
 from consult.console_views import DEPS, STATIC, json_object, require_admin
 from consult.conversations import drain_queue
 from consult.errors import ConsultError, not_found
-from consult.routing import reachable_ids
+from consult.presence import reachable_ids
 from storage.models import Conversation, HotReply, Operator, ProactiveRule, RelatedProduct, utcnow
 
 STATS_MAX_DAYS = 366

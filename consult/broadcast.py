@@ -15,7 +15,8 @@ from consult.notifier import (
     operator_room,
     visitor_room,
 )
-from consult.routing import loads, reachable_ids
+from consult.presence import reachable_ids
+from consult.routing import loads
 from storage.models import Conversation, Operator
 
 

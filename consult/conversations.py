@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consult import broadcast, chats, routing, serialize, visitor_messages
+from consult import broadcast, chats, presence, routing, serialize, visitor_messages
 from consult.deps import Deps
 from consult.errors import ConsultError, forbidden, not_found
 from consult.invitations import origin_of_new_chat
@@ -360,7 +360,7 @@ async def transfer(deps: Deps, operator: Operator, conv_id: int, to_id: int) -> 
         target = await session.get(Operator, to_id)
         if target is None or to_id == conv.operator_id:
             raise ConsultError("unknown_operator", "no such other operator", 404)
-        if to_id not in await routing.reachable_ids(session, deps.limits):
+        if to_id not in await presence.reachable_ids(session, deps.limits):
             raise ConsultError("unknown_operator", f"{target.display_name} is not online", 409)
         previous = conv.operator_id
         routing.assign(conv, target)

@@ -5,25 +5,12 @@ Every decision runs inside `Deps.routing()`, so two processes never fill the sam
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from consult import presence
 from consult.deps import Limits
-from storage.models import Conversation, Node, Operator, OperatorPresence, utcnow
-
-
-async def reachable_ids(session: AsyncSession, limits: Limits) -> set[int]:
-    """Operators with at least one console connected to a living process."""
-    fresh = utcnow() - timedelta(seconds=limits.presence_ttl_seconds)
-    rows = await session.scalars(
-        select(OperatorPresence.operator_id)
-        .join(Node, Node.id == OperatorPresence.node_id)
-        .where(Node.seen_at >= fresh)
-        .distinct()
-    )
-    return set(rows)
+from storage.models import Conversation, Operator, utcnow
 
 
 async def loads(session: AsyncSession) -> dict[int, int]:
@@ -39,12 +26,7 @@ async def pick(session: AsyncSession, limits: Limits) -> Operator | None:
     """The online, reachable operator with the most free places (then the least loaded, then the
     lowest id), chosen by the database in one query: every new chat asks, and a team of
     hundreds should not be loaded row by row each time."""
-    fresh = utcnow() - timedelta(seconds=limits.presence_ttl_seconds)
-    reachable = (
-        select(OperatorPresence.operator_id)
-        .join(Node, Node.id == OperatorPresence.node_id)
-        .where(Node.seen_at >= fresh)
-    )
+    reachable = presence.reachable(limits)
     active = (
         select(Conversation.operator_id, func.count().label("n"))
         .where(Conversation.status == "active", Conversation.operator_id.is_not(None))

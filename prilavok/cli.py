@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from consult import hot_replies, operators
+from consult import hot_replies, operators, presence
+from consult.deps import Limits
 from consult.errors import ConsultError
 from prilavok import logs, startup_errors
 from prilavok.settings import Settings
@@ -134,9 +135,17 @@ def cmd_operator_set(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_operator_list(settings: Settings, args: argparse.Namespace) -> None:
+    """Presence is a connected console (on any living process), not the status last chosen."""
+    limits = Limits(presence_ttl_seconds=settings.presence_ttl_seconds)
+
     async def work(session: Any) -> None:
+        connected = await presence.consoles(session, limits)
         for op in await session.scalars(select(Operator).order_by(Operator.login)):
-            print(f"{op.login}\t{op.display_name}\t{op.role}\tcapacity={op.capacity}\t{op.status}")
+            n = connected.get(op.id, 0)
+            print(
+                f"{op.login}\t{op.display_name}\t{op.role}\tcapacity={op.capacity}"
+                f"\t{presence.state(op, n > 0)}\tconsoles={n}"
+            )
 
     asyncio.run(_with_session(settings, work))
 

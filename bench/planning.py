@@ -124,7 +124,8 @@ async def plan(url: str, render: bool) -> dict[str, Any]:
     try:
         new = planning.parse({"title": "Чехол к новому телефону", "sku": SKU, "template": TEMPLATE})
         began = time.perf_counter()
-        offer, planned = await planning.create(ctx, SHOP, new)
+        result = await planning.create(ctx, SHOP, new)
+        offer, planned = result.offer, result.planned
         seconds = time.perf_counter() - began
         # ru_maxrss is in KiB on Linux: the peak of the whole process, imports included.
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -10,7 +10,10 @@ from bot import api_keys, catalog, customers, orders, planning
 from bot.context import Offers
 from consult.console_views import json_object
 from consult.errors import not_found
-from storage.models import Customer, OfferEvent
+from storage.models import Customer, Delivery, OfferEvent
+
+# The customer's latest deliveries shown with their state and reason.
+RECENT_DELIVERIES = 50
 
 
 class Api:
@@ -46,10 +49,28 @@ class Api:
                 )
                 .order_by(OfferEvent.id)
             )
+            recent = await session.scalars(
+                select(Delivery)
+                .where(Delivery.customer_id == customer_id)
+                .order_by(Delivery.id.desc())
+                .limit(RECENT_DELIVERIES)
+            )
             data = customers.as_dict(customer, self.ctx)
             data["history"] = [
                 {"kind": e.kind, "channel": e.channel, "detail": e.detail, "at": e.at.isoformat()}
                 for e in history
+            ]
+            data["deliveries"] = [
+                {
+                    "offer_id": d.offer_id,
+                    "attempt": d.attempt,
+                    "channel": d.channel,
+                    "state": d.state,
+                    "reason": d.reason,
+                    "not_before": d.not_before.isoformat(),
+                    "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+                }
+                for d in recent
             ]
         return web.json_response({"customer": data})
 
@@ -61,8 +82,8 @@ class Api:
     async def post_offer(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)
         new = planning.parse(await json_object(request))
-        offer, planned = await planning.create(self.ctx, shop, new)
-        return web.json_response({"offer": {"id": offer.id, "planned": planned}}, status=201)
+        planned = await planning.create(self.ctx, shop, new)
+        return web.json_response({"offer": planned.answer()}, status=201)
 
     async def get_offer(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)

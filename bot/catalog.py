@@ -10,11 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Offers
+from bot.delivery_states import Reason, State
 from consult import payloads
 from consult.errors import ConsultError
 from storage.models import Delivery, Offer, Product
-
-OUT_OF_STOCK = "out_of_stock"
 
 
 def _http_url(value: str | None) -> str | None:
@@ -65,8 +64,8 @@ async def upsert(ctx: Offers, shop_id: str, items: list[ProductIn]) -> int:
         await session.execute(
             update(Delivery)
             .where(
-                Delivery.state == "scheduled",
-                Delivery.note == OUT_OF_STOCK,
+                Delivery.state == State.SCHEDULED,
+                Delivery.reason == Reason.OUT_OF_STOCK,
                 Delivery.offer_id.in_(waiting),
                 Delivery.not_before > now,
             )

@@ -39,6 +39,9 @@ class OffersConfig:
     poll_seconds: float = 1.0
     out_of_stock_recheck: timedelta = timedelta(hours=1)
     remind_after: timedelta = timedelta(days=3)
+    # A Viber customer who has not subscribed: their offer waits, looked at again this often
+    # (a `subscribed` callback wakes it at once).
+    not_subscribed_recheck: timedelta = timedelta(hours=6)
     max_tries: int = 8
 
 

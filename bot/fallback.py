@@ -13,13 +13,16 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events
+from bot.delivery_states import Reason
 from storage.models import Customer
 
 ORDER = ("telegram", "viber", "sms")
 
 
 def usable(customer: Customer, channel: str) -> bool:
-    """Linked and consented (and not blocked)."""
+    """Linked and consented (and not blocked, and subscribed on Viber)."""
+    if customer.opted_out_at is not None:
+        return False
     if channel == "telegram":
         return bool(
             customer.consent_telegram
@@ -27,7 +30,11 @@ def usable(customer: Customer, channel: str) -> bool:
             and not customer.telegram_blocked
         )
     if channel == "viber":
-        return bool(customer.consent_viber and customer.viber_user_id)
+        return bool(
+            customer.consent_viber
+            and customer.viber_user_id
+            and customer.viber_subscribed is not False
+        )
     return bool(customer.consent_sms and customer.phone)
 
 
@@ -46,6 +53,40 @@ def pick(customer: Customer, configured: Collection[str] = ORDER) -> str | None:
     if customer.channel and works(customer.channel):
         return customer.channel
     return next((channel for channel in ORDER if works(channel)), None)
+
+
+def why_none(customer: Customer, configured: Collection[str] = ORDER) -> Reason:
+    """Why pick() found no channel: the most useful thing to tell the shop."""
+    if customer.opted_out_at is not None:
+        return Reason.OPTED_OUT
+    consented = [c for c in ORDER if getattr(customer, f"consent_{c}")]
+    if not consented:
+        return Reason.OPTED_OUT
+    here = [c for c in consented if c in configured]
+    if not here:
+        return Reason.NO_CHANNEL
+    found = set()
+    for channel in here:
+        if channel == "telegram":
+            if customer.telegram_chat_id is None:
+                found.add(Reason.NOT_LINKED)
+            elif customer.telegram_blocked:
+                found.add(Reason.BLOCKED)
+            else:
+                found.add(Reason.IGNORED)
+        elif channel == "viber":
+            if not customer.viber_user_id:
+                found.add(Reason.NOT_LINKED)
+            elif customer.viber_subscribed is False:
+                found.add(Reason.NOT_SUBSCRIBED)
+            else:
+                found.add(Reason.IGNORED)
+        elif not customer.phone:
+            found.add(Reason.NOT_LINKED)
+    for reason in (Reason.NOT_SUBSCRIBED, Reason.BLOCKED, Reason.IGNORED):
+        if reason in found:
+            return reason
+    return Reason.NOT_LINKED
 
 
 def choose(

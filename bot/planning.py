@@ -9,6 +9,7 @@ Texts are rendered at send time (`bot/compose.py`), for the channel the customer
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Row, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import catalog, links, message_templates
+from bot import catalog, fallback, links, message_templates
 from bot.context import Offers
+from bot.delivery_states import Reason, State
 from consult import payloads
 from consult.errors import ConsultError, not_found
 from storage.models import Customer, Delivery, Offer
@@ -25,6 +27,23 @@ from storage.models import Customer, Delivery, Offer
 # Customers read and deliveries written per round trip: big enough that statement overhead
 # vanishes, small enough to stay under every driver's limit of bound parameters (32,767).
 CHUNK = 5_000
+_PICK_COLUMNS = (
+    Customer.id,
+    Customer.name,
+    Customer.phone,
+    Customer.channel,
+    Customer.exhausted,
+    Customer.opted_out_at,
+    Customer.consent_telegram,
+    Customer.consent_viber,
+    Customer.consent_sms,
+    Customer.telegram_chat_id,
+    Customer.telegram_blocked,
+    Customer.viber_user_id,
+    Customer.viber_subscribed,
+)
+# In the summary: reasons counted for these states, under these names.
+_WITH_REASONS = {State.SCHEDULED: "waiting", State.FAILED: "failed", State.SWITCHED: "switched"}
 # Distinct names whose slugs are remembered during one planning; slugify is the slow part.
 SLUG_CACHE = 100_000
 
@@ -51,7 +70,35 @@ def parse(data: Any) -> OfferIn:
     return offer
 
 
-async def create(ctx: Offers, shop_id: str, new: OfferIn) -> tuple[Offer, int]:
+@dataclass
+class Planned:
+    """What creating an offer did: how many deliveries, and how many of those customers no
+    channel of this server can reach now (by reason): their deliveries will fail."""
+
+    offer: Offer
+    planned: int = 0
+    unreachable: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def reachable(self) -> int:
+        return self.planned - sum(self.unreachable.values())
+
+    def answer(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.offer.id,
+            "planned": self.planned,
+            "reachable": self.reachable,
+            "unreachable": self.unreachable,
+        }
+        if self.reachable == 0:
+            out["warning"] = {
+                "code": "nobody_can_receive",
+                "message": "no customer of this offer can be reached by any channel now",
+            }
+        return out
+
+
+async def create(ctx: Offers, shop_id: str, new: OfferIn) -> Planned:
     now = ctx.clock.now()
     async with ctx.deps.write() as session:
         if await catalog.get(session, shop_id, new.sku) is None:
@@ -67,15 +114,20 @@ async def create(ctx: Offers, shop_id: str, new: OfferIn) -> tuple[Offer, int]:
         )
         session.add(offer)
         await session.flush()
-        planned = await _plan(session, offer, new.customer_ids, now)
-    return offer, planned
+        planned = Planned(offer)
+        await _plan(session, planned, new.customer_ids, now, ctx.configured())
+    return planned
 
 
 async def _plan(
-    session: AsyncSession, offer: Offer, customer_ids: list[int] | None, now: datetime
-) -> int:
+    session: AsyncSession,
+    planned: Planned,
+    customer_ids: list[int] | None,
+    now: datetime,
+    configured: tuple[str, ...],
+) -> None:
+    offer = planned.offer
     slugs: dict[str, str] = {}
-    planned = 0
     async for chunk in _eligible(session, offer.shop_id, customer_ids):
         if not chunk:
             continue  # listed customers none of whom may be offered anything
@@ -83,7 +135,11 @@ async def _plan(
             slugs.clear()
         codes = await _unused_codes(session, len(chunk))
         rows = []
-        for (customer_id, name), code in zip(chunk, codes, strict=True):
+        for customer, code in zip(chunk, codes, strict=True):
+            customer_id, name = customer.id, customer.name
+            if fallback.pick(customer, configured) is None:  # type: ignore[arg-type]
+                why = fallback.why_none(customer, configured)  # type: ignore[arg-type]
+                planned.unreachable[why] = planned.unreachable.get(why, 0) + 1
             slug = slugs.get(name)
             if slug is None:
                 slug = slugs[name] = links.name_slug(name)
@@ -94,7 +150,7 @@ async def _plan(
                     "attempt": 1,
                     "code": code,
                     "slug": slug,
-                    "state": "scheduled",
+                    "state": State.SCHEDULED,
                     "not_before": offer.starts_at,
                     "tries": 0,
                     "created_at": now,
@@ -102,16 +158,16 @@ async def _plan(
             )
         # Core, not ORM: one executemany, no objects kept in the session.
         await session.execute(insert(Delivery.__table__), rows)
-        planned += len(rows)
-    return planned
+        planned.planned += len(rows)
 
 
 async def _eligible(
     session: AsyncSession, shop_id: str, customer_ids: list[int] | None
-) -> AsyncIterator[Sequence[Row[int, str]]]:
-    """The shop's customers with consent in some channel (of those listed), by id, in chunks."""
+) -> AsyncIterator[Sequence[Row[Any]]]:
+    """The shop's customers with consent in some channel (of those listed), by id, in chunks;
+    with the columns fallback.pick() reads, not whole objects."""
     query = (
-        select(Customer.id, Customer.name)
+        select(*_PICK_COLUMNS)
         .where(
             Customer.shop_id == shop_id,
             or_(Customer.consent_telegram, Customer.consent_viber, Customer.consent_sms),
@@ -151,7 +207,11 @@ async def _unused_codes(session: AsyncSession, n: int) -> list[str]:
 
 
 async def next_attempt(
-    session: AsyncSession, previous: Delivery, not_before: datetime, now: datetime
+    session: AsyncSession,
+    previous: Delivery,
+    not_before: datetime,
+    now: datetime,
+    reason: Reason | None = None,
 ) -> Delivery:
     """Another delivery of the same offer to the same customer (after a switch or a reminder)."""
     top = await session.scalar(
@@ -165,7 +225,8 @@ async def next_attempt(
         attempt=(top or 0) + 1,
         code=links.new_code(),
         slug=previous.slug,
-        state="scheduled",
+        state=State.SCHEDULED,
+        reason=reason,
         not_before=not_before,
         tries=0,
         created_at=now,
@@ -181,12 +242,22 @@ async def summary(ctx: Offers, shop_id: str, offer_id: int) -> dict[str, Any]:
         if offer is None or offer.shop_id != shop_id:
             raise not_found("offer")
         rows = await session.execute(
-            select(Delivery.state, Delivery.channel, func.count())
+            select(Delivery.state, Delivery.channel, Delivery.reason, func.count())
             .where(Delivery.offer_id == offer_id)
-            .group_by(Delivery.state, Delivery.channel)
+            .group_by(Delivery.state, Delivery.channel, Delivery.reason)
         )
         states: dict[str, int] = {}
-        for state, channel, n in rows.all():
+        reasons: dict[str, dict[str, int]] = {}
+        for state, channel, reason, n in rows.all():
             key = f"{state}:{channel}" if channel else state
             states[key] = states.get(key, 0) + n
-    return {"id": offer.id, "title": offer.title, "sku": offer.sku, "deliveries": states}
+            if reason and state in _WITH_REASONS:
+                per = reasons.setdefault(_WITH_REASONS[state], {})
+                per[reason] = per.get(reason, 0) + n
+    return {
+        "id": offer.id,
+        "title": offer.title,
+        "sku": offer.sku,
+        "deliveries": states,
+        "reasons": reasons,
+    }

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.delivery_states import State
 from consult.deps import Deps
 from storage.models import Delivery, Offer, OfferEvent, ShopOrder
 
@@ -66,12 +67,27 @@ async def offers_report(deps: Deps, start: datetime, end: datetime) -> dict[str,
             r["orders"] += n
             r["revenue"] += Decimal(revenue or 0)
 
+        # Why deliveries of offers made in the period wait or failed.
+        why = await session.execute(
+            select(Delivery.offer_id, Delivery.state, Delivery.reason, func.count())
+            .join(Offer, Offer.id == Delivery.offer_id)
+            .where(
+                Offer.created_at >= start,
+                Offer.created_at < end,
+                Delivery.reason.is_not(None),
+                Delivery.state.in_((State.SCHEDULED, State.FAILED, State.SWITCHED)),
+            )
+            .group_by(Delivery.offer_id, Delivery.state, Delivery.reason)
+            .order_by(Delivery.offer_id, Delivery.state, Delivery.reason)
+        )
+        reasons = [
+            {"offer_id": offer_id, "state": state, "reason": reason, "count": n}
+            for offer_id, state, reason, n in why.all()
+        ]
+
+        wanted = {k[0] for k in rows} | {r["offer_id"] for r in reasons}
         titles = dict(
-            (
-                await session.execute(
-                    select(Offer.id, Offer.title).where(Offer.id.in_({k[0] for k in rows}))
-                )
-            ).all()
+            (await session.execute(select(Offer.id, Offer.title).where(Offer.id.in_(wanted)))).all()
         )
 
     out = sorted(rows.values(), key=lambda r: (r["offer_id"], r["channel"]))
@@ -83,4 +99,12 @@ async def offers_report(deps: Deps, start: datetime, end: datetime) -> dict[str,
             totals[key] += r[key]
         r["revenue"] = f"{r['revenue']:.2f}"
     totals["revenue"] = f"{totals['revenue']:.2f}"
-    return {"from": start.isoformat(), "to": end.isoformat(), "rows": out, "totals": totals}
+    for r in reasons:
+        r["title"] = titles.get(r["offer_id"], "")
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "rows": out,
+        "totals": totals,
+        "reasons": reasons,
+    }

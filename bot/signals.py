@@ -13,19 +13,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import delivery_states as states
 from bot import events, fallback, planning
 from bot.context import Offers
+from bot.delivery_states import READABLE, Reason, State
 from channels.sms import Status
 from storage.models import Customer, Delivery
 
-READABLE = ("sent", "delivered", "unread")
-
 
 def _mark_read(session: AsyncSession, d: Delivery, customer: Customer, at: datetime) -> None:
-    if d.state not in READABLE:
+    if not states.read(d, at):
         return
-    d.state, d.read_at = "read", at
-    d.delivered_at = d.delivered_at or at
     if d.channel:
         fallback.on_read(session, customer, d.channel, at)
 
@@ -134,8 +132,8 @@ async def viber_delivered(ctx: Offers, user_id: str, token: str) -> None:
     now = ctx.clock.now()
     async with ctx.deps.write() as session:
         d, _ = await _viber_delivery(session, user_id, token)
-        if d is not None and d.state == "sent":
-            d.state, d.delivered_at = "delivered", now
+        if d is not None and d.state == State.SENT:
+            states.delivered(d, now)
 
 
 async def viber_failed(ctx: Offers, user_id: str, token: str, desc: str) -> None:
@@ -145,7 +143,7 @@ async def viber_failed(ctx: Offers, user_id: str, token: str, desc: str) -> None
         d, customer = await _viber_delivery(session, user_id, token)
         if d is None or customer is None or d.state not in READABLE:
             return
-        d.state, d.note = "switched", f"viber failed: {desc}"[:500]
+        states.switch(d, Reason.DELIVERY_FAILED, f"viber: {desc}")
         fallback.give_up(session, customer, "viber", "delivery failed", now, d.id)
         await planning.next_attempt(session, d, now, now)
 
@@ -159,11 +157,9 @@ async def sms_statuses(ctx: Offers, found: dict[str, Status]) -> None:
                     Delivery.channel == "sms", Delivery.provider_id == provider_id
                 )
             )
-            if d is None or d.state not in ("sent", "delivered", "unread"):
+            if d is None or d.state not in READABLE:
                 continue
             if status.delivered and d.delivered_at is None:
-                d.delivered_at = now
-                if d.state == "sent":
-                    d.state = "delivered"
-            elif status.failed and d.state == "sent":
-                d.state, d.note = "failed", f"sms: {status.detail}"[:500]
+                states.delivered(d, now)
+            elif status.failed and d.state == State.SENT:
+                states.fail(d, Reason.DELIVERY_FAILED, f"sms: {status.detail}")

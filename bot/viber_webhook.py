@@ -27,6 +27,7 @@ from viberbot.api.viber_requests import (
 
 from bot import customers, signals, staff
 from bot.context import Offers
+from bot.delivery_states import Reason, State
 from consult.errors import ConsultError
 from storage.models import Customer, Delivery
 
@@ -99,8 +100,8 @@ class ViberWebhook:
                     update(Delivery)
                     .where(
                         Delivery.customer_id.in_(ids),
-                        Delivery.state == "scheduled",
-                        Delivery.note == "viber_quota",
+                        Delivery.state == State.SCHEDULED,
+                        Delivery.reason == Reason.VIBER_HOURLY_LIMIT,
                     )
                     .values(not_before=now)
                 )

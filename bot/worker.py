@@ -17,10 +17,12 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 
 from bot import catalog, fallback, planning, quiet_hours, signals
+from bot import delivery_states as states
 from bot.compose import Outgoing, compose
 from bot.context import Offers
+from bot.delivery_states import Reason, State
 from bot.limits import Pacer
-from channels.errors import Blocked, RateLimited, Rejected, Unreachable
+from channels.errors import Blocked, NotSubscribed, RateLimited, Rejected, Unreachable
 from consult.errors import ConsultError
 from storage.models import Customer, Delivery, Offer, Product
 
@@ -90,8 +92,8 @@ class DeliveryWorker:
     async def claim(self) -> list[int]:
         now = self.ctx.clock.now()
         due = or_(
-            and_(Delivery.state == "scheduled", Delivery.not_before <= now),
-            and_(Delivery.state == "sending", Delivery.lease_until < now),
+            and_(Delivery.state == State.SCHEDULED, Delivery.not_before <= now),
+            and_(Delivery.state == State.SENDING, Delivery.lease_until < now),
         )
         async with self.ctx.deps.write() as session:
             ids = list(
@@ -108,7 +110,7 @@ class DeliveryWorker:
                     update(Delivery)
                     .where(Delivery.id.in_(ids))
                     .values(
-                        state="sending",
+                        state=State.SENDING,
                         lease_owner=self.node_id,
                         lease_until=now + self.ctx.config.lease,
                     )
@@ -126,15 +128,17 @@ class DeliveryWorker:
         except RateLimited as exc:
             self.pacers[channel].pause(exc.retry_after)
             wait = timedelta(seconds=exc.retry_after)
-            await self._release(delivery_id, "rate_limited", wait, count_try=False)
+            await self._release(delivery_id, Reason.RATE_LIMITED, str(exc), wait, count_try=False)
+        except NotSubscribed as exc:
+            await self._gone(delivery_id, channel, Reason.NOT_SUBSCRIBED, str(exc))
         except Blocked as exc:
-            await self._blocked(delivery_id, channel, str(exc))
+            await self._gone(delivery_id, channel, Reason.BLOCKED, str(exc))
         except Unreachable as exc:
-            await self._release(delivery_id, f"unreachable: {exc}", None, count_try=True)
+            await self._release(delivery_id, Reason.UNREACHABLE, str(exc), None, count_try=True)
         except Rejected as exc:
-            await self._finish(delivery_id, "failed", note=f"rejected: {exc}")
+            await self._finish(delivery_id, states.outcome(State.FAILED, Reason.REJECTED, str(exc)))
         else:
-            await self._finish(delivery_id, "sent", provider_id=provider_id)
+            await self._finish(delivery_id, states.outcome(State.SENT), provider_id=provider_id)
 
     async def _send(self, out: Outgoing) -> str:
         ctx = self.ctx
@@ -168,7 +172,7 @@ class DeliveryWorker:
                 )
             }
             for d in claimed:
-                if d.state != "sending" or d.lease_owner != self.node_id:
+                if d.state != State.SENDING or d.lease_owner != self.node_id:
                     continue  # taken over by another process after our lease ran out
                 if d.offer_id not in offers:
                     offers[d.offer_id] = await session.get(Offer, d.offer_id)
@@ -194,36 +198,35 @@ class DeliveryWorker:
         now: datetime,
     ) -> Outgoing | None:
         cfg = self.ctx.config
-
-        def later(when: datetime, note: str) -> None:
-            d.state, d.not_before, d.note = "scheduled", when, note
-            d.lease_owner = d.lease_until = None
-
+        if fallback.pick(customer, self.ctx.configured()) is None:
+            why = fallback.why_none(customer, self.ctx.configured())
+            if why == Reason.NOT_SUBSCRIBED:  # may subscribe any time: wait, look again
+                states.wait(d, now + cfg.not_subscribed_recheck, why)
+            else:
+                states.fail(d, why)
+            return None
         night_ends = quiet_hours.next_allowed(
             now, customer.timezone, cfg.quiet_from_hour, cfg.quiet_to_hour
         )
         if night_ends is not None:
-            later(night_ends, "night")
+            states.wait(d, night_ends, Reason.QUIET_HOURS)
             return None
         if product is None:
-            later(now + cfg.out_of_stock_recheck, catalog.OUT_OF_STOCK)
+            states.wait(d, now + cfg.out_of_stock_recheck, Reason.OUT_OF_STOCK)
             return None
         channel = fallback.choose(session, customer, now, self.ctx.configured())
-        if channel is None:
-            d.state, d.note, d.lease_owner, d.lease_until = "failed", "no_channel", None, None
-            return None
+        assert channel is not None  # pick() found one above, on the same row
         if channel == "viber":
             wait_until = await self._viber_quota(session, customer, now)
             if wait_until is not None:
-                later(wait_until, "viber_quota")
+                states.wait(d, wait_until, Reason.VIBER_HOURLY_LIMIT)
                 return None
         try:
             out = compose(cfg, channel, d, customer, offer, product)
         except ConsultError as exc:
-            d.state, d.note, d.lease_owner, d.lease_until = "failed", exc.message, None, None
+            states.fail(d, Reason.BAD_TEMPLATE, exc.message)
             return None
-        d.channel, d.sku, d.lease_until = channel, product.sku, now + cfg.lease
-        d.tries = (d.tries or 0) + 1
+        states.sending(d, channel, product.sku, now + cfg.lease)
         return out
 
     async def _viber_quota(
@@ -239,7 +242,7 @@ class DeliveryWorker:
                     Delivery.customer_id == customer.id,
                     Delivery.channel == "viber",
                     # Rows decided for sending in this pass count too.
-                    or_(Delivery.sent_at > since, Delivery.state == "sending"),
+                    or_(Delivery.sent_at > since, Delivery.state == State.SENDING),
                 )
             )
         ).one()
@@ -248,19 +251,8 @@ class DeliveryWorker:
         return (first or now) + timedelta(hours=1)
 
     async def _finish(
-        self,
-        delivery_id: int,
-        state: str,
-        *,
-        provider_id: str | None = None,
-        note: str | None = None,
+        self, delivery_id: int, values: dict[str, Any], *, provider_id: str | None = None
     ) -> None:
-        values: dict[str, Any] = {
-            "state": state,
-            "note": note,
-            "lease_owner": None,
-            "lease_until": None,
-        }
         if provider_id is not None:
             values.update(provider_id=provider_id, sent_at=self.ctx.clock.now())
         async with self.ctx.deps.write() as session:
@@ -269,7 +261,13 @@ class DeliveryWorker:
             )
 
     async def _release(
-        self, delivery_id: int, note: str, wait: timedelta | None, *, count_try: bool
+        self,
+        delivery_id: int,
+        reason: Reason,
+        detail: str,
+        wait: timedelta | None,
+        *,
+        count_try: bool,
     ) -> None:
         """Back to scheduled: after `wait`, or after a back-off that grows with the tries."""
         now = self.ctx.clock.now()
@@ -280,15 +278,15 @@ class DeliveryWorker:
             if not count_try:
                 d.tries = max(0, (d.tries or 1) - 1)
             elif d.tries >= self.ctx.config.max_tries:
-                d.state, d.note, d.lease_owner, d.lease_until = "failed", note[:500], None, None
+                states.fail(d, reason, detail)
                 return
             if wait is None:
                 wait = timedelta(seconds=min(3600, 10 * 2 ** max(0, d.tries - 1)))
-            d.state, d.not_before, d.note = "scheduled", now + wait, note[:500]
-            d.lease_owner = d.lease_until = None
+            states.wait(d, now + wait, reason, detail)
 
-    async def _blocked(self, delivery_id: int, channel: str, why: str) -> None:
-        """Blocked or unsubscribed: switch at once and send this offer by the next channel."""
+    async def _gone(self, delivery_id: int, channel: str, reason: Reason, why: str) -> None:
+        """Blocked, or not subscribed on Viber: switch at once and send this offer by the next
+        channel. Not subscribed is not a block: a `subscribed` callback brings Viber back."""
         now = self.ctx.clock.now()
         async with self.ctx.deps.write() as session:
             d = await session.get(Delivery, delivery_id, with_for_update=True)
@@ -296,10 +294,12 @@ class DeliveryWorker:
                 return
             customer = await session.get(Customer, d.customer_id, with_for_update=True)
             assert customer is not None
-            if channel == "telegram":
+            if reason == Reason.NOT_SUBSCRIBED:
+                customer.viber_subscribed = False
+            elif channel == "telegram":
                 customer.telegram_blocked = True
-            d.state, d.note, d.lease_owner, d.lease_until = "switched", why[:500], None, None
-            fallback.give_up(session, customer, channel, f"blocked: {why}"[:200], now, d.id)
+            states.switch(d, reason, why)
+            fallback.give_up(session, customer, channel, f"{reason}: {why}"[:200], now, d.id)
             await planning.next_attempt(session, d, now, now)
 
     # ---- silence and SMS reports ----
@@ -312,14 +312,17 @@ class DeliveryWorker:
             rows = list(
                 await session.scalars(
                     select(Delivery)
-                    .where(Delivery.state.in_(("sent", "delivered")), Delivery.sent_at < cutoff)
+                    .where(
+                        Delivery.state.in_((State.SENT, State.DELIVERED)),
+                        Delivery.sent_at < cutoff,
+                    )
                     .order_by(Delivery.sent_at, Delivery.id)
                     .limit(500)
                     .with_for_update(skip_locked=True)
                 )
             )
             for d in rows:
-                d.state = "unread"
+                states.unread(d)
                 customer = await session.get(Customer, d.customer_id, with_for_update=True)
                 if customer is not None and d.channel:
                     fallback.on_unread(
@@ -340,7 +343,7 @@ class DeliveryWorker:
                     select(Delivery.provider_id)
                     .where(
                         Delivery.channel == "sms",
-                        Delivery.state == "sent",
+                        Delivery.state == State.SENT,
                         Delivery.sent_at > now - SMS_STATUS_FOR,
                     )
                     .limit(200)

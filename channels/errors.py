@@ -11,6 +11,11 @@ class Blocked(ChannelError):
     """The recipient blocked the bot or unsubscribed: stop using this channel for them."""
 
 
+class NotSubscribed(ChannelError):
+    """Viber: the user has not subscribed to the bot (yet), so it may not write to them. Not a
+    block: they may subscribe later."""
+
+
 class RateLimited(ChannelError):
     """The service asked us to wait `retry_after` seconds before sending again."""
 

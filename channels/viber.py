@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 from viberbot.api.messages import TextMessage
 
-from channels.errors import Blocked, RateLimited, Rejected, Unreachable
+from channels.errors import Blocked, NotSubscribed, RateLimited, Rejected, Unreachable
 from channels.http import HttpTransport
 
 DEFAULT_API_BASE = "https://chatapi.viber.com/pa"
@@ -26,7 +26,8 @@ WEBHOOK_EVENTS = [
 ]
 
 # Viber's status codes (send_message, set_webhook).
-_NOT_SUBSCRIBED = {5, 6}  # receiverNotRegistered, receiverNotSubscribed
+_NOT_REGISTERED = 5  # receiverNotRegistered: no Viber account (any more)
+_NOT_SUBSCRIBED = 6  # receiverNotSubscribed: has not subscribed to the bot (yet)
 _TOO_MANY = 12
 _OUR_SIDE = {2, 7, 8, 9, 10}  # bad token, account blocked / not found / suspended, no webhook
 RATE_LIMIT_PAUSE = 60.0
@@ -62,7 +63,9 @@ class ViberChannel(HttpTransport):
         status, message = data.get("status"), str(data.get("status_message", ""))
         if status == 0:
             return data
-        if status in _NOT_SUBSCRIBED:
+        if status == _NOT_SUBSCRIBED:
+            raise NotSubscribed(message)
+        if status == _NOT_REGISTERED:
             raise Blocked(message)
         if status == _TOO_MANY:
             raise RateLimited(RATE_LIMIT_PAUSE, message)

@@ -362,6 +362,10 @@ class Customer(Base):
     viber_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
     # Viber allows 100 messages an hour to a user who has not replied; a reply resets it.
     viber_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Viber delivers only to subscribers: False after "not subscribed", None when unknown.
+    viber_subscribed: Mapped[bool | None] = mapped_column(Boolean)
+    # A stop in any channel: no marketing anywhere until the shop records consent again.
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Fallback state: the channel offers go to now, unread ones in a row there, and the
     # channels given up on (comma-separated) since the last read.
     channel: Mapped[str | None] = mapped_column(String(20))
@@ -432,6 +436,8 @@ class Delivery(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tries: Mapped[int] = mapped_column(Integer, default=0)
     provider_id: Mapped[str | None] = mapped_column(String(100))
+    # Why it waits or failed: a bot.delivery_states.Reason value; `note` is free-text detail.
+    reason: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

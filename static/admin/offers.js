@@ -32,6 +32,34 @@
     table.hidden = false;
   }
 
+  var reasonsTable = document.getElementById("reasons");
+  var reasonsTitle = document.getElementById("reasons-title");
+  var STATES = { scheduled: "ждёт", failed: "не дошло", switched: "переключено" };
+  // Reason keys as the API gives them (bot/delivery_states.py), in words.
+  var REASONS = {
+    no_channel: "нет настроенного канала", not_linked: "мессенджер не привязан",
+    opted_out: "отписался", blocked: "заблокировал бота", not_subscribed: "не подписан в Viber",
+    ignored: "не читает ни в одном канале", quiet_hours: "ночь у покупателя",
+    out_of_stock: "нет в наличии", viber_hourly_limit: "лимит Viber в час",
+    rate_limited: "ограничение скорости", unreachable: "сервис недоступен",
+    reminder: "напоминание", rejected: "отклонено сервисом", delivery_failed: "не доставлено",
+    bad_template: "ошибка в шаблоне", unread: "не прочитано подряд"
+  };
+
+  function drawReasons(reasons) {
+    var body = reasonsTable.tBodies[0];
+    body.replaceChildren();
+    reasons.forEach(function (r) {
+      var tr = document.createElement("tr");
+      cell(tr, r.title + " (#" + r.offer_id + ")");
+      cell(tr, STATES[r.state] || r.state);
+      cell(tr, (REASONS[r.reason] || r.reason) + " (" + r.reason + ")");
+      cell(tr, r.count);
+      body.appendChild(tr);
+    });
+    reasonsTable.hidden = reasonsTitle.hidden = reasons.length === 0;
+  }
+
   function load() {
     var params = new URLSearchParams();
     var from = form.elements.from.value;
@@ -44,6 +72,7 @@
         if (!pair[0].ok) throw new Error(pair[1].error ? pair[1].error.message : "error");
         errorBox.hidden = true;
         draw(pair[1]);
+        drawReasons(pair[1].reasons || []);
       })
       .catch(function (e) {
         errorBox.textContent = "Не удалось загрузить отчёт: " + e.message;

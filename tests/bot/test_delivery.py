@@ -124,7 +124,7 @@ async def test_no_offers_at_night_in_the_customers_time_zone(env: Env) -> None:
     await env.drain()
     assert [m["to"] for m in env.sms.sent] == ["79120000001"]
     waiting = (await env.deliveries(state="scheduled"))[0]
-    assert waiting.note == "night"
+    assert waiting.reason == "quiet_hours"
     assert waiting.not_before == datetime(2026, 11, 24, 0, 0, tzinfo=UTC)  # 10:00 there
 
     env.clock.t = datetime(2026, 11, 23, 23, 59, tzinfo=UTC)
@@ -146,7 +146,7 @@ async def test_viber_keeps_to_its_hourly_limit_until_the_user_replies(env: Env) 
     await env.drain()
     assert len(env.viber.messages_to("vb-vera")) == 2
     (held,) = await env.deliveries(state="scheduled")
-    assert held.note == "viber_quota"
+    assert held.reason == "viber_hourly_limit"
 
     reply = event(
         "message",

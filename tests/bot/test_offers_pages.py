@@ -22,7 +22,7 @@ async def test_an_out_of_stock_product_is_not_offered_until_it_is_back(env: Env)
     await env.drain()
     assert env.sms.sent == []
     (d,) = await env.deliveries()
-    assert (d.state, d.note) == ("scheduled", "out_of_stock")
+    assert (d.state, d.reason) == ("scheduled", "out_of_stock")
 
     env.clock.advance(hours=2)  # rechecked, still out of stock
     await env.drain()

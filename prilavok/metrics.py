@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
 
-from consult import routing
+from consult import presence, routing
 from consult.deps import Deps
 from consult.notifier import OPERATOR_NS, VISITOR_NS
 from storage.models import Conversation, Delivery, Invitation, Operator, utcnow
@@ -152,7 +152,7 @@ class Metrics:
             self.queue_wait.set((now - oldest).total_seconds() if oldest else 0)
             loads = await routing.loads(session)
             self.active_chats.set(sum(loads.values()))
-            online = await routing.reachable_ids(session, deps.limits)
+            online = await presence.reachable_ids(session, deps.limits)
             capacity = dict(
                 (
                     await session.execute(

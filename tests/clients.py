@@ -99,7 +99,9 @@ async def visitor(
         data = {"url": url, "title": title, "locale": locale}
         return {**data, "token": current} if current else data
 
-    await rec.sio.connect(base, namespaces=["/visitor"], auth=auth, transports=["websocket"])
+    await rec.sio.connect(
+        base, namespaces=["/visitor"], auth=auth, transports=["websocket"], wait_timeout=10
+    )
     await rec.wait_for("session")
     return rec
 
@@ -110,7 +112,7 @@ async def operator(base: str, cookie: str, **client_kw: Any) -> Recorder:
     http = aiohttp.ClientSession(cookies={"prilavok_op": cookie})
     rec = Recorder("/operator", http_session=http, **client_kw)
     rec.owned_http = http
-    await rec.sio.connect(base, namespaces=["/operator"], transports=["websocket"])
+    await rec.sio.connect(base, namespaces=["/operator"], transports=["websocket"], wait_timeout=10)
     await rec.wait_for("init")
     return rec
 

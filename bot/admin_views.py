@@ -7,9 +7,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot import reports
+from bot import api_keys, reports
 from bot.context import Offers
-from consult.console_views import require_admin
+from consult.console_views import json_object, require_admin
 from consult.errors import ConsultError
 
 
@@ -40,6 +40,31 @@ class AdminViews:
             raise ConsultError("invalid_payload", "from must be before to")
         return web.json_response(await reports.offers_report(self.ctx.deps, start, end))
 
+    async def list_keys(self, request: web.Request) -> web.Response:
+        await require_admin(request)
+        return web.json_response({"api_keys": await api_keys.listing(self.ctx.deps)})
+
+    async def create_key(self, request: web.Request) -> web.Response:
+        admin = await require_admin(request)
+        body = await json_object(request)
+        shop, name = body.get("shop_id"), body.get("name", "")
+        if not isinstance(shop, str) or not isinstance(name, str):
+            raise ConsultError("invalid_payload", "shop_id and name are strings")
+        key = await api_keys.create(self.ctx.deps, shop, name, actor=admin.login)
+        # The only time the key is shown; afterwards only its prefix.
+        return web.json_response({"key": key}, status=201)
+
+    async def revoke_key(self, request: web.Request) -> web.Response:
+        admin = await require_admin(request)
+        raw = request.match_info["id"]
+        if not raw.isdigit() or len(raw) > 18:
+            raise ConsultError("not_found", "no such API key", 404)
+        revoked = await api_keys.revoke(self.ctx.deps, int(raw), actor=admin.login)
+        return web.json_response({"api_key": revoked})
+
     def register(self, app: web.Application) -> None:
         app.router.add_get("/admin/offers", self.page)
         app.router.add_get("/admin/api/offers/report", self.report)
+        app.router.add_get("/admin/api/api-keys", self.list_keys)
+        app.router.add_post("/admin/api/api-keys", self.create_key)
+        app.router.add_delete("/admin/api/api-keys/{id}", self.revoke_key)

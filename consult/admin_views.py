@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import func, select
 
-from consult import hot_replies, hours, operators, proactive, rules, serialize, stats
+from consult import audit, hot_replies, hours, operators, proactive, rules, serialize, stats
 from consult.broadcast import team
 from consult.console_views import DEPS, STATIC, json_object, require_admin
 from consult.conversations import drain_queue
@@ -51,7 +51,7 @@ async def list_rules(request: web.Request) -> web.Response:
 
 
 async def save_rule(request: web.Request) -> web.Response:
-    await require_admin(request)
+    admin = await require_admin(request)
     data = rules.parse_rule(await json_object(request))
     deps = request.app[DEPS]
     async with deps.write() as session:
@@ -66,18 +66,21 @@ async def save_rule(request: web.Request) -> web.Response:
         rule.updated_at = utcnow()
         await session.flush()
         saved = rules.full(rule)
+        verb = "rule.change" if "id" in request.match_info else "rule.create"
+        audit.record(session, admin.login, verb, f"rule:{rule.id}", rule.name)
     await proactive.push_rules(deps)
     return web.json_response(saved, status=200 if "id" in request.match_info else 201)
 
 
 async def delete_rule(request: web.Request) -> web.Response:
-    await require_admin(request)
+    admin = await require_admin(request)
     deps = request.app[DEPS]
     async with deps.write() as session:
         rule = await session.get(ProactiveRule, _id(request))
         if rule is None:
             raise not_found("rule")
         await session.delete(rule)
+        audit.record(session, admin.login, "rule.delete", f"rule:{rule.id}", rule.name)
     await proactive.push_rules(deps)
     return web.json_response({"ok": True})
 
@@ -93,11 +96,12 @@ async def get_settings(request: web.Request) -> web.Response:
 
 
 async def put_settings(request: web.Request) -> web.Response:
-    await require_admin(request)
+    admin = await require_admin(request)
     body = await json_object(request)
     parsed = hours.parse(body.get("business_hours", {}))
     async with request.app[DEPS].write() as session:
         await hours.save(session, parsed)
+        audit.record(session, admin.login, "settings.business_hours", "settings")
     return web.json_response({"business_hours": parsed.model_dump(mode="json")})
 
 
@@ -135,7 +139,7 @@ async def list_operators(request: web.Request) -> web.Response:
 
 
 async def add_operator(request: web.Request) -> web.Response:
-    await require_admin(request)
+    admin = await require_admin(request)
     body = await json_object(request)
     login, password = body.get("login"), body.get("password")
     if not isinstance(login, str) or not isinstance(password, str):
@@ -155,12 +159,13 @@ async def add_operator(request: web.Request) -> web.Response:
             capacity=capacity,
         )
         data = serialize.operator(op)
+        audit.record(session, admin.login, "operator.create", f"operator:{op.login}", op.role)
     await team(deps)
     return web.json_response(data, status=201)
 
 
 async def change_operator(request: web.Request) -> web.Response:
-    await require_admin(request)
+    admin = await require_admin(request)
     body = await json_object(request)
     deps = request.app[DEPS]
     async with deps.write() as session:
@@ -181,6 +186,8 @@ async def change_operator(request: web.Request) -> web.Response:
                 raise ConsultError("invalid_payload", "a name is needed")
             op.display_name = body["name"].strip()[:200]
         data = serialize.operator(op)
+        changed = ", ".join(f"{k}={body[k]}" for k in ("capacity", "role", "name") if k in body)
+        audit.record(session, admin.login, "operator.change", f"operator:{op.login}", changed)
     await team(deps)
     # More places may mean the queue can move.
     await drain_queue(deps)
@@ -200,7 +207,7 @@ async def list_replies(request: web.Request) -> web.Response:
 
 
 async def add_reply(request: web.Request) -> web.Response:
-    await require_admin(request)
+    admin = await require_admin(request)
     body = await json_object(request)
     shortcut, text = body.get("shortcut"), body.get("text")
     if not isinstance(shortcut, str) or not isinstance(text, str) or not text.strip():
@@ -210,13 +217,15 @@ async def add_reply(request: web.Request) -> web.Response:
     async with request.app[DEPS].write() as session:
         reply = await hot_replies.save(session, None, shortcut, text)
         data = serialize.hot_reply(reply)
+        audit.record(session, admin.login, "hot_reply.create", f"hot_reply:{reply.id}", shortcut)
     return web.json_response(data, status=201)
 
 
 async def delete_reply(request: web.Request) -> web.Response:
-    await require_admin(request)
+    admin = await require_admin(request)
     async with request.app[DEPS].write() as session:
         await hot_replies.delete(session, None, _id(request))
+        audit.record(session, admin.login, "hot_reply.delete", f"hot_reply:{_id(request)}")
     return web.json_response({"ok": True})
 
 
@@ -237,7 +246,7 @@ async def list_related(request: web.Request) -> web.Response:
 
 
 async def add_related(request: web.Request) -> web.Response:
-    await require_admin(request)
+    admin = await require_admin(request)
     body = await json_object(request)
     category, title, url = body.get("category"), body.get("title"), body.get("url")
     price = body.get("price")
@@ -255,16 +264,18 @@ async def add_related(request: web.Request) -> web.Response:
         session.add(row)
         await session.flush()
         data = _related(row)
+        audit.record(session, admin.login, "related.create", f"related:{row.id}", row.title)
     return web.json_response(data, status=201)
 
 
 async def delete_related(request: web.Request) -> web.Response:
-    await require_admin(request)
+    admin = await require_admin(request)
     async with request.app[DEPS].write() as session:
         row = await session.get(RelatedProduct, _id(request))
         if row is None:
             raise not_found("related product")
         await session.delete(row)
+        audit.record(session, admin.login, "related.delete", f"related:{row.id}", row.title)
     return web.json_response({"ok": True})
 
 
@@ -278,6 +289,16 @@ def _day(value: str | None, default: date) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ConsultError("invalid_payload", f"{value!r} is not YYYY-MM-DD") from None
+
+
+async def get_audit(request: web.Request) -> web.Response:
+    await require_admin(request)
+    before = request.query.get("before")
+    if before is not None and not (before.isdigit() and len(before) <= 18):
+        raise ConsultError("invalid_payload", "before is an entry id")
+    async with request.app[DEPS].sessions() as session:
+        entries = await audit.latest(session, int(before) if before else None)
+    return web.json_response({"entries": entries})
 
 
 async def get_stats(request: web.Request) -> web.Response:
@@ -312,3 +333,4 @@ def setup(app: web.Application, static_dir: Path) -> None:
     r.add_post("/admin/api/related", add_related)
     r.add_delete("/admin/api/related/{id}", delete_related)
     r.add_get("/admin/api/stats", get_stats)
+    r.add_get("/admin/api/audit", get_audit)

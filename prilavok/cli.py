@@ -13,13 +13,13 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from consult import hot_replies, operators, presence
+from consult import audit, hot_replies, operators, presence
 from consult.deps import Limits
 from consult.errors import ConsultError
 from prilavok import logs, startup_errors
 from prilavok.settings import Settings
 from storage.db import create_engine, migrate, sessionmaker
-from storage.models import Operator
+from storage.models import HotReply, Operator
 
 
 def read_password(prompt: str = "Password: ") -> str:
@@ -163,6 +163,43 @@ def cmd_hot_reply_add(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_with_session(settings, work))
 
 
+def cmd_hot_reply_list(settings: Settings, args: argparse.Namespace) -> None:
+    async def work(session: Any) -> None:
+        rows = await session.execute(
+            select(HotReply, Operator.login)
+            .outerjoin(Operator, Operator.id == HotReply.operator_id)
+            .order_by(HotReply.operator_id.is_not(None), Operator.login, HotReply.shortcut)
+        )
+        for reply, login in rows.all():
+            text = reply.text if len(reply.text) <= 60 else reply.text[:59] + "…"
+            print(f"{reply.id}\t/{reply.shortcut}\t{login or 'global'}\t{text}")
+
+    asyncio.run(_with_session(settings, work))
+
+
+def cmd_hot_reply_remove(settings: Settings, args: argparse.Namespace) -> None:
+    async def work(session: Any) -> None:
+        shortcut = args.shortcut.strip().lstrip("/").lower()
+        owner = None
+        if args.operator:
+            owner = await session.scalar(select(Operator.id).where(Operator.login == args.operator))
+            if owner is None:
+                raise ConsultError("not_found", f"no operator {args.operator!r}")
+        reply = await session.scalar(
+            select(HotReply).where(
+                HotReply.shortcut == shortcut,
+                HotReply.operator_id.is_(None) if owner is None else HotReply.operator_id == owner,
+            )
+        )
+        if reply is None:
+            raise ConsultError("not_found", f"no hot reply /{shortcut}")
+        await hot_replies.delete(session, owner, reply.id)
+        audit.record(session, audit.CLI, "hot_reply.delete", f"hot_reply:{reply.id}", shortcut)
+        print(f"/{shortcut} removed")
+
+    asyncio.run(_with_session(settings, work))
+
+
 def _offers(settings: Settings, work: Callable[[Any], Awaitable[None]]) -> None:
     """Runs `work` with the offers context (transports opened), as the server would have it."""
     from bot.context import Offers
@@ -195,8 +232,31 @@ def cmd_api_key_create(settings: Settings, args: argparse.Namespace) -> None:
     from bot import api_keys
 
     async def work(ctx: Any) -> None:
-        key = await api_keys.create(ctx.deps, args.shop)
+        key = await api_keys.create(ctx.deps, args.shop, args.name or "")
         print(f"API key for shop {args.shop!r} (shown once, keep it secret):\n{key}")
+
+    _offers(settings, work)
+
+
+def cmd_api_key_list(settings: Settings, args: argparse.Namespace) -> None:
+    from bot import api_keys
+
+    async def work(ctx: Any) -> None:
+        for k in await api_keys.listing(ctx.deps, args.shop):
+            state = f"revoked {k['revoked_at'][:16]}" if k["revoked_at"] else "live"
+            used = (k["last_used_at"] or "never")[:16]
+            print(f"{k['id']}\t{k['shop_id']}\t{k['prefix']}…\t{k['name'] or '-'}\t"
+                  f"created {k['created_at'][:16]}\tused {used}\t{state}")  # fmt: skip
+
+    _offers(settings, work)
+
+
+def cmd_api_key_revoke(settings: Settings, args: argparse.Namespace) -> None:
+    from bot import api_keys
+
+    async def work(ctx: Any) -> None:
+        k = await api_keys.revoke(ctx.deps, args.id)
+        print(f"key {k['id']} ({k['prefix']}…) of shop {k['shop_id']!r} revoked")
 
     _offers(settings, work)
 
@@ -311,13 +371,25 @@ def parser() -> argparse.ArgumentParser:
     hadd.add_argument("text")
     hadd.add_argument("--operator", help="the login whose own reply it is")
     hadd.set_defaults(func=cmd_hot_reply_add)
+    hr.add_parser("list", help="list hot replies").set_defaults(func=cmd_hot_reply_list)
+    hrm = hr.add_parser("remove", help="remove a hot reply (global unless --operator)")
+    hrm.add_argument("shortcut")
+    hrm.add_argument("--operator", help="the login whose own reply it is")
+    hrm.set_defaults(func=cmd_hot_reply_remove)
 
     ak = sub.add_parser("api-key", help="offers API keys").add_subparsers(
         dest="action", required=True
     )
     akc = ak.add_parser("create", help="create a key for a shop and print it once")
     akc.add_argument("shop")
+    akc.add_argument("--name", help="what the key is for, e.g. '1C exchange'")
     akc.set_defaults(func=cmd_api_key_create)
+    akl = ak.add_parser("list", help="list keys: prefix, name, created, last used, revoked")
+    akl.add_argument("--shop")
+    akl.set_defaults(func=cmd_api_key_list)
+    akr = ak.add_parser("revoke", help="revoke a key by its id (see list)")
+    akr.add_argument("id", type=int)
+    akr.set_defaults(func=cmd_api_key_revoke)
 
     cu = sub.add_parser("customers", help="offer customers").add_subparsers(
         dest="action", required=True

@@ -70,6 +70,23 @@ CUSTOMER = _obj(
     },
 )
 OK = _obj(["ok"], {"ok": {"const": True}})
+WHEN = {"type": ["string", "null"], "format": "date-time"}
+API_KEY = _obj(
+    ["id", "shop_id", "name", "prefix", "created_at", "last_used_at", "revoked_at"],
+    {
+        "id": INT,
+        "shop_id": STR,
+        "name": STR,
+        "prefix": STR,
+        "created_at": STR,
+        "last_used_at": WHEN,
+        "revoked_at": WHEN,
+    },
+)
+AUDIT = _obj(
+    ["id", "at", "actor", "action", "target", "detail"],
+    {"id": INT, "at": STR, "actor": STR, "action": STR, "target": STR, "detail": STR},
+)
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
@@ -319,6 +336,37 @@ def paths() -> dict[str, dict[str, Any]]:
                 "admin",
                 ok=(200, {"type": "object"}),
                 query={"from": "first day, YYYY-MM-DD", "to": "last day, YYYY-MM-DD"},
+            )
+        },
+        "/admin/api/audit": {
+            "get": _op(
+                "Who changed what, newest first, 100 a page",
+                "admin",
+                ok=(200, _obj(["entries"], {"entries": {"type": "array", "items": AUDIT}})),
+                query={"before": "the last id of the previous page"},
+            )
+        },
+        "/admin/api/api-keys": {
+            "get": _op(
+                "The offers API's keys (never the keys themselves)",
+                "admin",
+                ok=(200, _obj(["api_keys"], {"api_keys": {"type": "array", "items": API_KEY}})),
+                errors=(),
+            ),
+            "post": _op(
+                "Create a key; the answer is the only time it is shown",
+                "admin",
+                body=_obj(["shop_id"], {"shop_id": STR, "name": STR}),
+                ok=(201, _obj(["key"], {"key": STR})),
+            ),
+        },
+        "/admin/api/api-keys/{id}": {
+            "delete": _op(
+                "Revoke a key",
+                "admin",
+                params=["id"],
+                ok=(200, _obj(["api_key"], {"api_key": API_KEY})),
+                errors=(404,),
             )
         },
         "/admin/api/offers/report": {

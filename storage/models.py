@@ -340,6 +340,25 @@ class ApiKey(Base):
     shop_id: Mapped[str] = mapped_column(String(64), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the key is for ("1C exchange"), and its first characters, to tell keys apart.
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    prefix: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Who changed what and when: rules, operators, keys, settings (admins and the CLI)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # An operator's login, or "cli" for the command line on the server.
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Customer(Base):

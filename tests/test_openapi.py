@@ -114,6 +114,12 @@ async def test_every_route_is_described_and_answers_match(server: Server) -> Non
         await call("delete", "/admin/api/related/{id}", id=related["id"])
         await call("get", "/admin/api/stats")
         await call("get", "/admin/api/offers/report")
+        await call("get", "/admin/api/api-keys")
+        _, made_key = await call("post", "/admin/api/api-keys", {"shop_id": "s2", "name": "1C"})
+        assert made_key["key"].startswith("pk_")
+        listed = (await call("get", "/admin/api/api-keys"))[1]["api_keys"]
+        await call("delete", "/admin/api/api-keys/{id}", id=listed[-1]["id"])
+        await call("get", "/admin/api/audit")
 
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as shop:
         call2 = Checked(server, doc, shop)

@@ -23,6 +23,11 @@ export default [
     languageOptions: { sourceType: 'script' },
   },
   {
+    // The benchmark's bare Node baseline (bench/node has its own CommonJS package).
+    files: ['bench/**/*.js'],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'commonjs', globals: { ...globals.node } },
+  },
+  {
     files: ['tests/js/**/*.js', 'scripts/**/*.mjs', 'eslint.config.js'],
     languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...globals.node } },
   },

@@ -27,15 +27,17 @@ export function emitAck(socket, event, payload, timeout = ACK_TIMEOUT) {
 /**
  * Sends until the server answers: a timed-out send is repeated after `retryAfter` ms while the same
  * socket is still connected and `wanted()` holds; a send lost with the connection resolves `lost`
- * and is the caller's to repeat after the reconnect. Resolves with the first answer or loss.
+ * and is the caller's to repeat after the reconnect. Resolves with the first answer or loss;
+ * opts: {timeout, retryAfter, wanted(), onLost(res)}.
  */
 export async function sendWithRetry(getSocket, event, payload, opts = {}) {
-  const { timeout = ACK_TIMEOUT, retryAfter = 5000, wanted = () => true } = opts;
+  const { timeout = ACK_TIMEOUT, retryAfter = 5000, wanted = () => true, onLost = () => {} } = opts;
   for (;;) {
     const sock = getSocket();
     const res = await emitAck(sock, event, payload, timeout);
     if (!res.lost || res.error.code === 'offline') return res;
     if (!(getSocket() === sock && sock.connected && wanted())) return res;
+    onLost(res); // e.g. say "not answered, retrying" while it waits
     await new Promise((r) => setTimeout(r, retryAfter));
     if (!(getSocket() === sock && sock.connected && wanted())) return res;
   }

@@ -30,7 +30,7 @@ export async function flush() {
     // One at a time, in order: the server stores them in the order the visitor typed them.
     for (;;) {
       if (!canEmit()) break;
-      const item = outbox.load().find((i) => !attempted.has(i.client_id));
+      const item = outbox.next(attempted);
       if (!item) break;
       attempted.add(item.client_id);
       mutate(() => ensurePendingEntry(item));

@@ -1,7 +1,6 @@
 // The /visitor Socket.IO connection and the server's events (docs/protocol.md).
 
 import { hostQueue } from './host-api.js';
-
 import { io } from 'socket.io-client';
 import { num, sameCart } from './cart.js';
 import { ACKED_EVENTS, base } from './config.js';

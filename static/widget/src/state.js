@@ -11,7 +11,6 @@ export const state = {
   connected: false, // socket connected
   ready: false, // `session` received on this connection
   hadSession: false, // at least once: later disconnects are "reconnecting"
-  loadFailed: false,
   lastRead: Number(store.get(K_READ)) || 0, // newest non-visitor id seen in the open panel
   readSent: 0, // newest up_to the server acknowledged (or that we sent)
   authUrl: null,

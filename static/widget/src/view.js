@@ -201,10 +201,7 @@ export function renderConnection() {
   const c = ui.conn;
   let text = null;
   let st = 'ok';
-  if (state.loadFailed) {
-    text = t.loadFailed;
-    st = 'error';
-  } else if (!state.ready) {
+  if (!state.ready) {
     text = state.hadSession ? t.reconnecting : t.connecting;
     st = state.hadSession ? 'reconnecting' : 'connecting';
   } else if (flashText) {

@@ -20,7 +20,7 @@ async def test_the_bundle_is_served_with_the_socket_client_inside(sqlite_server:
     text = body.decode()
     assert "/vendor/" not in text  # one request: no second script is imported
     assert "/visitor" in text and "EIO" in text  # the namespace and the engine.io client
-    # issue 12: no larger than the old widget.js + socket.io.esm.min.js (23,035 + 12,888 B gz).
+    # No larger than the unbundled widget.js + socket.io.esm.min.js were (23,035 + 12,888 B gz).
     assert len(gzip.compress(body, 9)) <= 35_923
 
 

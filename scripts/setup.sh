@@ -15,3 +15,5 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The widget bundle (/widget.js) is built from static/widget/src; cheap, so always rebuilt.
+npm run --silent build

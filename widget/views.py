@@ -1,4 +1,4 @@
-"""HTTP routes of the widget: the loader script, the socket.io client, the sample shop."""
+"""HTTP routes of the widget: the bundled script, the socket.io client, the sample shop."""
 
 from __future__ import annotations
 
@@ -16,8 +16,16 @@ VENDOR_FILES = {
 
 
 def setup(app: web.Application, static_dir: Path, node_modules: Path) -> None:
-    async def widget_js(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(static_dir / "widget" / "widget.js", headers=CORS)
+    bundle = static_dir / "widget" / "dist" / "widget.js"
+
+    async def widget_js(request: web.Request) -> web.StreamResponse:
+        # Built by `npm run build` (scripts/setup.sh runs it); missing: a setup step was skipped.
+        if not bundle.is_file():
+            raise web.HTTPServiceUnavailable(
+                text="widget.js is not built: run `npm run build` (scripts/setup.sh does)",
+                headers=CORS,
+            )
+        return web.FileResponse(bundle, headers=CORS)
 
     async def vendor(request: web.Request) -> web.FileResponse:
         name = request.match_info["name"]

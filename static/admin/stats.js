@@ -4,17 +4,16 @@
 
 import {
   api,
-  byTestId,
   clearErrors,
   fmtDuration,
   fmtMoney,
   fmtNumber,
   fmtSigned,
-  h,
   isoDate,
   requireAdmin,
   showError,
 } from './common.js';
+import { byTestId, h } from '../shared/dom.js';
 
 const DEFAULT_DAYS = 30;
 const CHART_SRC = '/vendor/chart.umd.js';

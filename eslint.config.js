@@ -1,0 +1,34 @@
+// ESLint over the front-end sources in static/ and their tests (flat config).
+import js from '@eslint/js';
+import globals from 'globals';
+
+export default [
+  { ignores: ['static/widget/dist/**', 'node_modules/**', '.venv/**'] },
+  js.configs.recommended,
+  {
+    files: ['static/**/*.js'],
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: 'module',
+      globals: { ...globals.browser },
+    },
+    rules: {
+      'no-unused-vars': ['error', { args: 'none', caughtErrors: 'none' }],
+      'no-empty': ['error', { allowEmptyCatch: true }],
+    },
+  },
+  {
+    // Classic scripts: the sample shop and the offers page.
+    files: ['static/shop/**/*.js', 'static/admin/offers.js'],
+    languageOptions: { sourceType: 'script' },
+  },
+  {
+    // The benchmark's bare Node baseline (bench/node has its own CommonJS package).
+    files: ['bench/**/*.js'],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'commonjs', globals: { ...globals.node } },
+  },
+  {
+    files: ['tests/js/**/*.js', 'scripts/**/*.mjs', 'eslint.config.js'],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...globals.node } },
+  },
+];

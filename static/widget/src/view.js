@@ -1,0 +1,293 @@
+// The panel: mounting the shadow root, header, connection line, typing line, open and close.
+
+import { setCallbackMode, showCallbackForm, submitCallback } from './callback.js';
+import { maybeAskRating } from './cards.js';
+import { INPUT_EVENTS, TYPING_SHOW_MAX } from './config.js';
+import { addNote, ensurePendingEntry, mutate, reorder, scrollToBottom, updateBadge } from './entries.js';
+import { t } from './i18n.js';
+import { CSS_TEXT, MARKUP } from './markup.js';
+import { acceptInvitation, dismissInvitation, hideInvitation, onInput } from './proactive.js';
+import { onTypingInput, submit, syncRead } from './sending.js';
+import { outbox, state, ui } from './state.js';
+
+export function mount() {
+  if (ui.host || document.getElementById('prilavok-widget')) return;
+  const host = document.createElement('div');
+  host.id = 'prilavok-widget';
+  const shadow = host.attachShadow({ mode: 'open' });
+  const style = document.createElement('style');
+  style.textContent = CSS_TEXT;
+  const wrap = document.createElement('div');
+  wrap.innerHTML = MARKUP; // constant
+  shadow.append(style, ...wrap.childNodes);
+  const $ = (sel) => shadow.querySelector(sel);
+  Object.assign(ui, {
+    host,
+    shadow,
+    root: $('.root'),
+    launcher: $('.launcher'),
+    badge: $('.badge'),
+    panel: $('.panel'),
+    title: $('.title'),
+    operator: $('.operator'),
+    queue: $('.queue'),
+    closed: $('.closed'),
+    closeBtn: $('[data-testid="prilavok-close"]'),
+    cbLink: $('.cblink'),
+    cbOpen: $('.cbopen'),
+    invite: $('.invite'),
+    inviteOp: $('.invite-op'),
+    inviteText: $('.invite-text'),
+    inviteReply: $('.invite-reply'),
+    inviteX: $('.invite-x'),
+    cbView: $('.cbview'),
+    cbForm: $('.cb-form'),
+    cbTabs: Array.from(shadow.querySelectorAll('.cb-tab')),
+    cbIntro: $('.cb-intro'),
+    cbName: $('[data-testid="prilavok-callback-name"]'),
+    cbPhone: $('[data-testid="prilavok-callback-phone"]'),
+    cbPhoneLabel: $('.lbl-phone'),
+    cbTimeRow: $('.fld-time'),
+    cbTime: $('[data-testid="prilavok-callback-time"]'),
+    cbTextRow: $('.fld-text'),
+    cbText: $('[data-testid="prilavok-callback-text"]'),
+    cbError: $('[data-testid="prilavok-callback-error"]'),
+    cbSubmit: $('[data-testid="prilavok-callback-submit"]'),
+    cbDone: $('.cb-done'),
+    cbBack: $('.cb-back'),
+    conn: $('.conn'),
+    list: $('.messages'),
+    greeting: $('.greeting'),
+    typing: $('.typing'),
+    typingText: $('.typing-text'),
+    form: $('.composer'),
+    input: $('.input'),
+    send: $('.send'),
+  });
+
+  ui.title.textContent = t.title;
+  ui.greeting.textContent = t.greeting;
+  ui.input.placeholder = t.placeholder;
+  ui.input.setAttribute('aria-label', t.placeholder);
+  ui.send.setAttribute('aria-label', t.send);
+  ui.send.title = t.send;
+  ui.closeBtn.setAttribute('aria-label', t.closeChat);
+  ui.closeBtn.title = t.closeChat;
+  ui.launcher.setAttribute('aria-label', t.openChat);
+  ui.panel.setAttribute('aria-label', t.title);
+  ui.cbLink.textContent = t.callbackLink;
+  ui.cbOpen.setAttribute('aria-label', t.callbackOpen);
+  ui.cbOpen.title = t.callbackOpen;
+  ui.inviteReply.textContent = t.reply;
+  ui.inviteX.setAttribute('aria-label', t.closeInvitation);
+  ui.inviteX.title = t.closeInvitation;
+  ui.cbTabs[0].textContent = t.cbModeCallback;
+  ui.cbTabs[1].textContent = t.cbModeMessage;
+  ui.cbForm.querySelector('.lbl-name').textContent = t.cbName;
+  ui.cbForm.querySelector('.lbl-time').textContent = t.cbTime;
+  ui.cbForm.querySelector('.lbl-text').textContent = t.cbText;
+  for (const label of t.cbTimes) {
+    const o = document.createElement('option');
+    o.value = label;
+    o.textContent = label;
+    ui.cbTime.appendChild(o);
+  }
+  ui.cbBack.textContent = t.cbBack;
+
+  ui.launcher.addEventListener('click', () => {
+    if (state.open) closePanel();
+    else if (state.invitation) acceptInvitation(); // the visitor answers the invitation
+    else openPanel();
+  });
+  ui.cbLink.addEventListener('click', () => showCallbackForm('callback'));
+  ui.cbOpen.addEventListener('click', () => (state.view === 'callback' ? showChat() : showCallbackForm('callback')));
+  ui.cbBack.addEventListener('click', () => showChat(true));
+  for (const tab of ui.cbTabs) tab.addEventListener('click', () => setCallbackMode(tab.dataset.mode));
+  ui.cbForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitCallback();
+  });
+  ui.invite.addEventListener('click', (e) => {
+    if (ui.inviteX.contains(e.target)) return;
+    acceptInvitation();
+  });
+  ui.inviteX.addEventListener('click', (e) => {
+    e.stopPropagation();
+    dismissInvitation();
+  });
+  // Input inside the widget counts as activity too (scroll does not leave the shadow root).
+  for (const name of INPUT_EVENTS) shadow.addEventListener(name, onInput, { capture: true, passive: true });
+  ui.closeBtn.addEventListener('click', () => closePanel());
+  ui.panel.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      closePanel();
+      ui.launcher.focus();
+    }
+  });
+  ui.form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submit();
+  });
+  ui.input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      submit();
+    }
+  });
+  ui.input.addEventListener('input', () => {
+    autosize();
+    onTypingInput();
+  });
+
+  document.body.appendChild(host);
+
+  // Pending messages from a previous page load.
+  for (const item of outbox.load()) ensurePendingEntry(item);
+  renderHeader();
+  renderConnection();
+  reorder();
+  updateBadge();
+  if (state.pendingOpen) openPanel();
+}
+
+export function autosize() {
+  const el = ui.input;
+  el.style.height = 'auto';
+  el.style.height = Math.min(el.scrollHeight + 2, 120) + 'px';
+  ui.send.classList.toggle('idle', !el.value.trim());
+}
+
+export function applyConversation(conv, announce) {
+  const prev = state.conversation;
+  if (!conv && prev && prev.status === 'closed') return; // keep showing "closed"
+  state.conversation = conv || null;
+  if (announce && conv) {
+    const joined =
+      conv.status === 'active' && conv.operator_name &&
+      (!prev || prev.id !== conv.id || prev.status !== 'active' || prev.operator_name !== conv.operator_name);
+    const closed = conv.status === 'closed' && !(prev && prev.id === conv.id && prev.status === 'closed');
+    if (joined || closed) {
+      mutate(() => addNote(joined ? t.joined(conv.operator_name) : t.closed));
+    }
+  }
+  if (conv && conv.status !== 'active') hideTyping();
+  if (conv && (conv.status === 'queued' || conv.status === 'active')) hideInvitation();
+  renderHeader();
+  maybeAskRating(conv);
+}
+
+export function renderHeader() {
+  if (!ui.host) return;
+  const c = state.conversation;
+  const status = c ? c.status : null;
+  ui.queue.hidden = status !== 'queued';
+  ui.operator.hidden = !(status === 'active' && c.operator_name);
+  ui.closed.hidden = status !== 'closed';
+  if (status === 'queued') {
+    ui.queue.dataset.position = c.queue_position != null ? String(c.queue_position) : '';
+    ui.queue.textContent = c.queue_position != null ? t.queue(c.queue_position) : t.queueNoPlace;
+  }
+  if (status === 'active' && c.operator_name) ui.operator.textContent = t.operator(c.operator_name);
+  if (status === 'closed') ui.closed.textContent = t.closedHint;
+  ui.cbLink.hidden = status !== 'queued' || state.view !== 'chat';
+  ui.panel.dataset.conversation = status || 'none';
+}
+
+let flashTimer = null;
+let flashText = null;
+export function renderConnection() {
+  if (!ui.host) return;
+  const c = ui.conn;
+  let text = null;
+  let st = 'ok';
+  if (!state.ready) {
+    text = state.hadSession ? t.reconnecting : t.connecting;
+    st = state.hadSession ? 'reconnecting' : 'connecting';
+  } else if (flashText) {
+    text = flashText;
+    st = 'error';
+  }
+  c.dataset.state = st;
+  c.textContent = text || '';
+  c.hidden = !text;
+}
+export function flash(text) {
+  flashText = text;
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => {
+    flashText = null;
+    renderConnection();
+  }, 5000);
+  renderConnection();
+}
+
+let typingHideTimer = null;
+export function showTyping(name) {
+  if (!ui.host) return;
+  ui.typingText.textContent = name ? t.typing(name) : t.typingAnon;
+  ui.typing.hidden = false;
+  clearTimeout(typingHideTimer);
+  typingHideTimer = setTimeout(hideTyping, TYPING_SHOW_MAX);
+}
+export function hideTyping() {
+  clearTimeout(typingHideTimer);
+  if (ui.host) ui.typing.hidden = true;
+}
+
+export function openPanel(keepView) {
+  if (!ui.host) {
+    state.pendingOpen = true;
+    return;
+  }
+  if (!keepView && !state.open && state.view !== 'chat') showChat();
+  if (state.open) return;
+  state.open = true;
+  ui.root.classList.add('open');
+  ui.panel.hidden = false;
+  ui.launcher.setAttribute('aria-expanded', 'true');
+  scrollToBottom();
+  // On touch screens focusing would pop the keyboard over the history: let the visitor tap.
+  const touch = window.matchMedia && matchMedia('(pointer: coarse)').matches;
+  if (!touch) {
+    try {
+      ui.input.focus({ preventScroll: true });
+    } catch (_) {
+      /* ignore */
+    }
+  }
+  syncRead();
+}
+export function closePanel() {
+  state.pendingOpen = false;
+  if (!ui.host || !state.open) return;
+  state.open = false;
+  ui.root.classList.remove('open');
+  ui.panel.hidden = true;
+  ui.launcher.setAttribute('aria-expanded', 'false');
+  if (state.view !== 'chat') showChat(); // the next open starts with the chat
+  updateBadge();
+}
+
+export function focusInput() {
+  if (!ui.host) return;
+  try {
+    ui.input.focus({ preventScroll: true });
+  } catch (_) {
+    /* ignore */
+  }
+}
+
+// ---------------------------------------------------------------- call-back / leave-a-message form
+
+export function showChat(focus) {
+  if (!ui.host) return;
+  state.view = 'chat';
+  ui.panel.dataset.view = 'chat';
+  ui.cbView.hidden = true;
+  ui.list.hidden = false;
+  ui.form.hidden = false;
+  renderHeader();
+  scrollToBottom();
+  if (focus) focusInput();
+}

@@ -26,6 +26,8 @@ class Limits:
     default_capacity: int = 4
     visit_gap_seconds: int = 30 * 60
     presence_ttl_seconds: int = 60
+    # Queue changes within this long of the first go to consoles and visitors as one push.
+    queue_debounce_seconds: float = 0.2
 
 
 @dataclass
@@ -42,7 +44,8 @@ class Deps:
     # waiting on PostgreSQL's advisory lock would otherwise hold its connection, and a burst of
     # new chats could hold them all and starve every other query.
     _routing_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # Group-commit queues (consult.grouping) by name, one per process like the lock above.
+    # Per-process batching by name, like the lock above: group-commit queues (consult.grouping)
+    # and the coalesced queue pushes (consult.queue_feed).
     groups: dict[str, Any] = field(default_factory=dict)
     _transactions: Transactions | None = None
 

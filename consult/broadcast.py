@@ -93,3 +93,5 @@ async def assignments(
         await visitor_conversation(deps, conv_id)
         if left_queue:
             queue_feed.feed(deps).left(conv_id, left_queue)
+    if pairs:
+        queue_feed.feed(deps).touch()  # places were taken

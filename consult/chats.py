@@ -68,6 +68,7 @@ async def summaries(session: AsyncSession, ids: list[int]) -> list[dict[str, Any
             "created_at": serialize.iso(conv.created_at),
             "queued_at": serialize.iso(conv.queued_at),
             "queue_position": positions.get(conv.id),
+            "left_offline": conv.left_offline,
             "current_url": visit.current_url if visit else None,
             "current_title": visit.current_title if visit else None,
         }

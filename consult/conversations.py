@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consult import (
+    availability,
     broadcast,
     presence,
     queue_feed,
@@ -171,6 +172,10 @@ async def _post_visitor_message_alone(
                     if operator is not None:
                         routing.assign(conv, operator)
                         assigned.append((conv.id, operator.id))
+                    else:
+                        # Nobody can answer now: kept, and marked for whoever comes first.
+                        reason = await availability.closed_reason(session, deps.limits)
+                        conv.left_offline = reason is not None
                 msg = _new_message(conv, "visitor", key, client_id, text)
                 session.add(msg)
                 await session.flush()
@@ -403,12 +408,15 @@ async def close(deps: Deps, operator: Operator, conv_id: int) -> None:
         await broadcast.chat_removed(deps, conv_id, owner, "closed")
     if was_queued:
         queue_feed.feed(deps).left(conv_id, "closed")
+    queue_feed.feed(deps).touch()  # a place came free
     await broadcast.visitor_conversation(deps, conv_id)
     await broadcast.assignments(deps, assigned)
     await broadcast.team(deps)
 
 
 async def drain_queue(deps: Deps) -> None:
+    """Hands waiting chats to free places after places changed (which moves availability)."""
+    queue_feed.feed(deps).touch()
     async with deps.routing() as session:
         assigned = await routing.drain(session, deps.limits)
     if assigned:

@@ -73,6 +73,11 @@ class Deps:
         return await self._transactions.run(fn)
 
     def close(self) -> None:
+        # Pending batched pushes die with the process (clients resync on reconnect).
+        for helper in self.groups.values():
+            stop = getattr(helper, "close", None)
+            if stop is not None:
+                stop()
         if self._transactions is not None:
             self._transactions.close()
             self._transactions = None

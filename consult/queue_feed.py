@@ -9,7 +9,9 @@ a thousand Chat objects, not a thousand copies of the whole queue:
 - `queue` (the whole queue, once per flush) to consoles that did not: the console page until it
   speaks deltas (docs/protocol.md);
 - `conversation` to each waiting visitor whose place moved, which only a chat leaving the queue
-  ahead of them does (a new chat joins at the end; a message changes nobody's place).
+  ahead of them does (a new chat joins at the end; a message changes nobody's place);
+- then `availability` to every widget, if it changed (consult.availability): queue changes
+  move it, and so do what `touch()` notes — consoles coming and going, places taken and freed.
 
 Each process flushes what its own actions noted; a flush reads the committed state, so what it
 sends is true whichever process made the change.
@@ -23,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from consult import chats, serialize, waiting
+from consult import availability, chats, serialize, waiting
 from consult.deps import Deps
 from consult.notifier import (
     OPERATOR_NS,
@@ -43,6 +45,7 @@ class QueueFeed:
         self._joined: set[int] = set()
         self._changed: set[int] = set()
         self._left: dict[int, str] = {}
+        self._touched = False
         self._timer: asyncio.TimerHandle | None = None
         self._lock = asyncio.Lock()
 
@@ -57,6 +60,17 @@ class QueueFeed:
     def left(self, conv_id: int, reason: str) -> None:
         self._left[conv_id] = reason
         self._schedule()
+
+    def touch(self) -> None:
+        """Something that may change availability happened (the queue itself aside)."""
+        self._touched = True
+        self._schedule()
+
+    def close(self) -> None:
+        """Drops what is pending (a stopping process: consoles resync on reconnect)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def _schedule(self) -> None:
         if self._timer is None:
@@ -77,9 +91,12 @@ class QueueFeed:
             self._timer = None
         async with self._lock:
             joined, changed, left = self._joined, self._changed, self._left
+            touched, self._touched = self._touched, False
             self._joined, self._changed, self._left = set(), set(), {}
             if joined or changed or left:
                 await self._send(joined, changed, left)
+            if touched or joined or left:
+                await availability.publish(self.deps)
 
     async def _send(self, joined: set[int], changed: set[int], left: dict[int, str]) -> None:
         deps = self.deps

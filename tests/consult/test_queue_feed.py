@@ -50,8 +50,10 @@ async def test_consoles_get_coalesced_deltas_and_visitors_only_their_moves(deps:
         told = deps.notifier.events("conversation", visitor_room(v))
         assert [(c["status"], c["queue_position"]) for c in told] == [("queued", place)]
 
-    # Nothing changed for the queue (anna, full, comes back online): nothing is sent.
+    # Nothing changes for the queue when anna, full, comes back online; only the widgets
+    # hear that somebody is there now, though busy.
     sent = len(deps.notifier.sent)
     await operators.set_status(deps, anna.id, "online")
     await queue_feed.flush(deps)
-    assert [e for e, *_ in deps.notifier.sent[sent:]] == ["team"]
+    assert [e for e, *_ in deps.notifier.sent[sent:]] == ["team", "availability"]
+    assert deps.notifier.events("availability")[-1]["state"] == "busy"

@@ -141,7 +141,7 @@ def _queue_bytes(found: list[dict[str, Any]]) -> list[str]:
                 r.get("chats"),
                 r.get("console_bytes"),
                 r.get("console_bytes_per_chat"),
-                r.get("console_events"),
+                ", ".join(f"{k} {n}" for k, n in (r.get("console_events") or {}).items()),
                 r.get("server_cpu_seconds"),
             ]
             for r in found

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consult import hours, presence, routing, serialize
@@ -124,24 +125,30 @@ async def compute(
 
 
 async def current(deps: Deps) -> dict[str, Any]:
-    """The state last pushed (what a connecting widget starts from), computed if none was."""
+    """The state now, for a connecting widget: computed, not the last push, which may trail a
+    change by the coalescing delay (or a heartbeat, for a change that time makes)."""
     async with deps.sessions() as session:
-        row = await session.get(ShopSetting, KEY)
-        if row is not None:
-            return dict(row.value)
         return await compute(session, deps.limits)
 
 
 async def publish(deps: Deps) -> None:
     """Computes the state and, when it differs from the last one pushed, pushes it to every
     widget (after the commit)."""
-    async with deps.write() as session:
+    # Read first: most checks (every heartbeat) find nothing new and need no write.
+    async with deps.sessions() as session:
         state = await compute(session, deps.limits)
-        row = await session.get(ShopSetting, KEY, with_for_update=True)
+        row = await session.get(ShopSetting, KEY)
         if row is not None and row.value == state:
             return
-        if row is None:
-            session.add(ShopSetting(key=KEY, value=state))
-        else:
-            row.value = state
+    try:
+        async with deps.write() as session:
+            row = await session.get(ShopSetting, KEY, with_for_update=True)
+            if row is not None and row.value == state:
+                return  # another process pushed it meanwhile
+            if row is None:
+                session.add(ShopSetting(key=KEY, value=state))
+            else:
+                row.value = state
+    except IntegrityError:
+        return  # another process stored the first state at the same moment, and pushed it
     await deps.notifier.emit("availability", state, room=VISITORS_ROOM, namespace=VISITOR_NS)

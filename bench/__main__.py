@@ -22,6 +22,7 @@ from bench.config import FULL, QUICK, Profile, override
 from bench.dispatch import dispatch
 from bench.idle import idle_density
 from bench.machine import describe
+from bench.queue_bytes import queue_bytes
 from bench.relay import relay
 from bench.report import render
 from bench.targets import BASELINES, PRILAVOK, TWO_PROCESSES
@@ -32,6 +33,7 @@ PLAN: list[tuple[str, Scenario, str]] = [
     *(("idle_density", idle_density, t) for t in ("prilavok-sqlite", *BASELINES)),
     *(("relay", relay, t) for t in (*BASELINES, *PRILAVOK, TWO_PROCESSES)),
     ("dispatch", dispatch, "prilavok-sqlite"),
+    ("queue_bytes", queue_bytes, "prilavok-sqlite"),
 ]
 
 

@@ -31,6 +31,8 @@ class Profile:
     dispatch_customers: int
     dispatch_ramp_seconds: float
     plan_customers: int
+    # Queue bytes: chats that join the queue while one console counts what it receives.
+    queue_chats: int
     # Every scenario is cut off after this long, whatever state it is in.
     scenario_timeout: float
 
@@ -50,6 +52,7 @@ FULL = Profile(
     dispatch_customers=3_000,
     dispatch_ramp_seconds=5,
     plan_customers=500_000,
+    queue_chats=1_000,
     scenario_timeout=1_200,
 )
 
@@ -68,6 +71,7 @@ QUICK = Profile(
     dispatch_customers=300,
     dispatch_ramp_seconds=2,
     plan_customers=50_000,
+    queue_chats=200,
     scenario_timeout=240,
 )
 

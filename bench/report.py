@@ -129,6 +129,27 @@ def _dispatch(found: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _queue_bytes(found: list[dict[str, Any]]) -> list[str]:
+    if not found:
+        return []
+    lines = ["", "## Queue bytes", "", "Bytes one console receives while N chats queue.", ""]
+    return lines + _table(
+        ["server", "chats", "console bytes", "bytes/chat", "events", "server CPU s"],
+        [
+            [
+                r["target"],
+                r.get("chats"),
+                r.get("console_bytes"),
+                r.get("console_bytes_per_chat"),
+                ", ".join(f"{k} {n}" for k, n in (r.get("console_events") or {}).items()),
+                r.get("server_cpu_seconds"),
+            ]
+            for r in found
+            if "error" not in r
+        ],
+    )
+
+
 def render(
     machine: dict[str, Any],
     profile: str,
@@ -254,6 +275,8 @@ def render(
     )
 
     lines += _dispatch([r for r in results if r.get("scenario") == "dispatch"])
+
+    lines += _queue_bytes([r for r in results if r.get("scenario") == "queue_bytes"])
 
     lines += ["", "## Issue 5 targets", ""]
     lines += _table(["target", "this run"], [list(t) for t in targets(results, compared)])

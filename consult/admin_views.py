@@ -12,7 +12,17 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import func, select
 
-from consult import audit, hot_replies, hours, operators, proactive, rules, serialize, stats
+from consult import (
+    audit,
+    availability,
+    hot_replies,
+    hours,
+    operators,
+    proactive,
+    rules,
+    serialize,
+    stats,
+)
 from consult.broadcast import team
 from consult.console_views import DEPS, STATIC, json_object, require_admin
 from consult.conversations import drain_queue
@@ -102,6 +112,7 @@ async def put_settings(request: web.Request) -> web.Response:
     async with request.app[DEPS].write() as session:
         await hours.save(session, parsed)
         audit.record(session, admin.login, "settings.business_hours", "settings")
+    await availability.publish(request.app[DEPS])
     return web.json_response({"business_hours": parsed.model_dump(mode="json")})
 
 

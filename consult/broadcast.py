@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from consult import chats, serialize
+from consult import chats, queue_feed, serialize, waiting
 from consult.deps import Deps
 from consult.notifier import (
     OPERATOR_NS,
@@ -32,7 +32,7 @@ async def visitor_conversation(deps: Deps, conv_id: int) -> dict[str, Any] | Non
         if row is None:
             return None
         conv, op_name = row
-        position = await chats.queue_position(session, conv)
+        position = await waiting.place(session, conv)
         data = serialize.visitor_conversation(conv, op_name, position)
     await deps.notifier.emit(
         "conversation", data, room=visitor_room(conv.visitor_id), namespace=VISITOR_NS
@@ -56,26 +56,6 @@ async def chat_removed(deps: Deps, conv_id: int, operator_id: int, reason: str) 
         room=operator_room(operator_id),
         namespace=OPERATOR_NS,
     )
-
-
-async def queue(deps: Deps) -> None:
-    """The whole queue to every console, and each waiting visitor's new place."""
-    async with deps.sessions() as session:
-        ids = await chats.queued_ids(session)
-        listing = await chats.summaries(session, ids)
-    await deps.notifier.emit("queue", listing, room=OPERATORS_ROOM, namespace=OPERATOR_NS)
-    for chat in listing:
-        await deps.notifier.emit(
-            "conversation",
-            {
-                "id": chat["id"],
-                "status": "queued",
-                "operator_name": None,
-                "queue_position": chat["queue_position"],
-            },
-            room=visitor_room(chat["visitor"]["id"]),
-            namespace=VISITOR_NS,
-        )
 
 
 async def team_list(deps: Deps) -> list[dict[str, Any]]:
@@ -102,11 +82,16 @@ async def team(deps: Deps) -> None:
     )
 
 
-async def assignments(deps: Deps, pairs: list[tuple[int, int]], *, from_queue: bool = True) -> None:
+async def assignments(
+    deps: Deps, pairs: list[tuple[int, int]], *, left_queue: str | None = "assigned"
+) -> None:
     """After chats went to operators: tell each operator and visitor, and, when the chats left
-    the queue (not a new chat given a place at once), every console the new queue."""
+    the queue (`left_queue` says why; None for a new chat given a place at once), the consoles
+    and the visitors behind them (coalesced, consult.queue_feed)."""
     for conv_id, operator_id in pairs:
         await chat_to_operator(deps, conv_id, operator_id)
         await visitor_conversation(deps, conv_id)
-    if from_queue:
-        await queue(deps)
+        if left_queue:
+            queue_feed.feed(deps).left(conv_id, left_queue)
+    if pairs:
+        queue_feed.feed(deps).touch()  # places were taken

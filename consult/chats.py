@@ -2,47 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consult import serialize
+from consult import serialize, waiting
 from storage.models import Conversation, Message, Operator, Visit, Visitor
-
-
-async def queued_ids(session: AsyncSession) -> list[int]:
-    """The queue, first in line first."""
-    rows = await session.scalars(
-        select(Conversation.id)
-        .where(Conversation.status == "queued")
-        .order_by(Conversation.queued_at, Conversation.id)
-    )
-    return list(rows)
-
-
-async def queue_position(session: AsyncSession, conv: Conversation) -> int | None:
-    if conv.status != "queued" or conv.queued_at is None:
-        return None
-    return await place_in_queue(session, conv.id, conv.queued_at)
-
-
-async def place_in_queue(session: AsyncSession, conv_id: int, queued_at: datetime) -> int:
-    return ((await session.scalar(ahead_in_queue(conv_id, queued_at))) or 0) + 1
-
-
-def ahead_in_queue(conv_id: int, queued_at: datetime) -> Select[tuple[int]]:
-    """How many queued chats are ahead of this one."""
-    return (
-        select(func.count())
-        .select_from(Conversation)
-        .where(
-            Conversation.status == "queued",
-            (Conversation.queued_at < queued_at)
-            | ((Conversation.queued_at == queued_at) & (Conversation.id < conv_id)),
-        )
-    )
 
 
 async def summaries(session: AsyncSession, ids: list[int]) -> list[dict[str, Any]]:
@@ -86,8 +52,8 @@ async def summaries(session: AsyncSession, ids: list[int]) -> list[dict[str, Any
             )
         ).all()
     }
-    queue = await queued_ids(session) if any(r[0].status == "queued" for r in rows) else []
-    positions = {cid: i + 1 for i, cid in enumerate(queue)}
+    queued = any(r[0].status == "queued" for r in rows)
+    positions = waiting.places(await waiting.queued_ids(session)) if queued else {}
     by_id: dict[int, dict[str, Any]] = {}
     for conv, visitor, op_name, visit in rows:
         lm = last.get(conv.id)
@@ -102,6 +68,7 @@ async def summaries(session: AsyncSession, ids: list[int]) -> list[dict[str, Any
             "created_at": serialize.iso(conv.created_at),
             "queued_at": serialize.iso(conv.queued_at),
             "queue_position": positions.get(conv.id),
+            "left_offline": conv.left_offline,
             "current_url": visit.current_url if visit else None,
             "current_title": visit.current_title if visit else None,
         }

@@ -7,11 +7,28 @@ from typing import Any
 
 import socketio
 
-from consult import broadcast, chats, conversations, hot_replies, operators, serialize, tasks
+from consult import (
+    broadcast,
+    chats,
+    conversations,
+    hot_replies,
+    operators,
+    serialize,
+    tasks,
+    waiting,
+)
 from consult.deps import Deps
 from consult.errors import ConsultError, forbidden
 from consult.namespace import Handler, Namespace
-from consult.notifier import OPERATOR_NS, OPERATORS_ROOM, VISITOR_NS, operator_room, visitor_room
+from consult.notifier import (
+    OPERATOR_NS,
+    OPERATORS_ROOM,
+    QUEUE_DELTA_ROOM,
+    QUEUE_FULL_ROOM,
+    VISITOR_NS,
+    operator_room,
+    visitor_room,
+)
 from consult.payloads import (
     ConversationRef,
     HotReplyRef,
@@ -81,6 +98,9 @@ class ConsoleNamespace(Namespace):
         await self.save_session(sid, {"operator_id": op.id})
         await self.enter_room(sid, operator_room(op.id))
         await self.enter_room(sid, OPERATORS_ROOM)
+        # `auth.queue = "delta"`: queue changes as deltas; otherwise the whole queue each time.
+        deltas = isinstance(auth, dict) and auth.get("queue") == "delta"
+        await self.enter_room(sid, QUEUE_DELTA_ROOM if deltas else QUEUE_FULL_ROOM)
         await operators.connected(self.deps, op.id, sid)
         await self.emit("init", await self._init(op.id), to=sid)
 
@@ -92,7 +112,7 @@ class ConsoleNamespace(Namespace):
             op = await session.get(Operator, operator_id)
             assert op is not None
             mine = await chats.summaries(session, await chats.operator_chat_ids(session, op.id))
-            queue = await chats.summaries(session, await chats.queued_ids(session))
+            queue = await chats.summaries(session, await waiting.queued_ids(session))
             replies = await hot_replies.listing(session, op.id)
         return {
             "operator": serialize.operator(op),

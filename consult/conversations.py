@@ -11,7 +11,16 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consult import broadcast, chats, presence, routing, serialize, visitor_messages
+from consult import (
+    availability,
+    broadcast,
+    presence,
+    queue_feed,
+    routing,
+    serialize,
+    visitor_messages,
+    waiting,
+)
 from consult.deps import Deps
 from consult.errors import ConsultError, forbidden, not_found
 from consult.invitations import origin_of_new_chat
@@ -77,7 +86,7 @@ async def _as_seen_by_visitor(session: AsyncSession, conv: Conversation) -> dict
     if conv.operator_id:
         op = await session.get(Operator, conv.operator_id)
         op_name = op.display_name if op else None
-    position = await chats.queue_position(session, conv)
+    position = await waiting.place(session, conv)
     return serialize.visitor_conversation(conv, op_name, position)
 
 
@@ -116,7 +125,7 @@ async def _relay(
         "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
     )
     if status == "queued":
-        await broadcast.queue(deps)
+        queue_feed.feed(deps).changed(data["conversation_id"])
     elif operator_id:
         await deps.notifier.emit(
             "message", data, room=operator_room(operator_id), namespace=OPERATOR_NS
@@ -163,6 +172,10 @@ async def _post_visitor_message_alone(
                     if operator is not None:
                         routing.assign(conv, operator)
                         assigned.append((conv.id, operator.id))
+                    else:
+                        # Nobody can answer now: kept, and marked for whoever comes first.
+                        reason = await availability.closed_reason(session, deps.limits)
+                        conv.left_offline = reason is not None
                 msg = _new_message(conv, "visitor", key, client_id, text)
                 session.add(msg)
                 await session.flush()
@@ -187,7 +200,12 @@ async def _post_visitor_message_alone(
             "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
         )
         # The new chat went straight to an operator: the queue did not change.
-        await broadcast.assignments(deps, assigned, from_queue=False)
+        await broadcast.assignments(deps, assigned, left_queue=None)
+    elif created and conv.status == "queued":
+        await deps.notifier.emit(
+            "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
+        )
+        queue_feed.feed(deps).joined(conv.id)
     else:
         await _relay(deps, visitor_id, data, sid, conv.status, conv.operator_id)
     return await _visitor_ack(deps, msg)
@@ -345,7 +363,7 @@ async def take(deps: Deps, operator: Operator, conv_id: int) -> None:
         op = await session.get(Operator, operator.id)
         assert op is not None
         routing.assign(conv, op)
-    await broadcast.assignments(deps, [(conv_id, operator.id)])
+    await broadcast.assignments(deps, [(conv_id, operator.id)], left_queue="taken")
 
 
 async def transfer(deps: Deps, operator: Operator, conv_id: int, to_id: int) -> None:
@@ -380,7 +398,7 @@ async def close(deps: Deps, operator: Operator, conv_id: int) -> None:
             raise ConsultError("conversation_closed", "the conversation is already closed", 409)
         if conv.operator_id != operator.id and operator.role != "admin":
             raise forbidden("this chat is not yours")
-        owner = conv.operator_id
+        owner, was_queued = conv.operator_id, conv.status == "queued"
         conv.status = "closed"
         conv.closed_at = utcnow()
         await session.flush()
@@ -388,12 +406,17 @@ async def close(deps: Deps, operator: Operator, conv_id: int) -> None:
         assigned = await routing.drain(session, deps.limits)
     if owner:
         await broadcast.chat_removed(deps, conv_id, owner, "closed")
+    if was_queued:
+        queue_feed.feed(deps).left(conv_id, "closed")
+    queue_feed.feed(deps).touch()  # a place came free
     await broadcast.visitor_conversation(deps, conv_id)
     await broadcast.assignments(deps, assigned)
     await broadcast.team(deps)
 
 
 async def drain_queue(deps: Deps) -> None:
+    """Hands waiting chats to free places after places changed (which moves availability)."""
+    queue_feed.feed(deps).touch()
     async with deps.routing() as session:
         assigned = await routing.drain(session, deps.limits)
     if assigned:

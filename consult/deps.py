@@ -26,6 +26,8 @@ class Limits:
     default_capacity: int = 4
     visit_gap_seconds: int = 30 * 60
     presence_ttl_seconds: int = 60
+    # Queue changes within this long of the first go to consoles and visitors as one push.
+    queue_debounce_seconds: float = 0.2
 
 
 @dataclass
@@ -42,7 +44,8 @@ class Deps:
     # waiting on PostgreSQL's advisory lock would otherwise hold its connection, and a burst of
     # new chats could hold them all and starve every other query.
     _routing_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # Group-commit queues (consult.grouping) by name, one per process like the lock above.
+    # Per-process batching by name, like the lock above: group-commit queues (consult.grouping)
+    # and the coalesced queue pushes (consult.queue_feed).
     groups: dict[str, Any] = field(default_factory=dict)
     _transactions: Transactions | None = None
 
@@ -70,6 +73,11 @@ class Deps:
         return await self._transactions.run(fn)
 
     def close(self) -> None:
+        # Pending batched pushes die with the process (clients resync on reconnect).
+        for helper in self.groups.values():
+            stop = getattr(helper, "close", None)
+            if stop is not None:
+                stop()
         if self._transactions is not None:
             self._transactions.close()
             self._transactions = None

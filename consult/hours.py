@@ -1,8 +1,8 @@
-"""Business hours: when invitations may be made (someone is there to answer)."""
+"""Business hours: when invitations may be made and when the shop says it will answer."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,6 +52,22 @@ class Hours(BaseModel):
             return False
         start, end = (time.fromisoformat(t) for t in span)
         return start <= local.time().replace(tzinfo=None) < end
+
+    def next_open(self, moment: datetime) -> datetime | None:
+        """The next time the hours begin, strictly after `moment` (None: always open)."""
+        if not self.days:
+            return None
+        zone = ZoneInfo(self.timezone)
+        local = moment.astimezone(zone)
+        for ahead in range(8):
+            day = (local + timedelta(days=ahead)).date()
+            span = self.days.get(DAYS[day.weekday()])
+            if span is None:
+                continue
+            start = datetime.combine(day, time.fromisoformat(span[0]), zone)
+            if start > local:
+                return start.astimezone(UTC)
+        return None
 
 
 def parse(data: Any) -> Hours:

@@ -8,6 +8,10 @@ VISITOR_NS = "/visitor"
 OPERATOR_NS = "/operator"
 # Every connected console joins this room: queue and team changes go to all of them.
 OPERATORS_ROOM = "operators"
+# Consoles that take queue deltas (`queue.delta`), and those that still take the whole queue
+# (`queue`) on every change: the console page until it speaks deltas.
+QUEUE_DELTA_ROOM = "operators:queue-delta"
+QUEUE_FULL_ROOM = "operators:queue-full"
 # Every widget joins this one: rule changes reach pages that are already open.
 VISITORS_ROOM = "visitors"
 
@@ -26,6 +30,9 @@ class Notifier(Protocol):
     ) -> None:
         """`skip_sid`: a connection in the room that already has it (the sender, from its ack)."""
 
+    def may_reach(self, room: str, namespace: str) -> bool:
+        """False only when nobody can be in the room, so a costly push need not be built."""
+
 
 class RecordingNotifier:
     """Keeps what was emitted; for tests and for running the domain without sockets."""
@@ -37,6 +44,9 @@ class RecordingNotifier:
         self, event: str, data: Any, *, room: str, namespace: str, skip_sid: str | None = None
     ) -> None:
         self.sent.append((event, data, room, namespace))
+
+    def may_reach(self, room: str, namespace: str) -> bool:
+        return True
 
     def events(self, event: str, room: str | None = None) -> list[Any]:
         return [d for e, d, r, _ in self.sent if e == event and (room is None or r == room)]

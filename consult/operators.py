@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consult import broadcast
+from consult import availability, broadcast, queue_feed
 from consult.conversations import drain_queue
 from consult.deps import Deps
 from consult.errors import ConsultError
@@ -82,6 +82,8 @@ async def set_status(deps: Deps, operator_id: int, status: str) -> Operator:
     await broadcast.team(deps)
     if status == "online":
         await drain_queue(deps)
+    else:
+        queue_feed.feed(deps).touch()
     return op
 
 
@@ -96,6 +98,7 @@ async def disconnected(deps: Deps, sid: str) -> None:
     async with deps.write() as session:
         await session.execute(delete(OperatorPresence).where(OperatorPresence.sid == sid))
     await broadcast.team(deps)
+    queue_feed.feed(deps).touch()
 
 
 async def beat(deps: Deps) -> None:
@@ -111,6 +114,9 @@ async def beat(deps: Deps) -> None:
         dead = select(Node.id).where(Node.seen_at < stale)
         await session.execute(delete(OperatorPresence).where(OperatorPresence.node_id.in_(dead)))
         await session.execute(delete(Node).where(Node.seen_at < stale))
+    # Time moves availability too: business hours begin and end, a dead process's consoles
+    # stop counting.
+    await availability.publish(deps)
 
 
 async def leave(deps: Deps) -> None:

@@ -49,6 +49,17 @@ def visitor_conversation(
     }
 
 
+def waiting_conversation(conv_id: int, place: int) -> dict[str, Any]:
+    """A visitor's waiting conversation whose place moved (as `visitor_conversation`)."""
+    return {
+        "id": conv_id,
+        "status": "queued",
+        "operator_name": None,
+        "queue_position": place,
+        "rated": False,
+    }
+
+
 def hot_reply(reply: HotReply) -> dict[str, Any]:
     return {
         "id": reply.id,

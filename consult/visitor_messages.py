@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from consult import chats, serialize
+from consult import serialize, waiting
 from consult.deps import Deps
 from consult.grouping import Grouper
 from storage.models import Conversation, Message, Operator, utcnow
@@ -131,7 +131,7 @@ def _store(conn: Connection, jobs: list[Incoming]) -> list[Stored | None]:
         conv = convs[jobs[index].visitor_id]
         place = None
         if conv.status == "queued" and conv.queued_at is not None:
-            place = (conn.scalar(chats.ahead_in_queue(conv.id, conv.queued_at)) or 0) + 1
+            place = waiting.place_from_ahead(conn.scalar(waiting.ahead(conv.id, conv.queued_at)))
         results[index] = Stored(
             message=serialize.message(msg),
             conversation=serialize.visitor_conversation(conv, conv.display_name, place),

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 import socketio
 from aiohttp import web
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
 SOCKETIO_PATH = "/socket.io/"
 
@@ -85,3 +86,9 @@ class SocketNotifier:
         self, event: str, data: Any, *, room: str, namespace: str, skip_sid: str | None = None
     ) -> None:
         await self.sio.emit(event, data, room=room, namespace=namespace, skip_sid=skip_sid)
+
+    def may_reach(self, room: str, namespace: str) -> bool:
+        # Through Redis another process may have members; alone, the local rooms are all.
+        if isinstance(self.sio.manager, AsyncPubSubManager):
+            return True
+        return bool(self.sio.manager.rooms.get(namespace, {}).get(room))

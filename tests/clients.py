@@ -106,13 +106,17 @@ async def visitor(
     return rec
 
 
-async def operator(base: str, cookie: str, **client_kw: Any) -> Recorder:
+async def operator(
+    base: str, cookie: str, *, auth: dict[str, Any] | None = None, **client_kw: Any
+) -> Recorder:
     # The cookie lives in a session of our own: the engine.io client drops a Cookie header
     # from its headers after the first connect, so a reconnect would arrive without it.
     http = aiohttp.ClientSession(cookies={"prilavok_op": cookie})
     rec = Recorder("/operator", http_session=http, **client_kw)
     rec.owned_http = http
-    await rec.sio.connect(base, namespaces=["/operator"], transports=["websocket"], wait_timeout=10)
+    await rec.sio.connect(
+        base, namespaces=["/operator"], transports=["websocket"], auth=auth, wait_timeout=10
+    )
     await rec.wait_for("init")
     return rec
 

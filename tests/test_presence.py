@@ -63,6 +63,7 @@ async def test_operator_list_and_routing_count_only_connected_consoles(
         await console.call("status", {"status": "online"})
         # A chat started on the other process goes to anna's console on A.
         v = await visitor(b.url)
+        assert v.of("session")[0]["availability"]["state"] == "online"
         ack = await v.call("message", {"client_id": cid(), "text": "Есть кто?"})
         assert ack["conversation"]["status"] == "active"
 
@@ -71,6 +72,9 @@ async def test_operator_list_and_routing_count_only_connected_consoles(
         await console.close()
         await asyncio.sleep(3)
         assert await listing(env) == {"anna": "offline consoles=0", "boris": "offline consoles=0"}
+        # B's heartbeat notices, and its widgets are told nobody can answer now.
+        gone = await v.wait_for("availability", lambda a: a["state"] == "offline")
+        assert gone["reason"] == "nobody"
         v2 = await visitor(b.url)
         ack2 = await v2.call("message", {"client_id": cid(), "text": "А сейчас?"})
         assert ack2["conversation"]["status"] == "queued"

@@ -35,7 +35,7 @@ async def test_visitor_and_operator_on_different_processes(pg_database: str, tmp
     await a.start()
     await b.start()
     try:
-        op = await operator(b.url, await login(b.url, "anna"))
+        op = await operator(b.url, await login(b.url, "anna"), auth={"queue": "delta"})
         v1 = await visitor(a.url, url="http://shop.test/cart", title="Корзина")
         ack = await v1.call("message", {"client_id": cid(), "text": "Помогите с заказом"})
         conv_id = ack["conversation"]["id"]
@@ -61,7 +61,9 @@ async def test_visitor_and_operator_on_different_processes(pg_database: str, tmp
         v2 = await visitor(a.url)
         ack2 = await v2.call("message", {"client_id": cid(), "text": "А мне?"})
         assert ack2["conversation"]["queue_position"] == 1
-        await op.wait_for("queue", lambda q: [c["id"] for c in q] == [ack2["conversation"]["id"]])
+        await op.wait_for(
+            "queue.delta", lambda d: [c["id"] for c in d["added"]] == [ack2["conversation"]["id"]]
+        )
         await op.call("close", {"conversation_id": conv_id})
         await v1.wait_for("conversation", lambda c: c["status"] == "closed")
         await v2.wait_for("conversation", lambda c: c["status"] == "active")

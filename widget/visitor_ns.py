@@ -6,7 +6,7 @@ from typing import Any
 
 import socketio
 
-from consult import conversations, proactive, shopping, tasks, visitors
+from consult import availability, conversations, proactive, shopping, tasks, visitors
 from consult.deps import Deps
 from consult.errors import ConsultError
 from consult.namespace import Handler, Namespace
@@ -94,6 +94,7 @@ class VisitorNamespace(Namespace):
                 **about,
                 **state,
                 "rules": await proactive.enabled_rules(self.deps),
+                "availability": await availability.current(self.deps),
             },
             to=sid,
         )

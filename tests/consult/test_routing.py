@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from consult import conversations, operators
+from consult import conversations, operators, queue_feed
 from consult.deps import Deps
 from consult.errors import ConsultError
 from consult.notifier import operator_room, visitor_room
@@ -77,8 +77,10 @@ async def test_a_full_operator_queues_the_fifth_chat_and_closing_moves_the_queue
     assert fifth["conversation"]["status"] == "queued"
     assert fifth["conversation"]["queue_position"] == 1
     assert sixth["conversation"]["queue_position"] == 2
-    places = [c for c in deps.notifier.events("conversation", visitor_room(v6))]
-    assert places[-1]["queue_position"] == 2
+    await queue_feed.flush(deps)
+    # Each learnt their place from the ack; a chat joining behind moves nobody.
+    assert deps.notifier.events("conversation", visitor_room(v5)) == []
+    assert deps.notifier.events("conversation", visitor_room(v6)) == []
 
     await conversations.close(deps, anna, acks[0]["conversation"]["id"])
     async with deps.sessions() as s:
@@ -86,6 +88,7 @@ async def test_a_full_operator_queues_the_fifth_chat_and_closing_moves_the_queue
         waiting = await s.get(Conversation, sixth["conversation"]["id"])
     assert (moved.status, moved.operator_id) == ("active", anna.id)
     assert waiting.status == "queued"
+    await queue_feed.flush(deps)
     # The sixth visitor was told they are now first.
     assert deps.notifier.events("conversation", visitor_room(v6))[-1]["queue_position"] == 1
     assert deps.notifier.events("conversation", visitor_room(v5))[-1]["status"] == "active"
@@ -139,7 +142,10 @@ async def test_take_from_the_queue_even_when_full(deps: Deps) -> None:
     async with deps.sessions() as s:
         conv = await s.get(Conversation, queued["conversation"]["id"])
     assert (conv.status, conv.operator_id) == ("active", anna.id)
+    await queue_feed.flush(deps)
     assert deps.notifier.events("queue")[-1] == []
+    removed = deps.notifier.events("queue.delta")[-1]["removed"]
+    assert removed == [{"conversation_id": conv.id, "reason": "taken"}]
 
 
 async def test_presence_of_a_dead_process_does_not_count(deps: Deps) -> None:

@@ -47,6 +47,8 @@ class QueueFeed:
         self._left: dict[int, str] = {}
         self._touched = False
         self._timer: asyncio.TimerHandle | None = None
+        # The running flush: the loop keeps only a weak reference to a task.
+        self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
     def joined(self, conv_id: int) -> None:
@@ -76,7 +78,11 @@ class QueueFeed:
         if self._timer is None:
             loop = asyncio.get_running_loop()
             delay = self.deps.limits.queue_debounce_seconds
-            self._timer = loop.call_later(delay, lambda: loop.create_task(self._flush_logged()))
+            self._timer = loop.call_later(delay, self._start)
+
+    def _start(self) -> None:
+        self._timer = None
+        self._task = asyncio.get_running_loop().create_task(self._flush_logged())
 
     async def _flush_logged(self) -> None:
         try:
@@ -103,6 +109,7 @@ class QueueFeed:
         fresh = sorted((joined | changed) - set(left))
         async with deps.sessions() as session:
             found = [c for c in await chats.summaries(session, fresh) if c["status"] == "queued"]
+            found.sort(key=lambda c: c["queue_position"])
             # The whole queue only for consoles that still take it (built for nobody else).
             full = deps.notifier.may_reach(QUEUE_FULL_ROOM, OPERATOR_NS)
             line = await waiting.line(session) if left or full else []

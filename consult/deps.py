@@ -11,7 +11,10 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from consult.addresses import ClientAddresses
 from consult.notifier import Notifier
+from consult.passwords import Passwords
+from consult.throttle import Throttle
 from storage.db import Transactions
 
 T = TypeVar("T")
@@ -26,6 +29,8 @@ class Limits:
     default_capacity: int = 4
     visit_gap_seconds: int = 30 * 60
     presence_ttl_seconds: int = 60
+    # An operator session with no request and no console open for this long has ended.
+    session_idle_seconds: int = 12 * 3600
 
 
 @dataclass
@@ -34,6 +39,9 @@ class Deps:
     notifier: Notifier
     limits: Limits = field(default_factory=Limits)
     node_id: str = "local"
+    throttle: Throttle = field(default_factory=Throttle)
+    addresses: ClientAddresses = field(default_factory=ClientAddresses)
+    passwords: Passwords = field(default_factory=Passwords)
     # SQLite allows one writer, and a transaction that reads before it writes can fail at once
     # instead of waiting; writes therefore queue on this lock (SQLite runs in one process).
     # PostgreSQL needs no such lock for writes; routing there takes an advisory lock instead.
@@ -70,6 +78,7 @@ class Deps:
         return await self._transactions.run(fn)
 
     def close(self) -> None:
+        self.passwords.close()
         if self._transactions is not None:
             self._transactions.close()
             self._transactions = None

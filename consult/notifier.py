@@ -26,17 +26,24 @@ class Notifier(Protocol):
     ) -> None:
         """`skip_sid`: a connection in the room that already has it (the sender, from its ack)."""
 
+    async def disconnect(self, sid: str, *, namespace: str) -> None:
+        """Closes a connection, on whichever process holds it."""
+
 
 class RecordingNotifier:
     """Keeps what was emitted; for tests and for running the domain without sockets."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, Any, str, str]] = []
+        self.disconnected: list[str] = []
 
     async def emit(
         self, event: str, data: Any, *, room: str, namespace: str, skip_sid: str | None = None
     ) -> None:
         self.sent.append((event, data, room, namespace))
+
+    async def disconnect(self, sid: str, *, namespace: str) -> None:
+        self.disconnected.append(sid)
 
     def events(self, event: str, room: str | None = None) -> list[Any]:
         return [d for e, d, r, _ in self.sent if e == event and (room is None or r == room)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -54,8 +55,13 @@ def create_server(
     )
 
 
-def attach(sio: socketio.AsyncServer, app: web.Application) -> None:
-    """`sio.attach(app)`, with WebSocket compression (permessage-deflate) declined.
+def attach(
+    sio: socketio.AsyncServer,
+    app: web.Application,
+    admit: Callable[[web.Request], Awaitable[None]] | None = None,
+) -> None:
+    """`sio.attach(app)`, with WebSocket compression (permessage-deflate) declined; `admit` may
+    refuse a request first (by raising, as the rate limit on new sockets does).
 
     Chat packets are small, so compressing each costs more CPU than it saves bytes, and each
     connection would keep a zlib context of a few hundred KiB. Node's socket.io declines it by
@@ -64,6 +70,8 @@ def attach(sio: socketio.AsyncServer, app: web.Application) -> None:
     """
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        if admit is not None:
+            await admit(request)
         if "Sec-WebSocket-Extensions" in request.headers:
             headers = request.headers.copy()
             del headers["Sec-WebSocket-Extensions"]
@@ -85,3 +93,7 @@ class SocketNotifier:
         self, event: str, data: Any, *, room: str, namespace: str, skip_sid: str | None = None
     ) -> None:
         await self.sio.emit(event, data, room=room, namespace=namespace, skip_sid=skip_sid)
+
+    async def disconnect(self, sid: str, *, namespace: str) -> None:
+        # With the Redis manager a socket of another process is closed by that process.
+        await self.sio.disconnect(sid, namespace=namespace)

@@ -22,7 +22,13 @@ async def add_operator(
 ) -> Operator:
     async with deps.sessions.begin() as session:
         return await operators.create(
-            session, login, PASSWORD, display_name=name, capacity=capacity, role=role
+            session,
+            deps.passwords,
+            login,
+            PASSWORD,
+            display_name=name,
+            capacity=capacity,
+            role=role,
         )
 
 

@@ -126,6 +126,7 @@
         empty_form: 'Заполните, пожалуйста, поля формы',
         offline: 'Нет связи с сервером. Попробуйте ещё раз через минуту',
         already_rated: 'Этот разговор уже оценён',
+        rate_limited: 'Слишком часто — отправим чуть позже',
       },
     },
     en: {
@@ -193,6 +194,7 @@
         empty_form: 'Please fill in the form',
         offline: 'No connection to the server. Please try again in a minute',
         already_rated: 'This conversation has already been rated',
+        rate_limited: 'Too fast — we will send it a little later',
       },
     },
   };
@@ -1264,6 +1266,13 @@ button{cursor:pointer}
                 e.failed = true;
                 e.error = t.errors[error.code] || error.message || t.errors.generic;
               }
+            } else if (error.code === 'rate_limited') {
+              // Kept in the outbox and sent again once the server's window has room.
+              if (e) e.error = t.errors.rate_limited;
+              setTimeout(() => {
+                attempted.delete(cid);
+                flush();
+              }, Math.max(1, Number(error.retry_after) || 1) * 1000);
             } else if (e) {
               e.error = t.errors.retry; // kept in the outbox: next connect resends it
             }

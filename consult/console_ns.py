@@ -136,10 +136,10 @@ class ConsoleNamespace(Namespace):
         }
 
     async def _operator(self, sid: str) -> Operator:
-        """The socket's operator while its session lasts; an ended one closes the socket."""
+        """The socket's operator while its session lasts (the heartbeat closes the sockets of
+        an ended one; until then their events are refused)."""
         op = await logins.operator(self.deps, (await self.get_session(sid))["login"])
         if op is None:
-            await self.disconnect(sid)
             raise ConsultError("unauthorized", "the session has ended; log in again", 401)
         return op
 

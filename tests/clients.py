@@ -94,6 +94,8 @@ async def visitor(
     url: str = "http://shop.test/",
     title: str = "Shop",
     locale: str = "ru",
+    headers: dict[str, str] | None = None,
+    transports: list[str] | None = None,
     **client_kw: Any,
 ) -> Recorder:
     rec = Recorder("/visitor", **client_kw)
@@ -105,18 +107,32 @@ async def visitor(
         data = {"url": url, "title": title, "locale": locale}
         return {**data, "token": current} if current else data
 
-    await rec.sio.connect(base, namespaces=["/visitor"], auth=auth, transports=["websocket"])
+    await rec.sio.connect(
+        base,
+        namespaces=["/visitor"],
+        auth=auth,
+        transports=transports or ["websocket"],
+        headers=headers or {},
+    )
     await rec.wait_for("session")
     return rec
 
 
-async def operator(base: str, cookie: str, **client_kw: Any) -> Recorder:
+async def operator(
+    base: str, cookie: str, headers: dict[str, str] | None = None, **client_kw: Any
+) -> Recorder:
     # The cookie lives in a session of our own: the engine.io client drops a Cookie header
     # from its headers after the first connect, so a reconnect would arrive without it.
     http = aiohttp.ClientSession(cookies={"prilavok_op": cookie})
     rec = Recorder("/operator", http_session=http, **client_kw)
     rec.owned_http = http
-    await rec.sio.connect(base, namespaces=["/operator"], transports=["websocket"])
+    try:
+        await rec.sio.connect(
+            base, namespaces=["/operator"], transports=["websocket"], headers=headers or {}
+        )
+    except BaseException:
+        await http.close()
+        raise
     await rec.wait_for("init")
     return rec
 

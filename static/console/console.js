@@ -59,7 +59,15 @@ function h(tag, props = {}, ...children) {
 
 function errorText(error) {
   if (!error) return ERROR_TEXT.internal;
+  if (error.code === 'rate_limited') return `Слишком много попыток — повторите через ${waitText(error.retry_after)}`;
   return ERROR_TEXT[error.code] || error.message || error.code || ERROR_TEXT.internal;
+}
+
+function waitText(seconds) {
+  const s = Math.max(1, Math.ceil(Number(seconds) || 1));
+  if (s < 60) return `${s} с`;
+  if (s < 3600) return `${Math.ceil(s / 60)} мин`;
+  return `${Math.ceil(s / 3600)} ч`;
 }
 
 function pad2(n) {

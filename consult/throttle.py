@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import ConnectionPool
 
 from consult.errors import RateLimited
 
@@ -52,13 +53,22 @@ class Throttle:
         merged = {**DEFAULT_RULES, **(rules or {})}
         self.rules = {name: parse_rule(rule) for name, rule in merged.items()}
         storage: Storage
-        if redis_url:
+        # Our own pool, so that `close` can let its connections go.
+        self._pool = ConnectionPool.from_url(redis_url) if redis_url else None
+        if self._pool is not None:
             storage = RedisStorage(
-                "async+" + redis_url, implementation="redispy", key_prefix=f"{key_prefix}:limits"
+                "async+" + redis_url,
+                implementation="redispy",
+                key_prefix=f"{key_prefix}:limits",
+                connection_pool=self._pool,
             )
         else:
             storage = MemoryStorage()
         self.limiter = MovingWindowRateLimiter(storage)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
 
     async def hit(self, name: str, key: str) -> None:
         """Counts one event; refuses (RateLimited) when a window of the limit is full."""

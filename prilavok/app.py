@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         with contextlib.suppress(Exception):
             await operators.leave(deps)
         deps.close()
+        await deps.throttle.close()
         await engine.dispose()
 
     async def close_sockets(app: web.Application) -> None:

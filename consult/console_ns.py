@@ -35,7 +35,6 @@ from consult.payloads import (
     Typing,
     parse,
 )
-from consult.tokens import Signer
 from consult.visitors import context, history
 from storage.models import Operator, Visit, Visitor
 
@@ -68,17 +67,17 @@ def same_origin(environ: dict[str, Any], public_url: str = "") -> bool:
     origin = environ.get("HTTP_ORIGIN")
     if origin is None:
         return True
-    if public_url:
-        return _origin(origin) == _origin(public_url)
+    own = _origin(public_url)
+    if own:
+        return _origin(origin) == own
     host = environ.get("HTTP_HOST", "").lower()
     return bool(host) and urlsplit(origin.strip()).netloc.lower() == host
 
 
 class ConsoleNamespace(Namespace):
-    def __init__(self, deps: Deps, signer: Signer, public_url: str = "") -> None:
+    def __init__(self, deps: Deps, public_url: str = "") -> None:
         super().__init__(OPERATOR_NS)
         self.deps = deps
-        self.signer = signer
         self.public_url = public_url
 
     def handlers(self) -> dict[str, Handler]:

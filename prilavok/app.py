@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     signer = Signer(settings.resolved_secret_key())
 
     sio.register_namespace(VisitorNamespace(deps, signer, settings.shop_secret))
-    sio.register_namespace(ConsoleNamespace(deps, signer, settings.public_url))
+    sio.register_namespace(ConsoleNamespace(deps, settings.public_url))
 
     async def admit_socket(request: web.Request) -> None:
         # A handshake (no sid yet) opens a socket; later requests belong to one.

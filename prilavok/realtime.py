@@ -45,8 +45,8 @@ def create_server(
     return socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
-        # The widget runs on the shop's origin; the console's cookie is SameSite=Strict, so a
-        # foreign page cannot open an operator socket even though any origin may connect.
+        # The widget runs on the shop's origin; the operator namespace checks Origin itself
+        # (consult.console_ns.same_origin), and its cookie is SameSite=Strict.
         cors_allowed_origins="*",
         max_http_buffer_size=max_payload,
         ping_interval=25,

@@ -40,7 +40,6 @@ async def prepare(database_url: str, operators: int, capacity: int) -> list[str]
                 "role": "operator",
                 "capacity": capacity,
                 "status": "online",
-                "session_version": 1,
             }
             for i, login in enumerate(logins)
         ]

@@ -17,6 +17,8 @@ from pathlib import Path
 import aiohttp
 import psutil
 
+from consult.throttle import DEFAULT_RULES
+
 ROOT = Path(__file__).resolve().parent.parent
 NODE_DIR = ROOT / "bench" / "node"
 
@@ -97,6 +99,8 @@ def prilavok(
         "PRILAVOK_DATA_DIR": str(data_dir),
         "PRILAVOK_SECRET_KEY": "bench-secret",
         "PRILAVOK_AUTO_MIGRATE": "false",
+        # Thousands of clients from one address, at machine speed: the limits would refuse them.
+        **{f"PRILAVOK_LIMIT_{name.upper()}": "" for name in DEFAULT_RULES},
         **{f"PRILAVOK_{k.upper()}": v for k, v in env.items()},
     }
     return server

@@ -36,6 +36,19 @@ class Pages:
             now_available = await catalog.available(session, offer.shop_id, offer.sku)
         return d, customer, offer, shown, now_available is not None
 
+    async def _known(self, request: web.Request, code: str) -> Delivery:
+        """The delivery a code names. Wrong codes are limited per address (issue 10.2): past
+        the limit even a right one is refused until the window has room."""
+        deps = self.ctx.deps
+        address = deps.addresses.of_request(request)
+        await deps.throttle.check("address_page_codes", address)
+        async with deps.sessions() as session:
+            d = await signals.by_code(session, code)
+        if d is None:
+            await deps.throttle.fail("address_page_codes", address)
+            raise web.HTTPNotFound(text="Предложение не найдено")
+        return d
+
     async def _render(self, code: str, status: int = 200, **extra: Any) -> web.Response:
         d, customer, offer, product, available = await self._load(code)
         if product is None:
@@ -57,10 +70,7 @@ class Pages:
     async def page(self, request: web.Request) -> web.Response:
         tail = request.match_info["tail"]
         code = links.code_from_tail(tail)
-        async with self.ctx.deps.sessions() as session:
-            d = await signals.by_code(session, code)
-        if d is None:
-            raise web.HTTPNotFound(text="Предложение не найдено")
+        d = await self._known(request, code)
         if tail != f"{d.slug}-{d.code}":
             raise web.HTTPFound(links.page_path(d.slug, d.code))
         await signals.page_opened(self.ctx, code)
@@ -68,6 +78,7 @@ class Pages:
 
     async def order(self, request: web.Request) -> web.StreamResponse:
         code = request.match_info["code"]
+        await self._known(request, code)
         d = await signals.page_action(self.ctx, code, "order")
         if d is None:
             raise web.HTTPNotFound(text="Предложение не найдено")
@@ -81,19 +92,19 @@ class Pages:
         code = request.match_info["code"]
         form = await request.post()
         phone = str(form.get("phone") or "").strip() or None
-        async with self.ctx.deps.sessions() as session:
-            d = await signals.by_code(session, code)
-        if d is None:
-            raise web.HTTPNotFound(text="Предложение не найдено")
+        d = await self._known(request, code)
+        address = self.ctx.deps.addresses.of_request(request)
         try:
-            await staff.request_callback(self.ctx, d.id, "offer_page", phone)
+            await staff.request_callback(self.ctx, d.id, "offer_page", phone, address)
         except ConsultError as exc:
-            return await self._render(code, status=400, error=f"Не получилось: {exc.message}")
+            error = f"Не получилось: {exc.message}"
+            return await self._render(code, status=exc.http_status, error=error)
         await signals.page_action(self.ctx, code, "callback")
         return await self._render(code, message="Спасибо! Мы скоро перезвоним.")
 
     async def remind(self, request: web.Request) -> web.Response:
         code = request.match_info["code"]
+        await self._known(request, code)
         if await signals.page_action(self.ctx, code, "remind") is None:
             raise web.HTTPNotFound(text="Предложение не найдено")
         days = self.ctx.config.remind_after.days or 1

@@ -16,7 +16,11 @@ log = logging.getLogger(__name__)
 
 
 async def request_callback(
-    ctx: Offers, delivery_id: int, source: str, phone: str | None = None
+    ctx: Offers,
+    delivery_id: int,
+    source: str,
+    phone: str | None = None,
+    address: str | None = None,
 ) -> dict[str, Any]:
     async with ctx.deps.sessions() as session:
         d = await session.get(Delivery, delivery_id)
@@ -36,6 +40,7 @@ async def request_callback(
             customer_ref=f"customer:{customer.id}",
             page_url=url,
             text=f"Оффер «{offer.title}» ({d.code})",
+            address=address,
         ),
     )
     await _tell_staff(ctx, f"Перезвонить: {customer.name}, {task['phone']} — «{offer.title}» {url}")

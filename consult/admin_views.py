@@ -163,6 +163,7 @@ async def add_operator(request: web.Request) -> web.Response:
     async with deps.write() as session:
         op = await operators.create(
             session,
+            deps.passwords,
             login,
             password,
             display_name=name,

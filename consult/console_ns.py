@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
+from urllib.parse import urlsplit
 
 import socketio
 
@@ -12,6 +13,7 @@ from consult import (
     chats,
     conversations,
     hot_replies,
+    logins,
     operators,
     serialize,
     tasks,
@@ -42,7 +44,6 @@ from consult.payloads import (
     Typing,
     parse,
 )
-from consult.tokens import Signer
 from consult.visitors import context, history
 from storage.models import Operator, Visit, Visitor
 
@@ -61,11 +62,32 @@ def cookie_value(environ: dict[str, Any], name: str = COOKIE) -> str | None:
     return morsel.value if morsel else None
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def same_origin(environ: dict[str, Any], public_url: str = "") -> bool:
+    """Whether a socket comes from the console's own origin: that of the public URL when it is
+    set, else one on the host the request was sent to. The cookie is SameSite=Strict, but a
+    page of the same site on another origin (the shop, when chat is on chat.<shop>) would still
+    carry it. Browsers always send Origin on WebSockets and cross-origin requests; a request
+    without it is a same-origin polling request or no browser at all."""
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is None:
+        return True
+    own = _origin(public_url)
+    if own:
+        return _origin(origin) == own
+    host = environ.get("HTTP_HOST", "").lower()
+    return bool(host) and urlsplit(origin.strip()).netloc.lower() == host
+
+
 class ConsoleNamespace(Namespace):
-    def __init__(self, deps: Deps, signer: Signer) -> None:
+    def __init__(self, deps: Deps, public_url: str = "") -> None:
         super().__init__(OPERATOR_NS)
         self.deps = deps
-        self.signer = signer
+        self.public_url = public_url
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -85,23 +107,24 @@ class ConsoleNamespace(Namespace):
         }
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        found = self.signer.operator_session(cookie_value(environ))
-        op = None
-        if found:
-            async with self.deps.sessions() as session:
-                op = await operators.by_session(session, *found)
+        # The JS client sees err.message and err.data = {code}.
+        if not same_origin(environ, self.public_url):
+            raise socketio.exceptions.ConnectionRefusedError(
+                "the console's own pages only", {"code": "forbidden_origin"}
+            )
+        key = logins.session_key(cookie_value(environ))
+        op = await logins.operator(self.deps, key)
         if op is None:
-            # The JS client sees err.message and err.data = {code}.
             raise socketio.exceptions.ConnectionRefusedError(
                 "log in first", {"code": "unauthorized"}
             )
-        await self.save_session(sid, {"operator_id": op.id})
+        await self.save_session(sid, {"operator_id": op.id, "login": key})
         await self.enter_room(sid, operator_room(op.id))
         await self.enter_room(sid, OPERATORS_ROOM)
         # `auth.queue = "delta"`: queue changes as deltas; otherwise the whole queue each time.
         deltas = isinstance(auth, dict) and auth.get("queue") == "delta"
         await self.enter_room(sid, QUEUE_DELTA_ROOM if deltas else QUEUE_FULL_ROOM)
-        await operators.connected(self.deps, op.id, sid)
+        await operators.connected(self.deps, op.id, sid, key)
         await self.emit("init", await self._init(op.id), to=sid)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
@@ -124,11 +147,11 @@ class ConsoleNamespace(Namespace):
         }
 
     async def _operator(self, sid: str) -> Operator:
-        data = await self.get_session(sid)
-        async with self.deps.sessions() as session:
-            op = await session.get(Operator, data["operator_id"])
+        """The socket's operator while its session lasts (the heartbeat closes the sockets of
+        an ended one; until then their events are refused)."""
+        op = await logins.operator(self.deps, (await self.get_session(sid))["login"])
         if op is None:
-            raise ConsultError("unauthorized", "the operator no longer exists", 401)
+            raise ConsultError("unauthorized", "the session has ended; log in again", 401)
         return op
 
     async def on_status(self, sid: str, data: Any) -> dict[str, Any]:

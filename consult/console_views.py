@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from consult import operators, serialize
+from consult import logins, operators, serialize
 from consult.console_ns import COOKIE
 from consult.deps import Deps
 from consult.errors import ConsultError
@@ -41,14 +41,21 @@ async def login(request: web.Request) -> web.Response:
     name, password = data.get("login"), data.get("password")
     if not isinstance(name, str) or not isinstance(password, str) or len(password) > 1024:
         raise ConsultError("invalid_payload", "login and password are strings")
-    async with request.app[DEPS].sessions() as session:
-        op = await operators.authenticate(session, name, password)
+    deps = request.app[DEPS]
+    # Failures are counted per login and per address; a full window refuses even the right
+    # password, before any hashing.
+    by_login, by_address = name.strip().casefold()[:100], deps.addresses.of_request(request)
+    await deps.throttle.check("login_failures", by_login)
+    await deps.throttle.check("address_login_failures", by_address)
+    op = await operators.authenticate(deps, name, password)
     if op is None:
+        await deps.throttle.fail("login_failures", by_login)
+        await deps.throttle.fail("address_login_failures", by_address)
         raise ConsultError("bad_credentials", "wrong login or password", 401)
     response = web.json_response({"operator": serialize.operator(op)})
     response.set_cookie(
         COOKIE,
-        request.app[SIGNER].operator_cookie(op.id, op.session_version),
+        await logins.start(deps, op.id),
         httponly=True,
         samesite="Strict",
         secure=request.app[SECURE_COOKIE],
@@ -59,6 +66,18 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
+    """Ends this session (its consoles close), or with {"everywhere": true} every session of
+    its operator."""
+    deps = request.app[DEPS]
+    key = logins.session_key(request.cookies.get(COOKIE))
+    everywhere = False
+    if request.content_type == "application/json":
+        everywhere = (await json_object(request)).get("everywhere") is True
+    if everywhere:
+        op = await logins.operator(deps, key)
+        if op is not None:
+            await logins.end_all(deps, op.id)
+    await logins.end(deps, key)
     response = web.json_response({"ok": True})
     response.del_cookie(COOKIE, path="/")
     return response
@@ -66,11 +85,7 @@ async def logout(request: web.Request) -> web.Response:
 
 async def current_operator(request: web.Request) -> Operator:
     """The logged-in operator, or 401."""
-    found = request.app[SIGNER].operator_session(request.cookies.get(COOKIE))
-    op = None
-    if found:
-        async with request.app[DEPS].sessions() as session:
-            op = await operators.by_session(session, *found)
+    op = await logins.operator(request.app[DEPS], logins.session_key(request.cookies.get(COOKIE)))
     if op is None:
         raise ConsultError("unauthorized", "log in first", 401)
     return op

@@ -98,18 +98,20 @@ async def post_visitor_message(
     conversation_id: int | None = None,
     *,
     sid: str | None = None,
+    address: str | None = None,
 ) -> dict[str, Any]:
     """Stores a visitor's message (opening a conversation if needed) and returns the ack.
 
     `conversation_id`, when the widget names one, must be one of the visitor's own. `sid` is the
-    sending connection: the ack brings it the message, the visitor's other tabs get an event."""
+    sending connection: the ack brings it the message, the visitor's other tabs get an event.
+    `address` is the client's, to limit the conversations one address opens."""
     text = clean_text(text, deps.limits.max_message_length)
     incoming = visitor_messages.Incoming(visitor_id, client_id, text, conversation_id)
     stored = await visitor_messages.store(deps, incoming)
     if stored is not None:
         await _relay(deps, visitor_id, stored.message, sid, stored.status, stored.operator_id)
         return {"message": stored.message, "conversation": stored.conversation}
-    return await _post_visitor_message_alone(deps, incoming, sid)
+    return await _post_visitor_message_alone(deps, incoming, sid, address)
 
 
 async def _relay(
@@ -133,7 +135,7 @@ async def _relay(
 
 
 async def _post_visitor_message_alone(
-    deps: Deps, incoming: visitor_messages.Incoming, sid: str | None
+    deps: Deps, incoming: visitor_messages.Incoming, sid: str | None, address: str | None
 ) -> dict[str, Any]:
     """The careful path: a resent message, a new conversation, a conversation named."""
     visitor_id, client_id, text = incoming.visitor_id, incoming.client_id, incoming.text
@@ -147,6 +149,8 @@ async def _post_visitor_message_alone(
         conv = await open_conversation(session, visitor_id)
     assigned: list[tuple[int, int]] = []
     created = conv is None
+    if created and address is not None:
+        await deps.throttle.hit("address_conversations", address)
     try:
         if created:
             async with deps.routing() as session:

@@ -11,7 +11,10 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from consult.addresses import ClientAddresses
 from consult.notifier import Notifier
+from consult.passwords import Passwords
+from consult.throttle import Throttle
 from storage.db import Transactions
 
 T = TypeVar("T")
@@ -28,6 +31,8 @@ class Limits:
     presence_ttl_seconds: int = 60
     # Queue changes within this long of the first go to consoles and visitors as one push.
     queue_debounce_seconds: float = 0.2
+    # An operator session with no request and no console open for this long has ended.
+    session_idle_seconds: int = 12 * 3600
 
 
 @dataclass
@@ -36,6 +41,9 @@ class Deps:
     notifier: Notifier
     limits: Limits = field(default_factory=Limits)
     node_id: str = "local"
+    throttle: Throttle = field(default_factory=Throttle)
+    addresses: ClientAddresses = field(default_factory=ClientAddresses)
+    passwords: Passwords = field(default_factory=Passwords)
     # SQLite allows one writer, and a transaction that reads before it writes can fail at once
     # instead of waiting; writes therefore queue on this lock (SQLite runs in one process).
     # PostgreSQL needs no such lock for writes; routing there takes an advisory lock instead.
@@ -78,6 +86,7 @@ class Deps:
             stop = getattr(helper, "close", None)
             if stop is not None:
                 stop()
+        self.passwords.close()
         if self._transactions is not None:
             self._transactions.close()
             self._transactions = None

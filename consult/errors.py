@@ -15,8 +15,19 @@ class ConsultError(Exception):
         if http_status is not None:
             self.http_status = http_status
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, str | int]:
         return {"code": self.code, "message": self.message}
+
+
+class RateLimited(ConsultError):
+    """A limit is reached; `retry_after` seconds later it is not (HTTP 429 with Retry-After)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("rate_limited", f"too many requests; retry in {retry_after} s", 429)
+        self.retry_after = retry_after
+
+    def as_dict(self) -> dict[str, str | int]:
+        return {**super().as_dict(), "retry_after": self.retry_after}
 
 
 def invalid(message: str) -> ConsultError:

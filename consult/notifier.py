@@ -32,6 +32,8 @@ class Notifier(Protocol):
 
     def may_reach(self, room: str, namespace: str) -> bool:
         """False only when nobody can be in the room, so a costly push need not be built."""
+    async def disconnect(self, sid: str, *, namespace: str) -> None:
+        """Closes a connection, on whichever process holds it."""
 
 
 class RecordingNotifier:
@@ -39,6 +41,7 @@ class RecordingNotifier:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, Any, str, str]] = []
+        self.disconnected: list[str] = []
 
     async def emit(
         self, event: str, data: Any, *, room: str, namespace: str, skip_sid: str | None = None
@@ -47,6 +50,8 @@ class RecordingNotifier:
 
     def may_reach(self, room: str, namespace: str) -> bool:
         return True
+    async def disconnect(self, sid: str, *, namespace: str) -> None:
+        self.disconnected.append(sid)
 
     def events(self, event: str, room: str | None = None) -> list[Any]:
         return [d for e, d, r, _ in self.sent if e == event and (room is None or r == room)]

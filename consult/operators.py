@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consult import availability, broadcast, queue_feed
+from consult import availability, broadcast, logins, queue_feed
 from consult.conversations import drain_queue
 from consult.deps import Deps
 from consult.errors import ConsultError
-from consult.passwords import hash_password as hash_password
-from consult.passwords import verify_password
+from consult.notifier import OPERATOR_NS
+from consult.passwords import Passwords, hash_password
 from storage.models import Node, Operator, OperatorPresence, utcnow
 
 ROLES = ("operator", "admin")
@@ -22,6 +21,7 @@ MIN_PASSWORD = 8
 
 async def create(
     session: AsyncSession,
+    passwords: Passwords,
     login: str,
     password: str,
     *,
@@ -36,14 +36,13 @@ async def create(
         raise ConsultError("invalid_payload", f"role is one of {', '.join(ROLES)}")
     if capacity < 1:
         raise ConsultError("invalid_payload", "capacity is at least 1")
-    if len(password) < MIN_PASSWORD:
-        raise ConsultError("weak_password", f"a password has at least {MIN_PASSWORD} characters")
+    _check_password(password)
     if await session.scalar(select(Operator.id).where(Operator.login == login)):
         raise ConsultError("exists", f"operator {login!r} already exists", 409)
     op = Operator(
         login=login,
         display_name=(display_name or login).strip() or login,
-        password_hash=await asyncio.to_thread(hash_password, password),
+        password_hash=await passwords.hash(password),
         role=role,
         capacity=capacity,
         status="online",
@@ -53,24 +52,33 @@ async def create(
     return op
 
 
-async def authenticate(session: AsyncSession, login: str, password: str) -> Operator | None:
-    op = await session.scalar(select(Operator).where(Operator.login == login.strip()))
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ConsultError("weak_password", f"a password has at least {MIN_PASSWORD} characters")
+
+
+async def authenticate(deps: Deps, login: str, password: str) -> Operator | None:
+    async with deps.sessions() as session:
+        op = await session.scalar(select(Operator).where(Operator.login == login.strip()))
     if op is None:
         # Spend the same time as a real check so that logins cannot be probed by timing.
-        await asyncio.to_thread(verify_password, _DUMMY_HASH, password)
+        await deps.passwords.verify(_DUMMY_HASH, password)
         return None
-    ok = await asyncio.to_thread(verify_password, op.password_hash, password)
+    ok = await deps.passwords.verify(op.password_hash, password)
     return op if ok else None
 
 
 _DUMMY_HASH = hash_password("not a real password")
 
 
-async def by_session(session: AsyncSession, operator_id: int, version: int) -> Operator | None:
-    op = await session.get(Operator, operator_id)
-    if op is None or op.session_version != version:
-        return None
-    return op
+async def set_password(
+    session: AsyncSession, passwords: Passwords, op: Operator, password: str
+) -> list[str]:
+    """A new password logs the operator out everywhere; answers the console sockets to close
+    (a process without them leaves that to the servers' heartbeats)."""
+    _check_password(password)
+    op.password_hash = await passwords.hash(password)
+    return await logins.forget_all(session, op.id)
 
 
 async def set_status(deps: Deps, operator_id: int, status: str) -> Operator:
@@ -87,9 +95,13 @@ async def set_status(deps: Deps, operator_id: int, status: str) -> Operator:
     return op
 
 
-async def connected(deps: Deps, operator_id: int, sid: str) -> None:
+async def connected(deps: Deps, operator_id: int, sid: str, session_id: str | None = None) -> None:
     async with deps.write() as session:
-        session.add(OperatorPresence(sid=sid, operator_id=operator_id, node_id=deps.node_id))
+        session.add(
+            OperatorPresence(
+                sid=sid, operator_id=operator_id, node_id=deps.node_id, session_id=session_id
+            )
+        )
     await broadcast.team(deps)
     await drain_queue(deps)
 
@@ -102,7 +114,8 @@ async def disconnected(deps: Deps, sid: str) -> None:
 
 
 async def beat(deps: Deps) -> None:
-    """This process is alive; forget processes that stopped beating (and their consoles)."""
+    """This process is alive; forget processes that stopped beating (and their consoles); keep
+    sessions with a console open here, end idle ones, close sockets of ended ones."""
     now = utcnow()
     async with deps.write() as session:
         node = await session.get(Node, deps.node_id)
@@ -114,6 +127,9 @@ async def beat(deps: Deps) -> None:
         dead = select(Node.id).where(Node.seen_at < stale)
         await session.execute(delete(OperatorPresence).where(OperatorPresence.node_id.in_(dead)))
         await session.execute(delete(Node).where(Node.seen_at < stale))
+        ended = await logins.sweep(session, deps)
+    for sid in ended:
+        await deps.notifier.disconnect(sid, namespace=OPERATOR_NS)
     # Time moves availability too: business hours begin and end, a dead process's consoles
     # stop counting.
     await availability.publish(deps)

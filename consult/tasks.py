@@ -34,6 +34,8 @@ class NewTask:
     page_url: str | None = None
     visitor_id: int | None = None
     customer_ref: str | None = None
+    # The client's address, for the limit per address (none for messenger buttons).
+    address: str | None = None
 
 
 def as_dict(task: Task, operator_name: str | None = None) -> dict[str, Any]:
@@ -65,6 +67,13 @@ async def create(deps: Deps, new: NewTask) -> dict[str, Any]:
         raise ConsultError("invalid_phone", "a call back needs a phone number")
     if new.kind == "message" and not (new.text or "").strip():
         raise ConsultError("empty", "the message is empty")
+    limited = [("visitor_callbacks", str(new.visitor_id))] if new.visitor_id is not None else []
+    if new.address:
+        limited.append(("address_callbacks", new.address))
+    for name, key in limited:  # both checked before either counts
+        await deps.throttle.check(name, key)
+    for name, key in limited:
+        await deps.throttle.hit(name, key)
     async with deps.write() as session:
         task = Task(
             kind=new.kind,
@@ -87,13 +96,14 @@ async def create(deps: Deps, new: NewTask) -> dict[str, Any]:
 
 
 async def listing(deps: Deps) -> list[dict[str, Any]]:
-    """Open and taken tasks, oldest first: what the console shows."""
+    """The newest OPEN_SHOWN open and taken tasks, newest first: what the console shows. Newest
+    first, so that a flood of old ones cannot push a real request out of a console's list."""
     async with deps.sessions() as session:
         rows = await session.execute(
             select(Task, Operator.display_name)
             .outerjoin(Operator, Operator.id == Task.operator_id)
             .where(Task.status != "done")
-            .order_by(Task.created_at, Task.id)
+            .order_by(Task.created_at.desc(), Task.id.desc())
             .limit(OPEN_SHOWN)
         )
         return [as_dict(t, name) for t, name in rows.all()]

@@ -1,4 +1,4 @@
-"""Signed tokens: the visitor's identity in localStorage and the operator's session cookie."""
+"""Signed tokens: the visitor's identity in localStorage; the console's CSRF token."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ class Signer:
     def __init__(self, secret_key: str) -> None:
         self._csrf_key = hashlib.sha256(b"prilavok.csrf:" + secret_key.encode()).digest()
         self._visitor = URLSafeSerializer(secret_key, salt="prilavok.visitor")
-        self._operator = URLSafeSerializer(secret_key, salt="prilavok.operator")
 
     def visitor_token(self, visitor_id: int) -> str:
         return self._visitor.dumps({"v": visitor_id})
@@ -27,23 +26,6 @@ class Signer:
             return None
         vid = data.get("v") if isinstance(data, dict) else None
         return vid if isinstance(vid, int) else None
-
-    def operator_cookie(self, operator_id: int, session_version: int) -> str:
-        return self._operator.dumps({"o": operator_id, "s": session_version})
-
-    def operator_session(self, cookie: object) -> tuple[int, int] | None:
-        if not isinstance(cookie, str) or not cookie or len(cookie) > 512:
-            return None
-        try:
-            data = self._operator.loads(cookie)
-        except BadSignature:
-            return None
-        if not isinstance(data, dict):
-            return None
-        oid, ver = data.get("o"), data.get("s")
-        if isinstance(oid, int) and isinstance(ver, int):
-            return oid, ver
-        return None
 
     def csrf_token(self, operator_cookie: str) -> str:
         """Bound to one operator session: a page must have read it from /console/api/me."""

@@ -15,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import web as offers_web
 from bot.clock import Clock
 from consult import admin_views, console_views, operators
+from consult.addresses import ClientAddresses
 from consult.console_ns import ConsoleNamespace
 from consult.deps import Deps, Limits
-from consult.errors import ConsultError
+from consult.errors import ConsultError, RateLimited
+from consult.passwords import Passwords
+from consult.throttle import Throttle
 from consult.tokens import Signer
 from prilavok import headers, health, offers, openapi, realtime
 from prilavok.metrics import Metrics
@@ -40,7 +43,8 @@ async def errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
     try:
         return await handler(request)
     except ConsultError as exc:
-        return web.json_response({"error": exc.as_dict()}, status=exc.http_status)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return web.json_response({"error": exc.as_dict()}, status=exc.http_status, headers=headers)
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -66,15 +70,30 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             default_capacity=settings.default_capacity,
             visit_gap_seconds=settings.visit_gap_seconds,
             presence_ttl_seconds=settings.presence_ttl_seconds,
+            session_idle_seconds=settings.operator_session_idle_minutes * 60,
         ),
         node_id=f"node-{uuid.uuid4().hex[:16]}",
+        # With Redis, every process counts against the same limits.
+        throttle=Throttle(
+            settings.limit_rules(),
+            redis_url=settings.redis_url,
+            key_prefix=settings.redis_channel,
+        ),
+        addresses=ClientAddresses(settings.trusted_proxies.split(",")),
+        passwords=Passwords(settings.password_hash_threads),
     )
     app[ENGINE], app[DEPS] = engine, deps
     signer = Signer(settings.resolved_secret_key())
 
     sio.register_namespace(VisitorNamespace(deps, signer, settings.shop_secret))
-    sio.register_namespace(ConsoleNamespace(deps, signer))
-    realtime.attach(sio, app)
+    sio.register_namespace(ConsoleNamespace(deps, settings.public_url))
+
+    async def admit_socket(request: web.Request) -> None:
+        # A handshake (no sid yet) opens a socket; later requests belong to one.
+        if "sid" not in request.query:
+            await deps.throttle.hit("address_sockets", deps.addresses.of_request(request))
+
+    realtime.attach(sio, app, admit_socket)
     metrics.instrument(sio)
     metrics_view = metrics.handler(deps, settings.metrics_token)
     if settings.metrics_token:
@@ -99,6 +118,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         with contextlib.suppress(Exception):
             await operators.leave(deps)
         deps.close()
+        await deps.throttle.close()
         await engine.dispose()
 
     async def close_sockets(app: web.Application) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from consult import audit, hot_replies, operators, presence
 from consult.deps import Limits
 from consult.errors import ConsultError
+from consult.passwords import Passwords
 from prilavok import logs, startup_errors
 from prilavok.settings import Settings
 from storage.db import create_engine, migrate, sessionmaker
@@ -96,14 +97,19 @@ def cmd_operator_add(settings: Settings, args: argparse.Namespace) -> None:
     password = read_password()
 
     async def work(session: Any) -> None:
-        op = await operators.create(
-            session,
-            args.login,
-            password,
-            display_name=args.name,
-            role=args.role,
-            capacity=args.capacity or settings.default_capacity,
-        )
+        passwords = Passwords()
+        try:
+            op = await operators.create(
+                session,
+                passwords,
+                args.login,
+                password,
+                display_name=args.name,
+                role=args.role,
+                capacity=args.capacity or settings.default_capacity,
+            )
+        finally:
+            passwords.close()
         print(f"operator {op.login} ({op.display_name}, {op.role}, capacity {op.capacity}) added")
 
     asyncio.run(_with_session(settings, work))
@@ -125,10 +131,13 @@ def cmd_operator_set(settings: Settings, args: argparse.Namespace) -> None:
         if args.name:
             op.display_name = args.name
         if password is not None:
-            if len(password) < operators.MIN_PASSWORD:
-                raise ConsultError("weak_password", "a password has at least 8 characters")
-            op.password_hash = await asyncio.to_thread(operators.hash_password, password)
-            op.session_version += 1
+            # Logs the operator out everywhere; running servers close the consoles at their
+            # next heartbeat.
+            passwords = Passwords()
+            try:
+                await operators.set_password(session, passwords, op, password)
+            finally:
+                passwords.close()
         print(f"operator {op.login}: {op.display_name}, {op.role}, capacity {op.capacity}")
 
     asyncio.run(_with_session(settings, work))

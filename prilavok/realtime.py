@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -45,8 +46,8 @@ def create_server(
     return socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
-        # The widget runs on the shop's origin; the console's cookie is SameSite=Strict, so a
-        # foreign page cannot open an operator socket even though any origin may connect.
+        # The widget runs on the shop's origin; the operator namespace checks Origin itself
+        # (consult.console_ns.same_origin), and its cookie is SameSite=Strict.
         cors_allowed_origins="*",
         max_http_buffer_size=max_payload,
         ping_interval=25,
@@ -55,8 +56,13 @@ def create_server(
     )
 
 
-def attach(sio: socketio.AsyncServer, app: web.Application) -> None:
-    """`sio.attach(app)`, with WebSocket compression (permessage-deflate) declined.
+def attach(
+    sio: socketio.AsyncServer,
+    app: web.Application,
+    admit: Callable[[web.Request], Awaitable[None]] | None = None,
+) -> None:
+    """`sio.attach(app)`, with WebSocket compression (permessage-deflate) declined; `admit` may
+    refuse a request first (by raising, as the rate limit on new sockets does).
 
     Chat packets are small, so compressing each costs more CPU than it saves bytes, and each
     connection would keep a zlib context of a few hundred KiB. Node's socket.io declines it by
@@ -65,6 +71,8 @@ def attach(sio: socketio.AsyncServer, app: web.Application) -> None:
     """
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        if admit is not None:
+            await admit(request)
         if "Sec-WebSocket-Extensions" in request.headers:
             headers = request.headers.copy()
             del headers["Sec-WebSocket-Extensions"]
@@ -92,3 +100,6 @@ class SocketNotifier:
         if isinstance(self.sio.manager, AsyncPubSubManager):
             return True
         return bool(self.sio.manager.rooms.get(namespace, {}).get(room))
+    async def disconnect(self, sid: str, *, namespace: str) -> None:
+        # With the Redis manager a socket of another process is closed by that process.
+        await self.sio.disconnect(sid, namespace=namespace)

@@ -10,6 +10,9 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from consult.addresses import parse_networks
+from consult.throttle import DEFAULT_RULES, parse_rule
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PRILAVOK_", env_file=".env", extra="ignore")
@@ -51,6 +54,23 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     # Migrate on start; a deployment that migrates separately turns it off.
     auto_migrate: bool = True
+    # ---- Abuse (issue 10) ----
+    # Rate limits in the `limits` notation: "N/unit" (second, minute, hour, day) joined by ";",
+    # each window must have room; an empty value turns a limit off. Defaults: consult/throttle.py.
+    limit_visitor_messages: str = DEFAULT_RULES["visitor_messages"]
+    limit_address_sockets: str = DEFAULT_RULES["address_sockets"]
+    limit_address_conversations: str = DEFAULT_RULES["address_conversations"]
+    limit_visitor_callbacks: str = DEFAULT_RULES["visitor_callbacks"]
+    limit_address_callbacks: str = DEFAULT_RULES["address_callbacks"]
+    limit_login_failures: str = DEFAULT_RULES["login_failures"]
+    limit_address_login_failures: str = DEFAULT_RULES["address_login_failures"]
+    limit_address_page_codes: str = DEFAULT_RULES["address_page_codes"]
+    # Reverse proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated.
+    trusted_proxies: str = ""
+    # An operator session with no request and no console open for this long ends.
+    operator_session_idle_minutes: int = Field(default=12 * 60, ge=1)
+    # Threads that hash passwords (argon2: a core and 64 MiB each while they work).
+    password_hash_threads: int = Field(default=1, ge=1, le=16)
     static_dir: Path = Path(__file__).resolve().parent.parent / "static"
     node_modules_dir: Path = Path(__file__).resolve().parent.parent / "node_modules"
 
@@ -97,6 +117,31 @@ class Settings(BaseSettings):
                 "use sqlite+aiosqlite:///path/file.db or postgresql+asyncpg://user@host/name"
             )
         return value
+
+    @field_validator(
+        "limit_visitor_messages",
+        "limit_address_sockets",
+        "limit_address_conversations",
+        "limit_visitor_callbacks",
+        "limit_address_callbacks",
+        "limit_login_failures",
+        "limit_address_login_failures",
+        "limit_address_page_codes",
+        mode="after",
+    )
+    @classmethod
+    def _rule(cls, value: str) -> str:
+        parse_rule(value)  # ValueError: a start-up error that names the setting
+        return value
+
+    @field_validator("trusted_proxies", mode="after")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value.split(","))
+        return value
+
+    def limit_rules(self) -> dict[str, str]:
+        return {name: getattr(self, f"limit_{name}") for name in DEFAULT_RULES}
 
     def resolved_database_url(self) -> str:
         if self.database_url:

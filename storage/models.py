@@ -123,9 +123,22 @@ class Operator(Base):
     role: Mapped[str] = mapped_column(String(20), default="operator")
     capacity: Mapped[int] = mapped_column(Integer, default=4)
     status: Mapped[str] = mapped_column(String(20), default="online")
-    # Bumped on password change so that older session cookies stop working.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OperatorSession(Base):
+    """One log-in: the cookie holds a random token, the row its SHA-256 (a leaked table opens
+    no console). Log-out deletes the row; so does a password change, for every session."""
+
+    __tablename__ = "operator_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(
+        ForeignKey("operators.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Moved on by requests and by open consoles; a session idle too long has ended.
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Node(Base):
@@ -148,6 +161,9 @@ class OperatorPresence(Base):
     )
     node_id: Mapped[str] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"), index=True)
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The log-in it came with (no foreign key: its end is noticed by the heartbeat, which
+    # then closes the socket).
+    session_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Conversation(Base):

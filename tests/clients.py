@@ -22,7 +22,13 @@ async def add_operator(
 ) -> Operator:
     async with deps.sessions.begin() as session:
         return await operators.create(
-            session, login, PASSWORD, display_name=name, capacity=capacity, role=role
+            session,
+            deps.passwords,
+            login,
+            PASSWORD,
+            display_name=name,
+            capacity=capacity,
+            role=role,
         )
 
 
@@ -88,6 +94,8 @@ async def visitor(
     url: str = "http://shop.test/",
     title: str = "Shop",
     locale: str = "ru",
+    headers: dict[str, str] | None = None,
+    transports: list[str] | None = None,
     **client_kw: Any,
 ) -> Recorder:
     rec = Recorder("/visitor", **client_kw)
@@ -100,23 +108,42 @@ async def visitor(
         return {**data, "token": current} if current else data
 
     await rec.sio.connect(
-        base, namespaces=["/visitor"], auth=auth, transports=["websocket"], wait_timeout=10
+        base,
+        namespaces=["/visitor"],
+        auth=auth,
+        transports=transports or ["websocket"],
+        headers=headers or {},
+        wait_timeout=10,
     )
     await rec.wait_for("session")
     return rec
 
 
 async def operator(
-    base: str, cookie: str, *, auth: dict[str, Any] | None = None, **client_kw: Any
+    base: str,
+    cookie: str,
+    *,
+    auth: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    **client_kw: Any,
 ) -> Recorder:
     # The cookie lives in a session of our own: the engine.io client drops a Cookie header
     # from its headers after the first connect, so a reconnect would arrive without it.
     http = aiohttp.ClientSession(cookies={"prilavok_op": cookie})
     rec = Recorder("/operator", http_session=http, **client_kw)
     rec.owned_http = http
-    await rec.sio.connect(
-        base, namespaces=["/operator"], transports=["websocket"], auth=auth, wait_timeout=10
-    )
+    try:
+        await rec.sio.connect(
+            base,
+            namespaces=["/operator"],
+            transports=["websocket"],
+            headers=headers or {},
+            auth=auth,
+            wait_timeout=10,
+        )
+    except BaseException:
+        await http.close()
+        raise
     await rec.wait_for("init")
     return rec
 

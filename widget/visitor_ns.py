@@ -63,6 +63,7 @@ class VisitorNamespace(Namespace):
             raise socketio.exceptions.ConnectionRefusedError(
                 exc.message, {"code": exc.code}
             ) from None
+        address = self.deps.addresses.of_environ(environ)
         claimed = self.signer.visitor_id(auth.get("token"))
         async with self.deps.write() as session:
             visitor = await visitors.identify(session, claimed, locale)
@@ -75,13 +76,13 @@ class VisitorNamespace(Namespace):
                 environ.get("HTTP_USER_AGENT"),
             )
             visitor_id = visitor.id
-        await self._greet(sid, visitor_id)
+        await self._greet(sid, visitor_id, address)
         if view is not None:
             await self._tell_operator(visitor_id, visitors.page_dict(view))
 
-    async def _greet(self, sid: str, visitor_id: int) -> None:
+    async def _greet(self, sid: str, visitor_id: int, address: str) -> None:
         """Joins the visitor's rooms and sends the state a widget (re)builds itself from."""
-        await self.save_session(sid, {"visitor_id": visitor_id})
+        await self.save_session(sid, {"visitor_id": visitor_id, "address": address})
         await self.enter_room(sid, visitor_room(visitor_id))
         await self.enter_room(sid, VISITORS_ROOM)
         state = await conversations.visitor_state(self.deps, visitor_id)
@@ -102,11 +103,21 @@ class VisitorNamespace(Namespace):
     async def _visitor_id(self, sid: str) -> int:
         return int((await self.get_session(sid))["visitor_id"])
 
+    async def _address(self, sid: str) -> str:
+        return str((await self.get_session(sid))["address"])
+
     async def on_message(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(VisitorMessage, data)
         vid = await self._visitor_id(sid)
+        await self.deps.throttle.hit("visitor_messages", str(vid))
         return await conversations.post_visitor_message(
-            self.deps, vid, p.client_id, p.text, p.conversation_id, sid=sid
+            self.deps,
+            vid,
+            p.client_id,
+            p.text,
+            p.conversation_id,
+            sid=sid,
+            address=await self._address(sid),
         )
 
     async def _own_conversation(self, visitor_id: int, conv_id: int) -> Conversation:
@@ -182,7 +193,7 @@ class VisitorNamespace(Namespace):
                         visit.current_title or "",
                         self.deps.limits,
                     )
-            await self._greet(sid, now_id)
+            await self._greet(sid, now_id, await self._address(sid))
         return {"visitor": visitor}
 
     async def on_cart(self, sid: str, data: Any) -> dict[str, Any]:
@@ -237,6 +248,7 @@ class VisitorNamespace(Namespace):
                 text=p.text,
                 page_url=visit.current_url if visit else None,
                 visitor_id=vid,
+                address=await self._address(sid),
             ),
         )
         return {"task_id": task["id"]}

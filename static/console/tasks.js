@@ -137,7 +137,8 @@ function renderTaskItem(task) {
 }
 
 export function renderTasks() {
-  const tasks = [...state.tasks.values()].sort((a, b) => taskTime(a) - taskTime(b) || a.id - b.id);
+  // Newest first: a flood of requests cannot push a new one out of sight.
+  const tasks = [...state.tasks.values()].sort((a, b) => taskTime(b) - taskTime(a) || b.id - a.id);
   ui.taskList.replaceChildren(...tasks.map(renderTaskItem));
   ui.taskEmpty.hidden = tasks.length > 0;
   ui.taskCount.textContent = tasks.length ? String(tasks.length) : '';

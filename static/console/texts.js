@@ -30,6 +30,7 @@ export const ERROR_TEXT = {
 
 export function errorText(error) {
   if (!error) return ERROR_TEXT.internal;
+  if (error.code === 'rate_limited') return `Слишком много попыток — повторите через ${waitText(error.retry_after)}`;
   return ERROR_TEXT[error.code] || error.message || error.code || ERROR_TEXT.internal;
 }
 
@@ -82,4 +83,12 @@ export function visitorLabel(chat) {
 
 export function windowActive() {
   return document.visibilityState === 'visible' && document.hasFocus();
+}
+
+/** "через 3 мин": a server's retry_after in seconds, rounded up to a readable unit. */
+export function waitText(seconds) {
+  const s = Math.max(1, Math.ceil(Number(seconds) || 1));
+  if (s < 60) return `${s} с`;
+  if (s < 3600) return `${Math.ceil(s / 60)} мин`;
+  return `${Math.ceil(s / 3600)} ч`;
 }

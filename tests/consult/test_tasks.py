@@ -52,3 +52,16 @@ async def test_bad_tasks_store_nothing(deps: Deps) -> None:
             await tasks.create(deps, new)
         assert exc.value.code == code
     assert await tasks.listing(deps) == []
+
+
+async def test_a_flood_of_tasks_cannot_hide_a_new_request(deps: Deps) -> None:
+    """Consoles get the newest OPEN_SHOWN open tasks, newest first (a reconnect too)."""
+    for i in range(tasks.OPEN_SHOWN + 5):
+        await tasks.create(deps, tasks.NewTask("message", "widget", text=f"spam {i}"))
+    real = await tasks.create(
+        deps, tasks.NewTask("callback", "widget", name="Мария", phone="89123456789")
+    )
+    shown = await tasks.listing(deps)
+    assert len(shown) == tasks.OPEN_SHOWN
+    assert shown[0]["id"] == real["id"]
+    assert [t["id"] for t in shown] == sorted((t["id"] for t in shown), reverse=True)

@@ -1,3 +1,4 @@
+from consult import logins
 from consult.passwords import hash_password, verify_password
 from consult.tokens import Signer
 
@@ -13,12 +14,10 @@ def test_visitor_token_round_trip_and_forgery() -> None:
         assert signer.visitor_id(junk) is None
 
 
-def test_operator_cookie_is_not_a_visitor_token() -> None:
-    signer = Signer("k1")
-    cookie = signer.operator_cookie(7, 1)
-    assert signer.operator_session(cookie) == (7, 1)
-    assert signer.visitor_id(cookie) is None
-    assert signer.operator_session(signer.visitor_token(7)) is None
+def test_a_session_token_is_nothing_but_43_url_safe_characters() -> None:
+    assert logins.session_key("a" * 43) == logins.session_key("a" * 43)
+    for junk in (None, "", 5, "a" * 42, "a" * 44, "a" * 42 + ".", Signer("k1").visitor_token(7)):
+        assert logins.session_key(junk) is None
 
 
 def test_passwords_are_argon2_hashed() -> None:

@@ -67,6 +67,7 @@ export const I18N = {
       empty_form: 'Заполните, пожалуйста, поля формы',
       offline: 'Нет связи с сервером. Попробуйте ещё раз через минуту',
       already_rated: 'Этот разговор уже оценён',
+      rate_limited: 'Слишком часто — отправим чуть позже',
     },
   },
   en: {
@@ -133,6 +134,7 @@ export const I18N = {
       empty_form: 'Please fill in the form',
       offline: 'No connection to the server. Please try again in a minute',
       already_rated: 'This conversation has already been rated',
+      rate_limited: 'Too fast — we will send it a little later',
     },
   },
 };

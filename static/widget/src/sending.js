@@ -74,6 +74,13 @@ async function sendItem(item) {
           e.failed = true;
           e.error = t.errors[error.code] || error.message || t.errors.generic;
         }
+      } else if (error.code === 'rate_limited') {
+        // Kept in the outbox and sent again once the server's window has room.
+        if (e) e.error = t.errors.rate_limited;
+        setTimeout(() => {
+          attempted.delete(cid);
+          flush();
+        }, Math.max(1, Number(error.retry_after) || 1) * 1000);
       } else if (e) {
         e.error = t.errors.retry; // kept in the outbox: next connect resends it
       }

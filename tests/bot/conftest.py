@@ -6,6 +6,7 @@ deterministic; the unread window, night hours and retry_after all follow the fak
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,54 @@ class Env:
             return list(await session.scalars(query))
 
 
+BROWSER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36"
+)
+_CSRF = re.compile(r'data-csrf="([0-9a-f]+)"')
+
+
+class Visitor:
+    """A person's browser on personal pages, over HTTP: it keeps the page's cookie and posts
+    the token, and `seen` is the beacon the page's script sends when it is shown."""
+
+    def __init__(self, base: str, agent: str = BROWSER_AGENT) -> None:
+        self.base = base
+        # unsafe: cookies from 127.0.0.1 (aiohttp ignores cookies of IP hosts otherwise).
+        self.http = aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"User-Agent": agent}
+        )
+        self.csrf = ""
+
+    async def __aenter__(self) -> Visitor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.close()
+
+    async def open(self, d: Delivery) -> str:
+        async with self.http.get(f"{self.base}/m/{d.slug}-{d.code}") as r:
+            assert r.status == 200, r.status
+            html = await r.text()
+        found = _CSRF.search(html)
+        assert found, "no CSRF token in the page"
+        self.csrf = found[1]
+        return html
+
+    async def post(self, d: Delivery, action: str, **form: str) -> aiohttp.ClientResponse:
+        data = {"csrf": self.csrf, **form}
+        async with self.http.post(
+            f"{self.base}/m/{d.code}/{action}", data=data, allow_redirects=False
+        ) as r:
+            await r.read()
+            return r
+
+    async def read(self, d: Delivery) -> None:
+        """Opens the page and sends the beacon, as a browser showing it does."""
+        await self.open(d)
+        assert (await self.post(d, "seen")).status == 204
+
+
 def offers_settings(db_url: str, tmp_path: Path, tg: FakeTelegram, viber: FakeViber,
                     sms: FakeSmsRu, **extra: Any) -> Any:  # fmt: skip
     return test_settings(
@@ -176,6 +225,7 @@ async def env(db_url: str, tmp_path: Path, fakes: Any) -> AsyncIterator[Env]:
     clock, tg, viber, sms = fakes
     server = ClockedServer(offers_settings(db_url, tmp_path, tg, viber, sms), clock)
     await server.start()
+    tg.resolve["https://shop.example"] = server.url  # where the fake fetches link previews
     key = await api_keys.create(server.deps, SHOP)
     yield Env(server, clock, tg, viber, sms, key)
     await server.stop()

@@ -9,11 +9,12 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events, fallback, links
 from bot.context import Offers
+from bot.delivery_states import Reason, State
 from consult import payloads
 from consult.errors import ConsultError
 from consult.phones import normalize
@@ -170,7 +171,12 @@ async def link_telegram(ctx: Offers, token: str, chat_id: int) -> Customer | Non
         return customer
 
 
-async def link_viber(ctx: Offers, token: str, user_id: str) -> Customer | None:
+async def link_viber(
+    ctx: Offers, token: str, user_id: str, subscribed: bool | None = None
+) -> Customer | None:
+    """conversation_started from the customer's link (or their token sent as a message).
+    `subscribed`: what Viber says; until they subscribe, Viber lets us send them nothing but
+    the welcome message."""
     now = ctx.clock.now()
     async with ctx.deps.write() as session:
         customer = await by_token(session, token)
@@ -178,10 +184,40 @@ async def link_viber(ctx: Offers, token: str, user_id: str) -> Customer | None:
             return None
         customer.viber_user_id = user_id[:64]
         customer.viber_replied_at = now
+        if subscribed is not None:
+            customer.viber_subscribed = subscribed
         customer.exhausted = ",".join(c for c in customer.exhausted.split(",") if c != "viber")
         events.record(session, customer.id, "link", now, channel="viber")
         await set_consent(session, customer, "viber", True, now, how="conversation_started")
         return customer
+
+
+async def viber_subscribed(ctx: Offers, user_id: str) -> int:
+    """A `subscribed` callback, or a message from the user (which subscribes them too): Viber
+    is theirs again, ahead of SMS, and offers waiting for it go now. Returns how many
+    customers that was."""
+    now = ctx.clock.now()
+    async with ctx.deps.write() as session:
+        found = list(
+            await session.scalars(
+                select(Customer).where(Customer.viber_user_id == user_id).with_for_update()
+            )
+        )
+        for customer in found:
+            if customer.viber_subscribed is True:
+                continue
+            customer.viber_subscribed = True
+            fallback.restore(session, customer, "viber", now, "subscribed in viber")
+            await session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.customer_id == customer.id,
+                    Delivery.state == State.SCHEDULED,
+                    Delivery.reason == Reason.NOT_SUBSCRIBED,
+                )
+                .values(not_before=now)
+            )
+        return len(found)
 
 
 def as_dict(customer: Customer, ctx: Offers) -> dict[str, Any]:

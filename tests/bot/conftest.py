@@ -120,10 +120,29 @@ class Env:
         r = await post_callback(f"{self.url}/bot/viber/webhook", VIBER_TOKEN, body, signature)
         return r.status
 
-    async def link_viber(self, customer: dict[str, Any], user_id: str) -> None:
+    async def link_viber(
+        self, customer: dict[str, Any], user_id: str, *, subscribed: bool = True
+    ) -> dict[str, Any]:
+        """Opens the bot's chat from the customer's link; `subscribed`: one who has subscribed
+        to the bot before. Returns our answer (the welcome message)."""
         token = customer["viber_link"].split("context=")[1]
-        body = event("conversation_started", type="open", context=token, user=user(user_id))
-        assert await self.viber_callback(body) == 200
+        body = event(
+            "conversation_started",
+            type="open",
+            context=token,
+            user=user(user_id),
+            subscribed=subscribed,
+        )
+        if subscribed:
+            self.viber.subscribed.add(user_id)
+        r = await post_callback(f"{self.url}/bot/viber/webhook", VIBER_TOKEN, body)
+        assert r.status == 200
+        return await r.json()
+
+    async def viber_subscribe(self, user_id: str) -> None:
+        """The user presses "subscribe" in the bot's chat."""
+        self.viber.subscribed.add(user_id)
+        assert await self.viber_callback(event("subscribed", user=user(user_id))) == 200
 
     async def customer(self, customer_id: int) -> Customer:
         async with self.server.deps.sessions() as session:

@@ -157,7 +157,7 @@ async def test_a_viber_user_who_unsubscribed_is_switched_when_sending_fails(env:
     await env.product()
     (c,) = await env.customers({"name": "Иван", "phone": "+79123456789", "consent": {"sms": True}})
     await env.link_viber(c, "vb-gone")
-    env.viber.unsubscribed.add("vb-gone")  # Viber answers status 6, receiverNotSubscribed
+    env.viber.subscribed.discard("vb-gone")  # Viber answers status 6, receiverNotSubscribed
     await env.offer()
     await env.drain()
     assert env.viber.sent == []

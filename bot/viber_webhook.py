@@ -36,8 +36,7 @@ log = logging.getLogger(__name__)
 
 SIGNATURE = "X-Viber-Content-Signature"
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-BUTTON = re.compile(r"^(cb|no):([a-z0-9]{1,16})$")
-STOP_WORDS = {"stop", "стоп", "/stop", "отписаться"}
+BUTTON = re.compile(r"^(cb|no|stop):([a-z0-9]{1,16})$")
 WELCOME = (
     "Здравствуйте! Чтобы получать здесь персональные предложения магазина, нажмите "
     "«Подписаться» внизу или напишите нам что-нибудь. Отписаться: «стоп»."
@@ -84,7 +83,7 @@ class ViberWebhook:
             await signals.viber_failed(ctx, event.user_id, str(event.message_token), event.desc)
         elif isinstance(event, ViberUnsubscribedRequest):
             for customer_id in await self._customers(event.user_id):
-                await customers.opt_out(ctx, customer_id, "viber", "unsubscribed")
+                await customers.opt_out(ctx, customer_id, "viber", "unsubscribed", left_viber=True)
         elif isinstance(event, ViberSubscribedRequest):
             await customers.viber_subscribed(ctx, event.user.id)
         elif isinstance(event, ViberConversationStartedRequest):
@@ -130,9 +129,11 @@ class ViberWebhook:
                     )
                     .values(not_before=now)
                 )
-        if text.lower() in STOP_WORDS:
+        button = BUTTON.match(text)
+        if customers.is_stop(text) or (button and button[1] == "stop"):
+            how = "unsubscribe button" if button else f"stop word {text[:20]!r}"
             for customer_id in ids:
-                await customers.opt_out(self.ctx, customer_id, "viber", "stop message")
+                await customers.opt_out(self.ctx, customer_id, "viber", how)
             return
         if TOKEN.match(text) and not ids:  # a customer may paste their link token
             # Writing to the bot subscribes the user to it.
@@ -141,7 +142,6 @@ class ViberWebhook:
             return
         if ids:  # writing to the bot subscribes the user to it
             await customers.viber_subscribed(self.ctx, user_id)
-        button = BUTTON.match(text)
         if button:
             action = "callback" if button[1] == "cb" else "not_interested"
             d = await signals.viber_button(self.ctx, button[2], user_id, action)

@@ -57,3 +57,32 @@ async def test_a_person_opening_the_page_in_a_browser_reads_it(env: Env, browser
         await expect(page.locator(".note")).to_contain_text("напомним")
     rows = await env.deliveries()
     assert [(r.attempt, r.state) for r in rows] == [(1, "read"), (2, "scheduled")]
+
+
+async def test_a_page_opened_in_a_hidden_tab_counts_once_it_is_shown(
+    env: Env, browser: Browser
+) -> None:
+    await env.product()
+    await env.customers({"name": "Мария", "phone": "+79123456767", "consent": {"sms": True}})
+    await env.offer()
+    await env.drain()
+    (d,) = await env.deliveries()
+    context, page = await new_page(browser, user_agent=BROWSER_AGENT)
+    # As a tab opened in the background: hidden until the person switches to it.
+    await context.add_init_script(
+        "window.__shown = false; Object.defineProperty(document, 'visibilityState',"
+        " {get: () => (window.__shown ? 'visible' : 'hidden')});"
+    )
+    await page.goto(f"{env.url}/m/{d.slug}-{d.code}")
+    await expect(page.locator("h1")).to_have_count(1)
+    await asyncio.sleep(1.0)
+    assert (await env.deliveries())[0].state == "sent"
+
+    await page.evaluate(
+        "window.__shown = true; document.dispatchEvent(new Event('visibilitychange'))"
+    )
+
+    async def read() -> bool:
+        return (await env.deliveries())[0].state == "read"
+
+    await wait_for(read)

@@ -12,6 +12,7 @@ from channels.telegram_button import Button
 from storage.models import Customer, Delivery, Offer, Product
 
 OPEN, CALLBACK, NOT_INTERESTED = "Открыть предложение", "Перезвоните мне", "Не интересно"
+UNSUBSCRIBE = "Отписаться"  # from every channel (bot/customers.py opt_out)
 
 
 @dataclass
@@ -60,6 +61,7 @@ def compose(
                 Button(CALLBACK, callback_data=f"cb:{delivery.code}"),
                 Button(NOT_INTERESTED, callback_data=f"no:{delivery.code}"),
             ],
+            [Button(UNSUBSCRIBE, callback_data=f"stop:{delivery.code}")],
         ]
     elif channel == "viber":
         out.address = customer.viber_user_id or ""
@@ -67,6 +69,7 @@ def compose(
             viber.url_button(OPEN, link),
             viber.reply_button(CALLBACK, f"cb:{delivery.code}"),
             viber.reply_button(NOT_INTERESTED, f"no:{delivery.code}"),
+            viber.reply_button(UNSUBSCRIBE, f"stop:{delivery.code}", columns=6),
         ]
     else:
         out.address = customer.phone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -18,6 +19,8 @@ if TYPE_CHECKING:  # aiogram takes seconds to import; only a configured bot need
 @dataclass
 class OffersConfig:
     public_url: str = "http://127.0.0.1:8080"
+    # Keys the personal page's CSRF tokens; the app passes its secret key (same on every process).
+    secret: str = field(default_factory=lambda: secrets.token_hex(32))
     telegram_bot_username: str = ""
     telegram_webhook_secret: str = ""
     telegram_staff_chat_id: int | None = None

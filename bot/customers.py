@@ -7,17 +7,22 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import delivery_states as states
 from bot import events, fallback, links
 from bot.context import Offers
+from bot.delivery_states import Reason, State
 from consult import payloads
 from consult.errors import ConsultError
 from consult.phones import normalize
 from storage.models import Customer, Delivery
 
 CHANNELS = ("telegram", "viber", "sms")
+# A message that is one of these (any case, surrounding spaces ignored) is a stop: in
+# Telegram and Viber alike. docs/offers-api.md lists them.
+STOP_WORDS = frozenset({"/stop", "stop", "стоп", "отписаться", "unsubscribe", "отписка"})
 MAX_BATCH = 5000
 
 
@@ -107,6 +112,8 @@ async def set_consent(
         return
     setattr(customer, attr, given)
     if given:
+        if how == "api":  # the shop recorded new consent: a stop said earlier is over
+            customer.opted_out_at = None
         events.record(session, customer.id, "consent", at, channel=channel, detail=how)
         return
     last = await session.scalar(
@@ -122,11 +129,43 @@ async def set_consent(
         fallback.give_up(session, customer, channel, f"opted out ({how})", at, last)
 
 
-async def opt_out(ctx: Offers, customer_id: int, channel: str, how: str) -> None:
+def is_stop(text: str) -> bool:
+    return text.strip().lower() in STOP_WORDS
+
+
+async def opt_out(
+    ctx: Offers, customer_id: int, channel: str, how: str, *, left_viber: bool = False
+) -> None:
+    """A stop said in `channel` (a stop word, the unsubscribe button, Viber's unsubscribe):
+    no marketing in ANY channel until the shop records new consent through the API. Offers
+    still waiting fail at once with reason opted_out."""
+    now = ctx.clock.now()
     async with ctx.deps.write() as session:
         customer = await session.get(Customer, customer_id, with_for_update=True)
-        if customer is not None:
-            await set_consent(session, customer, channel, False, ctx.clock.now(), how)
+        if customer is None:
+            return
+        last = await session.scalar(
+            select(Delivery.id)
+            .where(Delivery.customer_id == customer.id, Delivery.channel == channel)
+            .order_by(Delivery.id.desc())
+            .limit(1)
+        )
+        if customer.opted_out_at is None:
+            events.record(
+                session, customer.id, "opt_out", now, channel=channel, delivery_id=last,
+                detail=f"{how}: every channel",
+            )  # fmt: skip
+        customer.opted_out_at = customer.opted_out_at or now
+        for c in CHANNELS:
+            setattr(customer, f"consent_{c}", False)
+        customer.channel, customer.unread_streak = None, 0
+        if left_viber:  # Viber's unsubscribe: no longer subscribed to the bot either
+            customer.viber_subscribed = False
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.customer_id == customer.id, Delivery.state == State.SCHEDULED)
+            .values(**states.outcome(State.FAILED, Reason.OPTED_OUT, how))
+        )
 
 
 async def by_token(session: AsyncSession, token: str) -> Customer | None:
@@ -145,11 +184,17 @@ async def link_telegram(ctx: Offers, token: str, chat_id: int) -> Customer | Non
         customer.telegram_chat_id, customer.telegram_blocked = chat_id, False
         customer.exhausted = ",".join(c for c in customer.exhausted.split(",") if c != "telegram")
         events.record(session, customer.id, "link", now, channel="telegram")
-        await set_consent(session, customer, "telegram", True, now, how="/start")
+        if customer.opted_out_at is None:  # after a stop, only the shop's API gives consent
+            await set_consent(session, customer, "telegram", True, now, how="/start")
         return customer
 
 
-async def link_viber(ctx: Offers, token: str, user_id: str) -> Customer | None:
+async def link_viber(
+    ctx: Offers, token: str, user_id: str, subscribed: bool | None = None
+) -> Customer | None:
+    """conversation_started from the customer's link (or their token sent as a message).
+    `subscribed`: what Viber says; until they subscribe, Viber lets us send them nothing but
+    the welcome message."""
     now = ctx.clock.now()
     async with ctx.deps.write() as session:
         customer = await by_token(session, token)
@@ -157,10 +202,41 @@ async def link_viber(ctx: Offers, token: str, user_id: str) -> Customer | None:
             return None
         customer.viber_user_id = user_id[:64]
         customer.viber_replied_at = now
+        if subscribed is not None:
+            customer.viber_subscribed = subscribed
         customer.exhausted = ",".join(c for c in customer.exhausted.split(",") if c != "viber")
         events.record(session, customer.id, "link", now, channel="viber")
-        await set_consent(session, customer, "viber", True, now, how="conversation_started")
+        if customer.opted_out_at is None:  # after a stop, only the shop's API gives consent
+            await set_consent(session, customer, "viber", True, now, how="conversation_started")
         return customer
+
+
+async def viber_subscribed(ctx: Offers, user_id: str) -> int:
+    """A `subscribed` callback, or a message from the user (which subscribes them too): Viber
+    is theirs again, ahead of SMS, and offers waiting for it go now. Returns how many
+    customers that was."""
+    now = ctx.clock.now()
+    async with ctx.deps.write() as session:
+        found = list(
+            await session.scalars(
+                select(Customer).where(Customer.viber_user_id == user_id).with_for_update()
+            )
+        )
+        for customer in found:
+            if customer.viber_subscribed is True:
+                continue
+            customer.viber_subscribed = True
+            fallback.restore(session, customer, "viber", now, "subscribed in viber")
+            await session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.customer_id == customer.id,
+                    Delivery.state == State.SCHEDULED,
+                    Delivery.reason == Reason.NOT_SUBSCRIBED,
+                )
+                .values(not_before=now)
+            )
+        return len(found)
 
 
 def as_dict(customer: Customer, ctx: Offers) -> dict[str, Any]:
@@ -174,6 +250,7 @@ def as_dict(customer: Customer, ctx: Offers) -> dict[str, Any]:
         "telegram_linked": customer.telegram_chat_id is not None,
         "viber_linked": customer.viber_user_id is not None,
         "channel": customer.channel,
+        "opted_out_at": customer.opted_out_at.isoformat() if customer.opted_out_at else None,
         "unread_streak": customer.unread_streak,
         "telegram_link": links.telegram_link(ctx.config.telegram_bot_username, customer.link_token),
         "viber_link": links.viber_link(ctx.config.viber_chat_uri, customer.link_token),

@@ -136,6 +136,25 @@ def give_up(
     return after
 
 
+def restore(
+    session: AsyncSession, customer: Customer, channel: str, at: datetime, why: str
+) -> None:
+    """`channel` works again (subscribed on Viber): no longer given up, and it takes over
+    from any channel after it in ORDER."""
+    customer.exhausted = ",".join(sorted(_exhausted(customer) - {channel}))
+    if not usable(customer, channel):
+        return
+    current = customer.channel
+    if current is None or ORDER.index(current) > ORDER.index(channel) or current == channel:
+        if current and current != channel:
+            events.record(
+                session, customer.id, "switch", at, channel=channel,
+                detail=f"{current}→{channel}: {why}",
+            )  # fmt: skip
+        customer.channel = channel
+        customer.unread_streak = 0
+
+
 def on_unread(
     session: AsyncSession,
     customer: Customer,

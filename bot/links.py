@@ -9,16 +9,18 @@ from urllib.parse import quote
 from slugify import slugify
 
 _CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: codes get read aloud
-CODE_LENGTH = 8
+# 12 symbols of 32: 60 bits, so codes cannot be guessed (issue 10). Codes of 8 made before
+# keep working: a code is looked up as it is, whatever its length.
+CODE_LENGTH = 12
 # Base32 turns each 5 random bytes into 8 symbols of 32, uniformly; they are then renamed into
-# the alphabet above (both have 32 symbols), which is as random as 8 secrets.choice() calls.
+# the alphabet above (both have 32 symbols), which is as random as secrets.choice() per symbol.
 _FROM_BASE32 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _CODE_ALPHABET)
-_CODE_BYTES = CODE_LENGTH * 5 // 8
 
 
 def new_codes(n: int) -> list[str]:
     """n random codes at once: planning needs hundreds of thousands."""
-    text = base64.b32encode(secrets.token_bytes(n * _CODE_BYTES)).decode().translate(_FROM_BASE32)
+    groups = -(-n * CODE_LENGTH // 8)  # whole groups of 5 bytes = 8 symbols
+    text = base64.b32encode(secrets.token_bytes(groups * 5)).decode().translate(_FROM_BASE32)
     return [text[i : i + CODE_LENGTH] for i in range(0, n * CODE_LENGTH, CODE_LENGTH)]
 
 

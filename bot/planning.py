@@ -187,8 +187,8 @@ async def _eligible(
 
 
 async def _unused_codes(session: AsyncSession, n: int) -> list[str]:
-    """n codes unused so far. 8 symbols of 32 make about 10^12 codes, so among hundreds of
-    thousands a repeat is rare but not negligible, and the column is unique: a repeat
+    """n codes unused so far. 12 symbols of 32 make about 10^18 codes, so a repeat is all but
+    impossible, but the column is unique and a repeat costs one query to avoid: a repeat
     (within the chunk, or with any row written before, this planning's included) is drawn
     again rather than failing the whole offer."""
     codes = links.new_codes(n)

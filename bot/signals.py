@@ -1,8 +1,9 @@
 """Read, delivered and failed signals from every channel, and what they change.
 
 Viber reports reads (`seen`, one per batch: it covers the earlier messages too). Telegram bots
-cannot see reads, so an inline button press or an open of the personal page counts. For SMS a
-delivery report is "delivered" and a click on the link is "read".
+cannot see reads, so an inline button press or the personal page shown to a person counts (its
+script's beacon, never the fetch itself: messengers and link checkers fetch links too). For SMS
+a delivery report is "delivered" and the page shown is "read".
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ async def by_code(session: AsyncSession, code: str) -> Delivery | None:
     return await session.scalar(select(Delivery).where(Delivery.code == code))
 
 
-async def page_opened(ctx: Offers, code: str) -> int | None:
-    """An open of /m/<slug>-<code>: a click, and a read of that message. Returns the id."""
+async def page_seen(ctx: Offers, code: str) -> int | None:
+    """The personal page shown to a person (its own script's beacon): a click, and a read of
+    that message. Robots and HEAD never get here (bot/robots.py). Returns the id."""
     now = ctx.clock.now()
     async with ctx.deps.write() as session:
         d = await by_code(session, code)
@@ -43,23 +45,48 @@ async def page_opened(ctx: Offers, code: str) -> int | None:
             return None
         customer = await session.get(Customer, d.customer_id, with_for_update=True)
         assert customer is not None
-        d.clicked_at = d.clicked_at or now
-        events.record(session, d.customer_id, "open", now, channel=d.channel, delivery_id=d.id)
+        if d.clicked_at is None:
+            d.clicked_at = now
+            events.record(session, d.customer_id, "open", now, channel=d.channel, delivery_id=d.id)
         _mark_read(session, d, customer, now)
         return d.id
 
 
 async def page_action(ctx: Offers, code: str, action: str) -> Delivery | None:
-    """order / remind / callback pressed on the page; "remind" plans the offer again later."""
+    """order / remind / callback pressed on the page by a person: a click and a read too.
+    "remind" plans the offer again later, unless a later attempt of it is already pending
+    (pressing it again changes nothing)."""
     now = ctx.clock.now()
     async with ctx.deps.write() as session:
         d = await by_code(session, code)
         if d is None:
             return None
+        # The customer's row, locked, serializes presses of the same customer.
+        customer = await session.get(Customer, d.customer_id, with_for_update=True)
+        assert customer is not None
+        d.clicked_at = d.clicked_at or now
+        _mark_read(session, d, customer, now)
         events.record(session, d.customer_id, action, now, channel=d.channel, delivery_id=d.id)
-        if action == "remind":
-            await planning.next_attempt(session, d, now + ctx.config.remind_after, now)
+        if action == "remind" and not await _pending(session, d):
+            await planning.next_attempt(
+                session, d, now + ctx.config.remind_after, now, Reason.REMINDER
+            )
         return d
+
+
+async def _pending(session: AsyncSession, d: Delivery) -> bool:
+    """Another attempt of the same offer to the same customer that has not gone out yet."""
+    found = await session.scalar(
+        select(Delivery.id)
+        .where(
+            Delivery.offer_id == d.offer_id,
+            Delivery.customer_id == d.customer_id,
+            Delivery.id != d.id,
+            Delivery.state.in_((State.SCHEDULED, State.SENDING)),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def telegram_button(ctx: Offers, code: str, chat_id: int, action: str) -> Delivery | None:

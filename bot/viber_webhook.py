@@ -21,6 +21,7 @@ from viberbot.api.viber_requests import (
     ViberFailedRequest,
     ViberMessageRequest,
     ViberSeenRequest,
+    ViberSubscribedRequest,
     ViberUnsubscribedRequest,
     create_request,
 )
@@ -35,8 +36,13 @@ log = logging.getLogger(__name__)
 
 SIGNATURE = "X-Viber-Content-Signature"
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-BUTTON = re.compile(r"^(cb|no):([a-z0-9]{1,16})$")
-STOP_WORDS = {"stop", "стоп", "/stop", "отписаться"}
+BUTTON = re.compile(r"^(cb|no|stop):([a-z0-9]{1,16})$")
+WELCOME = (
+    "Здравствуйте! Чтобы получать здесь персональные предложения магазина, нажмите "
+    "«Подписаться» внизу или напишите нам что-нибудь. Отписаться: «стоп»."
+)
+WELCOME_SUBSCRIBED = "Готово! Сюда будут приходить персональные предложения. Отписаться: «стоп»."
+HELLO = "Здравствуйте! Это чат магазина с персональными предложениями."
 
 
 def signature(token: str, body: bytes) -> str:
@@ -59,10 +65,15 @@ class ViberWebhook:
             event = create_request(json.loads(body))
         except Exception:  # viberbot raises bare Exception/KeyError on a malformed body
             raise ConsultError("invalid_payload", "not a Viber callback") from None
-        await self.dispatch(event)
+        welcome = await self.dispatch(event)
+        if welcome is not None:
+            # The one message Viber lets a bot send before the user subscribes: in the answer
+            # to conversation_started (the API is not allowed to send it).
+            return web.json_response(welcome)
         return web.json_response({"status": 0})
 
-    async def dispatch(self, event: object) -> None:
+    async def dispatch(self, event: object) -> dict[str, object] | None:
+        """Handles one callback; returns the welcome message to answer with, if any."""
         ctx = self.ctx
         if isinstance(event, ViberSeenRequest):
             await signals.viber_seen(ctx, event.user_id, str(event.message_token))
@@ -72,12 +83,25 @@ class ViberWebhook:
             await signals.viber_failed(ctx, event.user_id, str(event.message_token), event.desc)
         elif isinstance(event, ViberUnsubscribedRequest):
             for customer_id in await self._customers(event.user_id):
-                await customers.opt_out(ctx, customer_id, "viber", "unsubscribed")
+                await customers.opt_out(ctx, customer_id, "viber", "unsubscribed", left_viber=True)
+        elif isinstance(event, ViberSubscribedRequest):
+            await customers.viber_subscribed(ctx, event.user.id)
         elif isinstance(event, ViberConversationStartedRequest):
-            if event.context and TOKEN.match(event.context):
-                await customers.link_viber(ctx, event.context, event.user.id)
+            return await self._started(event)
         elif isinstance(event, ViberMessageRequest):
             await self._message(event)
+        return None
+
+    async def _started(self, event: ViberConversationStartedRequest) -> dict[str, object]:
+        customer = None
+        if event.context and TOKEN.match(event.context):
+            subscribed = bool(event.subscribed)
+            customer = await customers.link_viber(
+                self.ctx, event.context, event.user.id, subscribed
+            )
+        text = (WELCOME_SUBSCRIBED if event.subscribed else WELCOME) if customer else HELLO
+        sender = self.ctx.viber.sender_name if self.ctx.viber else "Prilavok"
+        return {"sender": {"name": sender}, "type": "text", "text": text}
 
     async def _customers(self, user_id: str) -> list[int]:
         async with self.ctx.deps.sessions() as session:
@@ -105,14 +129,19 @@ class ViberWebhook:
                     )
                     .values(not_before=now)
                 )
-        if text.lower() in STOP_WORDS:
+        button = BUTTON.match(text)
+        if customers.is_stop(text) or (button and button[1] == "stop"):
+            how = "unsubscribe button" if button else f"stop word {text[:20]!r}"
             for customer_id in ids:
-                await customers.opt_out(self.ctx, customer_id, "viber", "stop message")
+                await customers.opt_out(self.ctx, customer_id, "viber", how)
             return
         if TOKEN.match(text) and not ids:  # a customer may paste their link token
-            await customers.link_viber(self.ctx, text, user_id)
+            # Writing to the bot subscribes the user to it.
+            if await customers.link_viber(self.ctx, text, user_id, subscribed=True):
+                await customers.viber_subscribed(self.ctx, user_id)
             return
-        button = BUTTON.match(text)
+        if ids:  # writing to the bot subscribes the user to it
+            await customers.viber_subscribed(self.ctx, user_id)
         if button:
             action = "callback" if button[1] == "cb" else "not_interested"
             d = await signals.viber_button(self.ctx, button[2], user_id, action)

@@ -13,7 +13,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from channels.errors import Blocked, RateLimited, Rejected, Unreachable
 from channels.telegram_button import MAX_TEXT, Button
@@ -21,6 +21,9 @@ from channels.telegram_button import MAX_TEXT, Button
 __all__ = ["MAX_TEXT", "Button", "TelegramChannel"]
 
 DEFAULT_API_BASE = "https://api.telegram.org"
+# No link previews: Telegram's servers would fetch the personal page to draw one, and the
+# message carries an "open" button anyway.
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class TelegramChannel:
@@ -46,7 +49,9 @@ class TelegramChannel:
                 ]
             )
         try:
-            sent = await self.bot.send_message(chat_id, text, reply_markup=markup)
+            sent = await self.bot.send_message(
+                chat_id, text, reply_markup=markup, link_preview_options=NO_PREVIEW
+            )
         except TelegramRetryAfter as exc:
             raise RateLimited(float(exc.retry_after), exc.message) from exc
         except TelegramForbiddenError as exc:

@@ -104,6 +104,6 @@ def url_button(text: str, url: str) -> dict[str, Any]:
     return {"Columns": 6, "Rows": 1, "ActionType": "open-url", "ActionBody": url, "Text": text}
 
 
-def reply_button(text: str, body: str) -> dict[str, Any]:
+def reply_button(text: str, body: str, columns: int = 3) -> dict[str, Any]:
     """Pressing it sends `body` back as the user's message (seen by our webhook)."""
-    return {"Columns": 3, "Rows": 1, "ActionType": "reply", "ActionBody": body, "Text": text}
+    return {"Columns": columns, "Rows": 1, "ActionType": "reply", "ActionBody": body, "Text": text}

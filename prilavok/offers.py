@@ -21,6 +21,7 @@ def build(settings: Settings, deps: Deps, clock: Clock | None = None) -> Offers:
         telegram = TelegramChannel(s.telegram_token, s.telegram_api_base)
     config = OffersConfig(
         public_url=s.public_url or f"http://{s.host}:{s.port}",
+        secret=s.resolved_secret_key(),
         telegram_bot_username=s.telegram_bot_username,
         telegram_webhook_secret=s.telegram_webhook_secret,
         telegram_staff_chat_id=s.telegram_staff_chat_id,

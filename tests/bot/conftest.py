@@ -6,6 +6,7 @@ deterministic; the unread window, night hours and retry_after all follow the fak
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -119,10 +120,29 @@ class Env:
         r = await post_callback(f"{self.url}/bot/viber/webhook", VIBER_TOKEN, body, signature)
         return r.status
 
-    async def link_viber(self, customer: dict[str, Any], user_id: str) -> None:
+    async def link_viber(
+        self, customer: dict[str, Any], user_id: str, *, subscribed: bool = True
+    ) -> dict[str, Any]:
+        """Opens the bot's chat from the customer's link; `subscribed`: one who has subscribed
+        to the bot before. Returns our answer (the welcome message)."""
         token = customer["viber_link"].split("context=")[1]
-        body = event("conversation_started", type="open", context=token, user=user(user_id))
-        assert await self.viber_callback(body) == 200
+        body = event(
+            "conversation_started",
+            type="open",
+            context=token,
+            user=user(user_id),
+            subscribed=subscribed,
+        )
+        if subscribed:
+            self.viber.subscribed.add(user_id)
+        r = await post_callback(f"{self.url}/bot/viber/webhook", VIBER_TOKEN, body)
+        assert r.status == 200
+        return await r.json()
+
+    async def viber_subscribe(self, user_id: str) -> None:
+        """The user presses "subscribe" in the bot's chat."""
+        self.viber.subscribed.add(user_id)
+        assert await self.viber_callback(event("subscribed", user=user(user_id))) == 200
 
     async def customer(self, customer_id: int) -> Customer:
         async with self.server.deps.sessions() as session:
@@ -136,6 +156,54 @@ class Env:
             for key, value in where.items():
                 query = query.where(getattr(Delivery, key) == value)
             return list(await session.scalars(query))
+
+
+BROWSER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36"
+)
+_CSRF = re.compile(r'data-csrf="([0-9a-f]+)"')
+
+
+class Visitor:
+    """A person's browser on personal pages, over HTTP: it keeps the page's cookie and posts
+    the token, and `seen` is the beacon the page's script sends when it is shown."""
+
+    def __init__(self, base: str, agent: str = BROWSER_AGENT) -> None:
+        self.base = base
+        # unsafe: cookies from 127.0.0.1 (aiohttp ignores cookies of IP hosts otherwise).
+        self.http = aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"User-Agent": agent}
+        )
+        self.csrf = ""
+
+    async def __aenter__(self) -> Visitor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.close()
+
+    async def open(self, d: Delivery) -> str:
+        async with self.http.get(f"{self.base}/m/{d.slug}-{d.code}") as r:
+            assert r.status == 200, r.status
+            html = await r.text()
+        found = _CSRF.search(html)
+        assert found, "no CSRF token in the page"
+        self.csrf = found[1]
+        return html
+
+    async def post(self, d: Delivery, action: str, **form: str) -> aiohttp.ClientResponse:
+        data = {"csrf": self.csrf, **form}
+        async with self.http.post(
+            f"{self.base}/m/{d.code}/{action}", data=data, allow_redirects=False
+        ) as r:
+            await r.read()
+            return r
+
+    async def read(self, d: Delivery) -> None:
+        """Opens the page and sends the beacon, as a browser showing it does."""
+        await self.open(d)
+        assert (await self.post(d, "seen")).status == 204
 
 
 def offers_settings(db_url: str, tmp_path: Path, tg: FakeTelegram, viber: FakeViber,
@@ -176,6 +244,7 @@ async def env(db_url: str, tmp_path: Path, fakes: Any) -> AsyncIterator[Env]:
     clock, tg, viber, sms = fakes
     server = ClockedServer(offers_settings(db_url, tmp_path, tg, viber, sms), clock)
     await server.start()
+    tg.resolve["https://shop.example"] = server.url  # where the fake fetches link previews
     key = await api_keys.create(server.deps, SHOP)
     yield Env(server, clock, tg, viber, sms, key)
     await server.stop()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from bot import api_keys
 from channels.sms import segments
 from storage.models import Customer
-from tests.bot.conftest import Env
+from tests.bot.conftest import Env, Visitor
 from tests.clients import add_operator, login
 
 
@@ -96,8 +96,8 @@ async def test_the_report_counts_the_funnel_and_revenue(env: Env) -> None:
     await env.drain()
     tg_row = (await env.deliveries(channel="telegram"))[0]
     sms_row = (await env.deliveries(channel="sms"))[0]
-    async with aiohttp.ClientSession() as http:
-        await http.get(f"{env.url}/m/{tg_row.slug}-{tg_row.code}")
+    async with Visitor(env.url) as person:
+        await person.read(tg_row)
     status, data = await env.call(
         "POST", "/api/v1/orders", {"order_ref": "A-1", "code": tg_row.code, "revenue": "1990.50"}
     )

@@ -3,11 +3,10 @@ blocked bot switches at once."""
 
 from __future__ import annotations
 
-import aiohttp
 from sqlalchemy import select
 
 from storage.models import OfferEvent
-from tests.bot.conftest import Env
+from tests.bot.conftest import Env, Visitor
 from tests.fakes.viber import event
 
 WINDOW = {"hours": 24, "minutes": 1}
@@ -128,9 +127,8 @@ async def test_a_read_makes_a_channel_current_again(env: Env) -> None:
 
     # The customer opens an old Telegram offer's page: Telegram is theirs again.
     old = (await env.deliveries(channel="telegram"))[0]
-    async with aiohttp.ClientSession() as http:
-        r = await http.get(f"{env.url}/m/{old.slug}-{old.code}")
-        assert r.status == 200
+    async with Visitor(env.url) as person:
+        await person.read(old)
     customer = await env.customer(cid)
     assert customer.channel == "telegram" and customer.unread_streak == 0
     await env.offer()

@@ -4,8 +4,12 @@ offer that nobody can receive."""
 
 from __future__ import annotations
 
-import aiohttp
+from datetime import UTC, datetime
 
+import aiohttp
+from sqlalchemy import text
+
+from storage.db import create_engine, migrate
 from tests.bot.conftest import Env
 from tests.clients import add_operator, login
 
@@ -73,3 +77,47 @@ async def test_a_reachable_offer_has_no_warning_and_waits_with_a_reason(env: Env
         "waiting": {"quiet_hours": 1},
         "failed": {"not_linked": 1},
     }
+
+
+async def test_migration_0006_turns_old_notes_into_reasons(empty_db_url: str) -> None:
+    engine = create_engine(empty_db_url)
+    await migrate(engine, "0005")
+    at = datetime(2026, 11, 20, tzinfo=UTC)
+    notes = {
+        "night": ("scheduled", "quiet_hours"),
+        "viber_quota": ("scheduled", "viber_hourly_limit"),
+        "no_channel": ("failed", "no_channel"),
+        "unreachable: timeout": ("scheduled", "unreachable"),
+        "bot was blocked by the user": ("switched", "blocked"),
+    }
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO customers (id, shop_id, name, phone, timezone, consent_telegram,"
+                " consent_viber, consent_sms, link_token, telegram_blocked, unread_streak,"
+                " exhausted, created_at, updated_at) VALUES (1, 's', 'И', '+79123456789',"
+                " 'Europe/Moscow', false, false, true, 't', false, 0, '', :at, :at)"
+            ),
+            {"at": at},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO offers (id, shop_id, title, sku, template, starts_at, created_at)"
+                " VALUES (1, 's', 'x', 'y', 'z', :at, :at)"
+            ),
+            {"at": at},
+        )
+        for i, (note, (state, _)) in enumerate(notes.items(), start=1):
+            await conn.execute(
+                text(
+                    "INSERT INTO deliveries (id, offer_id, customer_id, attempt, code, slug,"
+                    " state, not_before, tries, note, created_at)"
+                    " VALUES (:i, 1, 1, :attempt, :code, 'i', :state, :at, 0, :note, :at)"
+                ),
+                {"i": i, "attempt": i, "code": f"c{i}", "state": state, "note": note, "at": at},
+            )
+    await migrate(engine)
+    async with engine.connect() as conn:
+        rows = dict((await conn.execute(text("SELECT note, reason FROM deliveries"))).all())
+    await engine.dispose()
+    assert rows == {note: reason for note, (_, reason) in notes.items()}

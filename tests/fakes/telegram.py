@@ -1,6 +1,11 @@
 """A fake Telegram Bot API: /bot<token>/<method> with the real JSON shapes, including
 429 {"parameters": {"retry_after": N}} and 403 "Forbidden: bot was blocked by the user".
 
+Like Telegram, it fetches the links in a sent text to draw previews (GET, user agent
+"TelegramBot (like TwitterBot)") unless the message disables them (`link_preview_options`
+{"is_disabled": true}); `resolve` maps public addresses to the local server under test, and
+`preview_always` fetches even when disabled (other robots will: mail scanners, antivirus).
+
 It keeps its own books on flood control: a request that arrives inside a retry_after window
 (answered 429 again, as Telegram does), or a second message to a chat within a second, is
 counted in `violations`. With `per_second`, it also enforces a bot-wide limit as Telegram does:
@@ -13,14 +18,19 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 from collections import deque
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from bot.clock import Clock
 from tests.fakes.base import FakeServer
+
+PREVIEW_AGENT = "TelegramBot (like TwitterBot)"
+_URL = re.compile(r"https?://[^\s<>\"']+")
 
 
 class FakeTelegram(FakeServer):
@@ -49,6 +59,9 @@ class FakeTelegram(FakeServer):
         self._last_in_chat: dict[int, datetime] = {}
         self._next_id = 1
         self._grew = asyncio.Event()
+        self.resolve: dict[str, str] = {}  # public URL prefix -> where to fetch it here
+        self.preview_always = False
+        self.previews: list[tuple[str, int]] = []  # (URL, HTTP status) of preview fetches
         self.app.router.add_post("/bot{token}/{method}", self.handle)
 
     def messages_to(self, chat_id: int) -> list[dict[str, Any]]:
@@ -98,7 +111,29 @@ class FakeTelegram(FakeServer):
             return web.json_response({"ok": True, "result": True})
         if method != "sendMessage":
             return web.json_response({"ok": True, "result": True})
-        return self._send(form)
+        response = self._send(form)
+        if response.status == 200:
+            await self._preview(form)
+        return response
+
+    async def _preview(self, form: dict[str, Any]) -> None:
+        """Telegram's servers fetch each link of the text for its preview before delivering."""
+        options = json.loads(form.get("link_preview_options") or "{}")
+        if options.get("is_disabled") and not self.preview_always:
+            return
+        for url in _URL.findall(str(form.get("text", ""))):
+            for public, local in self.resolve.items():
+                if url.startswith(public):
+                    url = local + url[len(public) :]
+            try:
+                async with (
+                    aiohttp.ClientSession() as http,
+                    http.get(url, headers={"User-Agent": PREVIEW_AGENT}) as r,
+                ):
+                    await r.read()
+                    self.previews.append((url, r.status))
+            except aiohttp.ClientError:
+                self.previews.append((url, 0))
 
     def _send(self, form: dict[str, Any]) -> web.Response:
         now = self.clock.now()
@@ -131,6 +166,7 @@ class FakeTelegram(FakeServer):
             "chat_id": chat_id,
             "text": form.get("text", ""),
             "reply_markup": markup,
+            "link_preview_options": json.loads(form.get("link_preview_options") or "null"),
             "at": now,
         }
         self._next_id += 1

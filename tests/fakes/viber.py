@@ -1,4 +1,8 @@
-"""A fake Viber REST API (send_message, set_webhook) and Viber's signed callbacks to us."""
+"""A fake Viber REST API (send_message, set_webhook) and Viber's signed callbacks to us.
+
+As Viber does, it delivers only to users subscribed to the bot: opening the chat
+(conversation_started) is not subscribing; pressing "subscribe" or sending a message is.
+Anyone else gets status 6, receiverNotSubscribed."""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ class FakeViber(FakeServer):
         self.token = token
         self.sent: list[dict[str, Any]] = []
         self.webhooks: list[dict[str, Any]] = []
-        self.unsubscribed: set[str] = set()
+        self.subscribed: set[str] = set()
         self._next_token = 5_741_311_803_571_721_000
         self.app.router.add_post("/send_message", self.send_message)
         self.app.router.add_post("/set_webhook", self.set_webhook)
@@ -36,7 +40,7 @@ class FakeViber(FakeServer):
         body = await request.json()
         if body.get("type") != "text" or not body.get("text") or "receiver" not in body:
             return web.json_response({"status": 3, "status_message": "badData"})
-        if body["receiver"] in self.unsubscribed:
+        if body["receiver"] not in self.subscribed:
             return web.json_response({"status": 6, "status_message": "notSubscribed"})
         self._next_token += 1
         body["message_token"] = self._next_token

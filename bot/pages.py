@@ -107,6 +107,8 @@ class Pages:
     async def _checked(self, request: web.Request) -> tuple[str, Any]:
         """The code of a POST whose CSRF token is right, and its form; else 403."""
         code = request.match_info["code"]
+        # Guessing by POST is limited like guessing by GET (a wrong code is a failure).
+        await self._known(request, code)
         try:
             form = await request.post()
         except ValueError:  # a malformed body

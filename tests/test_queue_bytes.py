@@ -3,11 +3,27 @@
 The same measurement as `bench/queue_bytes.py` (1,000 chats, under 1 MB), at 200 chats.
 """
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
 from bench.queue_bytes import measure
+from tests import conftest
 from tests.clients import add_operator, login
 from tests.conftest import Server
 
 CHATS = 200
+
+
+@pytest.fixture
+async def sqlite_server(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Server]:
+    # All chats come from one test address: the per-address limits are off here.
+    off = {f"limit_{name}": "" for name in ("address_sockets", "address_conversations")}
+    srv = Server(conftest.test_settings(sqlite_url, tmp_path, **off))
+    await srv.start()
+    yield srv
+    await srv.stop()
 
 
 async def test_two_hundred_queued_chats_cost_one_console_little(sqlite_server: Server) -> None:

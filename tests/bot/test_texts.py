@@ -53,7 +53,7 @@ def test_addresses_carry_a_transliterated_name_and_a_short_code() -> None:
     assert links.name_slug("Ёлкина Щука-Жанна") == "elkina-shchuka-zhanna"
     assert links.name_slug("!!!") == "offer"
     code = links.new_code()
-    assert re.fullmatch(r"[a-z2-9]{8}", code)
+    assert re.fullmatch(r"[a-z2-9]{12}", code)  # 60 bits
     assert links.code_from_tail(f"ivan-petrov-{code}") == code
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import select
 
-from bot import api_keys, catalog, customers, orders, planning
+from bot import api_keys, catalog, customers, message_templates, orders, planning
 from bot.context import Offers
 from consult.console_views import json_object
 from consult.errors import not_found
@@ -60,7 +60,8 @@ class Api:
 
     async def post_offer(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)
-        new = planning.parse(await json_object(request))
+        # The template's test render runs off the event loop, like every render.
+        new = await message_templates.off_loop(planning.parse, await json_object(request))
         offer, planned = await planning.create(self.ctx, shop, new)
         return web.json_response({"offer": {"id": offer.id, "planned": planned}}, status=201)
 

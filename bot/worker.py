@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 
 from bot import catalog, fallback, planning, quiet_hours, signals
-from bot.compose import Outgoing, compose
+from bot.compose import Outgoing, compose_off_loop
 from bot.context import Offers
 from bot.limits import Pacer
 from channels.errors import Blocked, RateLimited, Rejected, Unreachable
@@ -202,7 +202,7 @@ class DeliveryWorker:
                 later(wait_until, "viber_quota")
                 return None
         try:
-            out = compose(cfg, channel, d, customer, offer, product)
+            out = await compose_off_loop(cfg, channel, d, customer, offer, product)
         except ConsultError as exc:
             d.state, d.note, d.lease_owner, d.lease_until = "failed", exc.message, None, None
             return None

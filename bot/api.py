@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot import api_keys, catalog, customers, message_templates, orders, planning
 from bot.context import Offers
+from consult import http_input
 from consult.console_views import json_object
 from consult.errors import not_found
 from storage.models import Customer, OfferEvent
@@ -30,10 +31,7 @@ class Api:
 
     async def get_customer(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)
-        try:
-            customer_id = int(request.match_info["id"])
-        except ValueError:
-            raise not_found("customer") from None
+        customer_id = http_input.path_id(request, "customer")
         async with self.ctx.deps.sessions() as session:
             customer = await session.get(Customer, customer_id)
             if customer is None or customer.shop_id != shop:
@@ -67,10 +65,7 @@ class Api:
 
     async def get_offer(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)
-        try:
-            offer_id = int(request.match_info["id"])
-        except ValueError:
-            raise not_found("offer") from None
+        offer_id = http_input.path_id(request, "offer")
         return web.json_response({"offer": await planning.summary(self.ctx, shop, offer_id)})
 
     async def post_order(self, request: web.Request) -> web.Response:

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot import catalog, links, signals, staff
 from bot.context import Offers
+from consult import http_input
 from consult.errors import ConsultError
 from storage.models import Customer, Delivery, Offer, Product
 
@@ -79,8 +80,8 @@ class Pages:
 
     async def callback(self, request: web.Request) -> web.Response:
         code = request.match_info["code"]
-        form = await request.post()
-        phone = str(form.get("phone") or "").strip() or None
+        form = await http_input.form(request)
+        phone = (form.get("phone") or "").strip()[:100] or None
         async with self.ctx.deps.sessions() as session:
             d = await signals.by_code(session, code)
         if d is None:

@@ -5,14 +5,14 @@ Admins only; every change carries the session's X-CSRF-Token (console_views.requ
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import func, select
 
-from consult import hot_replies, hours, operators, proactive, rules, serialize, stats
+from consult import hot_replies, hours, http_input, operators, proactive, rules, serialize, stats
 from consult.broadcast import team
 from consult.console_views import DEPS, STATIC, json_object, require_admin
 from consult.conversations import drain_queue
@@ -24,10 +24,7 @@ STATS_MAX_DAYS = 366
 
 
 def _id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise not_found("item") from None
+    return http_input.path_id(request, "item")
 
 
 def page(name: str):  # type: ignore[no-untyped-def]
@@ -271,20 +268,11 @@ async def delete_related(request: web.Request) -> web.Response:
 # ---- numbers
 
 
-def _day(value: str | None, default: date) -> date:
-    if not value:
-        return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ConsultError("invalid_payload", f"{value!r} is not YYYY-MM-DD") from None
-
-
 async def get_stats(request: web.Request) -> web.Response:
     await require_admin(request)
     today = utcnow().date()
-    end = _day(request.query.get("to"), today)
-    start = _day(request.query.get("from"), end - timedelta(days=29))
+    end = http_input.day(request.query.get("to"), today, "to")
+    start = http_input.day(request.query.get("from"), end - timedelta(days=29), "from")
     if start > end or (end - start).days >= STATS_MAX_DAYS:
         raise ConsultError("invalid_payload", f"from ≤ to, at most {STATS_MAX_DAYS} days")
     async with request.app[DEPS].sessions() as session:

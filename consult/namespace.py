@@ -8,7 +8,8 @@ from typing import Any
 
 import socketio
 
-from consult.errors import ConsultError
+from consult.errors import ConsultError, one_line
+from consult.http_input import check_tree
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,14 @@ class Namespace(socketio.AsyncNamespace):
         raise NotImplementedError
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event == "connect" and len(args) > 2:
+            try:
+                check_tree(args[2], "auth")
+            except ConsultError as exc:
+                # The JS client sees err.message and err.data = {code}.
+                raise socketio.exceptions.ConnectionRefusedError(
+                    exc.message, exc.as_dict()
+                ) from None
         if event in LIFECYCLE:
             return await super().trigger_event(event, *args)
         sid = args[0]
@@ -37,11 +46,12 @@ class Namespace(socketio.AsyncNamespace):
                 raise ConsultError("unknown_event", f"no such event: {event!r}")
             if len(args) != 2:
                 raise ConsultError("invalid_payload", "an event carries exactly one object")
+            check_tree(args[1])
             result = await handler(sid, args[1])
         except ConsultError as exc:
             return await self._fail(sid, event, exc)
-        except Exception:
-            log.exception("event %s on %s failed", event, self.namespace)
+        except Exception as exc:  # a bug: one line (what and where), not a traceback
+            log.error("event %s on %s failed: %s", event[:64], self.namespace, one_line(exc))
             return await self._fail(sid, event, ConsultError("internal", "internal error"))
         return {"ok": True, **(result or {})}
 

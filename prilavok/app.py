@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import web as offers_web
 from bot.clock import Clock
-from consult import admin_views, console_views, operators
+from consult import admin_views, console_views, http_input, operators
 from consult.console_ns import ConsoleNamespace
 from consult.deps import Deps, Limits
-from consult.errors import ConsultError
+from consult.errors import ConsultError, one_line
 from consult.tokens import Signer
 from prilavok import headers, offers, realtime
 from prilavok.realtime import SocketNotifier, create_server
@@ -41,6 +41,14 @@ async def errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
         return await handler(request)
     except ConsultError as exc:
         return web.json_response({"error": exc.as_dict()}, status=exc.http_status)
+    except web.HTTPException:
+        raise
+    except Exception as exc:
+        # The last resort, for a bug: one line in the log (what and where), not a traceback
+        # per request, and the same error shape as every other answer.
+        log.error("500 on %s %s: %s", request.method, request.path[:200], one_line(exc))
+        error = {"code": "internal", "message": "internal error"}
+        return web.json_response({"error": error}, status=500)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -86,7 +94,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     widget_views.setup(app, settings.static_dir, settings.node_modules_dir)
     console_views.setup(app, deps, signer, settings.static_dir, settings.session_cookie_secure)
     admin_views.setup(app, settings.static_dir)
-    app.router.add_static("/static/", settings.static_dir)
+    http_input.add_static(app.router, "/static/", settings.static_dir)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         if settings.auto_migrate:

@@ -22,7 +22,8 @@ class SmsCallbacks:
         self.secret = secret
 
     async def smsru(self, request: web.Request) -> web.Response:
-        if not hmac.compare_digest(request.match_info["secret"], self.secret):
+        given = request.match_info["secret"].encode("utf-8", "replace")  # any text may come
+        if not hmac.compare_digest(given, self.secret.encode()):
             raise web.HTTPForbidden()
         try:
             form = await http_input.form(request)

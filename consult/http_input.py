@@ -168,6 +168,6 @@ class _BoundedStatic(web.StaticResource):
 
 
 def add_static(router: web.UrlDispatcher, prefix: str, directory: Path) -> web.StaticResource:
-    resource = _BoundedStatic(prefix, directory)
+    resource = _BoundedStatic(prefix.rstrip("/"), directory)  # as router.add_static does
     router.register_resource(resource)
     return resource

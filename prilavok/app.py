@@ -20,7 +20,7 @@ from consult.console_ns import ConsoleNamespace
 from consult.deps import Deps, Limits
 from consult.errors import ConsultError, one_line
 from consult.tokens import Signer
-from prilavok import headers, offers, realtime
+from prilavok import headers, log_filters, offers, realtime
 from prilavok.realtime import SocketNotifier, create_server
 from prilavok.settings import Settings
 from storage.db import create_engine, migrate, sessionmaker
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = web.Application(middlewares=[errors], client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     headers.setup(app)
+    log_filters.install()
 
     engine = create_engine(
         settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous

@@ -210,10 +210,13 @@ class Target:
         if req["ctype"]:
             headers["Content-Type"] = req["ctype"]
         if req["auth"]:
-            headers |= {"Authorization": f"Bearer {self.env.key}", "X-CSRF-Token": self.csrf,
-                        "Cookie": f"prilavok_op={self.cookie}",
-                        "X-Telegram-Bot-Api-Secret-Token": TG_SECRET,
-                        "X-Viber-Content-Signature": signature(VIBER_TOKEN, req["body"])}  # fmt: skip
+            headers |= {
+                "Authorization": f"Bearer {self.env.key}",
+                "X-CSRF-Token": self.csrf,
+                "Cookie": f"prilavok_op={self.cookie}",
+                "X-Telegram-Bot-Api-Secret-Token": TG_SECRET,
+                "X-Viber-Content-Signature": signature(VIBER_TOKEN, req["body"]),
+            }
         path = req["path"].replace("%7Bsecret%7D", SMS_SECRET)
         if req["auth"] and path.startswith("/bot/sms/smsru/"):
             path = "/bot/sms/smsru/" + SMS_SECRET

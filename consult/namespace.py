@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[str, Any], Awaitable[dict[str, Any] | None]]
 LIFECYCLE = ("connect", "disconnect")
+# The event name a packet gets when its payload could not be read (prilavok.realtime).
+MALFORMED = "prilavok:malformed"
 
 
 class Namespace(socketio.AsyncNamespace):
@@ -42,6 +44,11 @@ class Namespace(socketio.AsyncNamespace):
             self._handlers = self.handlers()
         handler = self._handlers.get(event)
         try:
+            if event == MALFORMED:
+                log.warning(
+                    "refused a packet on %s: %s", self.namespace, args[1] if args[1:] else ""
+                )
+                raise ConsultError("invalid_payload", str(args[1]) if args[1:] else "malformed")
             if handler is None:
                 raise ConsultError("unknown_event", f"no such event: {event!r}")
             if len(args) != 2:

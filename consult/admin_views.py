@@ -138,9 +138,9 @@ async def add_operator(request: web.Request) -> web.Response:
     if not isinstance(login, str) or not isinstance(password, str):
         raise ConsultError("invalid_payload", "login and password are strings")
     capacity = body.get("capacity", 4)
-    if not isinstance(capacity, int) or isinstance(capacity, bool):
-        raise ConsultError("invalid_payload", "capacity is a whole number")
-    name = body.get("name") if isinstance(body.get("name"), str) else None
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= 50:
+        raise ConsultError("invalid_payload", "capacity is 1 to 50")
+    name = body.get("name")[:200] if isinstance(body.get("name"), str) else None
     deps = request.app[DEPS]
     async with deps.write() as session:
         op = await operators.create(

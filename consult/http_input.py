@@ -144,6 +144,13 @@ def moment(raw: str | None, default: datetime, name: str) -> datetime:
     return value
 
 
+def check_moment(value: datetime | None, name: str) -> datetime | None:
+    """A parsed date and time (pydantic's, say) within the range that dates are computed in."""
+    if value is not None and not EARLIEST <= value.date() <= LATEST:
+        raise invalid(f"{name}: between {EARLIEST} and {LATEST}")
+    return value
+
+
 @cache
 def _zones() -> frozenset[str]:
     return frozenset(available_timezones())

@@ -59,6 +59,11 @@ async def test_nul_bytes_and_huge_numbers_never_reach_the_database(env: Env) -> 
     )
     assert status == 400 and data["error"]["code"] == "invalid_payload"
     assert await customers(env) == 0
+    await env.product()
+    for starts_at in ("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+14:00"):
+        body = {"title": "x", "sku": "case-1", "template": "Привет", "starts_at": starts_at}
+        status, data = await env.call("POST", "/api/v1/offers", body)
+        assert status == 400 and "starts_at" in data["error"]["message"], data
     for path in ("/api/v1/customers/9223372036854775808", "/api/v1/offers/99999999999999999999"):
         status, data = await env.call("GET", path)
         assert status == 404 and data["error"]["code"] == "not_found", path

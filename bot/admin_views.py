@@ -9,17 +9,13 @@ from aiohttp import web
 
 from bot import api_keys, reports
 from bot.context import Offers
+from consult import http_input
 from consult.console_views import json_object, require_admin
 from consult.errors import ConsultError
 
 
-def _when(raw: str | None, default: datetime) -> datetime:
-    if not raw:
-        return default
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ConsultError("invalid_payload", f"not a date: {raw!r}") from None
+def _when(raw: str | None, default: datetime, name: str) -> datetime:
+    value = http_input.moment(raw, default, name)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -34,8 +30,8 @@ class AdminViews:
     async def report(self, request: web.Request) -> web.Response:
         await require_admin(request)
         now = self.ctx.clock.now()
-        end = _when(request.query.get("to"), now + timedelta(seconds=1))
-        start = _when(request.query.get("from"), end - timedelta(days=30))
+        end = _when(request.query.get("to"), now + timedelta(seconds=1), "to")
+        start = _when(request.query.get("from"), end - timedelta(days=30), "from")
         if start >= end:
             raise ConsultError("invalid_payload", "from must be before to")
         return web.json_response(await reports.offers_report(self.ctx.deps, start, end))

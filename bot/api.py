@@ -6,8 +6,9 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import select
 
-from bot import api_keys, catalog, customers, orders, planning
+from bot import api_keys, catalog, customers, message_templates, orders, planning
 from bot.context import Offers
+from consult import http_input
 from consult.console_views import json_object
 from consult.errors import not_found
 from storage.models import Customer, Delivery, OfferEvent
@@ -33,10 +34,7 @@ class Api:
 
     async def get_customer(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)
-        try:
-            customer_id = int(request.match_info["id"])
-        except ValueError:
-            raise not_found("customer") from None
+        customer_id = http_input.path_id(request, "customer")
         async with self.ctx.deps.sessions() as session:
             customer = await session.get(Customer, customer_id)
             if customer is None or customer.shop_id != shop:
@@ -81,16 +79,14 @@ class Api:
 
     async def post_offer(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)
-        new = planning.parse(await json_object(request))
+        # The template's test render runs off the event loop, like every render.
+        new = await message_templates.off_loop(planning.parse, await json_object(request))
         planned = await planning.create(self.ctx, shop, new)
         return web.json_response({"offer": planned.answer()}, status=201)
 
     async def get_offer(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)
-        try:
-            offer_id = int(request.match_info["id"])
-        except ValueError:
-            raise not_found("offer") from None
+        offer_id = http_input.path_id(request, "offer")
         return web.json_response({"offer": await planning.summary(self.ctx, shop, offer_id)})
 
     async def post_order(self, request: web.Request) -> web.Response:

@@ -38,6 +38,20 @@ def variables(customer: Customer, product: Product, offer: Offer, link: str) -> 
     }
 
 
+async def compose_off_loop(
+    config: OffersConfig,
+    channel: str,
+    delivery: Delivery,
+    customer: Customer,
+    offer: Offer,
+    product: Product,
+) -> Outgoing:
+    """`compose` on the template threads: a template at its limits never holds the event loop."""
+    return await message_templates.off_loop(
+        compose, config, channel, delivery, customer, offer, product
+    )
+
+
 def compose(
     config: OffersConfig,
     channel: str,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, update
@@ -14,7 +13,7 @@ from bot import delivery_states as states
 from bot import events, fallback, links
 from bot.context import Offers
 from bot.delivery_states import Reason, State
-from consult import payloads
+from consult import http_input, payloads
 from consult.errors import ConsultError
 from consult.phones import normalize
 from storage.models import Customer, Delivery
@@ -38,11 +37,7 @@ class CustomerIn(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return http_input.zone_name(value)
 
 
 def parse_batch(shop_id: str, items: Any) -> list[CustomerIn]:

@@ -1,21 +1,31 @@
-"""Offer texts: sandboxed Jinja2 templates rendered per customer, fitted to each channel."""
+"""Offer texts: sandboxed Jinja2 templates rendered per customer, fitted to each channel.
+
+Templates come from the shop's API key, so each render is bounded (`bot/template_limits.py`)
+and runs on threads of its own (`off_loop`), never in the event loop that serves the chats.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from functools import lru_cache
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache, partial
+from typing import Any, TypeVar
 
 from jinja2 import StrictUndefined, Template, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 
+from bot.template_limits import MAX_SOURCE, TIME_LIMIT, BoundedSandbox, TooCostly, within_budget
 from channels import telegram_button, viber
 from channels.sms import segments
 from consult.errors import ConsultError
 
+T = TypeVar("T")
+
 # Sandboxed: attributes like __class__ or func_globals raise SecurityError, so a shop's template
 # cannot reach Python internals. Plain text out: each channel shows it as text, not markup.
-_env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+_env = BoundedSandbox(autoescape=False, undefined=StrictUndefined)
+# Renders run here: a template at its limits holds one of these threads, not the event loop.
+_threads = ThreadPoolExecutor(2, thread_name_prefix="offer-templates")
 
 SAMPLE = {
     "customer": {"name": "Иван Петров", "first_name": "Иван"},
@@ -31,17 +41,37 @@ def _compiled(source: str) -> Template:
 
 
 def render(source: str, variables: dict[str, Any]) -> str:
+    """The text, or `template_too_costly` past a limit, `invalid_template` on any other error."""
+    if len(source) > MAX_SOURCE:
+        raise ConsultError("template_too_costly", f"a template is at most {MAX_SOURCE} characters")
     try:
-        return _compiled(source).render(**variables).strip()
+        template = _compiled(source)
+        return within_budget(partial(template.generate, **variables)).strip()
+    except TooCostly as exc:
+        raise ConsultError("template_too_costly", f"template: {exc}") from None
     except TemplateError as exc:
         raise ConsultError("invalid_template", f"template: {exc}") from None
+    except (RecursionError, MemoryError, ArithmeticError, ValueError, TypeError) as exc:
+        # What sandboxed code can still raise: deep macros, int-to-str limits, bad operands.
+        raise ConsultError("invalid_template", f"template: {type(exc).__name__}") from None
 
 
 def check(source: str) -> None:
-    """Refuses a template that does not parse, uses unknown variables or escapes the sandbox."""
+    """Refuses a template that does not parse, uses unknown variables, escapes the sandbox or
+    goes past a limit with sample data."""
     if not source or not source.strip():
         raise ConsultError("invalid_template", "the template is empty")
     render(source, SAMPLE)
+
+
+async def off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` on the template threads. Each render stops itself at TIME_LIMIT; the wait is
+    bounded too, in case a thread is held up."""
+    loop = asyncio.get_running_loop()
+    try:
+        return await asyncio.wait_for(loop.run_in_executor(_threads, fn, *args), 4 * TIME_LIMIT + 5)
+    except TimeoutError:
+        raise ConsultError("template_too_costly", "rendering took too long") from None
 
 
 def fits(channel: str, max_segments: int) -> Callable[[str], bool]:

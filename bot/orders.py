@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot import events
 from bot.context import Offers
-from consult import payloads
+from consult import http_input, payloads
 from consult.errors import ConsultError
 from storage.models import Delivery, Offer, ShopOrder
 
@@ -29,6 +29,7 @@ def parse(data: Any) -> OrderIn:
     order = payloads.parse(OrderIn, data)
     if order.ordered_at is not None and order.ordered_at.tzinfo is None:
         raise ConsultError("invalid_payload", "ordered_at needs a time zone")
+    http_input.check_moment(order.ordered_at, "ordered_at")
     return order
 
 

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot import catalog, links, page_csrf, robots, signals, staff
 from bot.context import Offers
+from consult import http_input
 from consult.errors import ConsultError
 from storage.models import Customer, Delivery, Offer, Product
 
@@ -109,10 +110,7 @@ class Pages:
         code = request.match_info["code"]
         # Guessing by POST is limited like guessing by GET (a wrong code is a failure).
         await self._known(request, code)
-        try:
-            form = await request.post()
-        except ValueError:  # a malformed body
-            form = {}
+        form = await http_input.form(request)
         given = form.get(page_csrf.FIELD)
         if not page_csrf.valid(request, self.ctx.config.secret, code, str(given or "")):
             raise web.HTTPForbidden(
@@ -152,7 +150,7 @@ class Pages:
 
     async def callback(self, request: web.Request) -> web.Response:
         code, form = await self._checked(request)
-        phone = str(form.get("phone") or "").strip() or None
+        phone = (form.get("phone") or "").strip()[:100] or None
         d = await self._known(request, code)
         address = self.ctx.deps.addresses.of_request(request)
         try:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import catalog, fallback, links, message_templates
 from bot.context import Offers
 from bot.delivery_states import Reason, State
-from consult import payloads
+from consult import http_input, payloads
 from consult.errors import ConsultError, not_found
 from storage.models import Customer, Delivery, Offer
 
@@ -64,6 +64,7 @@ def parse(data: Any) -> OfferIn:
     offer = payloads.parse(OfferIn, data)
     if offer.starts_at is not None and offer.starts_at.tzinfo is None:
         raise ConsultError("invalid_payload", "starts_at needs a time zone")
+    http_input.check_moment(offer.starts_at, "starts_at")
     message_templates.check(offer.template)
     if offer.sms_template:
         message_templates.check(offer.sms_template)

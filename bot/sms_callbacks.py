@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hmac
+import logging
 
 from aiohttp import web
 
 from bot import signals
 from bot.context import Offers
 from channels.sms import parse_smsru_callback
+from consult import http_input
+from consult.errors import ConsultError
+
+log = logging.getLogger(__name__)
 
 
 class SmsCallbacks:
@@ -17,10 +22,16 @@ class SmsCallbacks:
         self.secret = secret
 
     async def smsru(self, request: web.Request) -> web.Response:
-        if not hmac.compare_digest(request.match_info["secret"], self.secret):
+        given = request.match_info["secret"].encode("utf-8", "replace")  # any text may come
+        if not hmac.compare_digest(given, self.secret.encode()):
             raise web.HTTPForbidden()
-        form = await request.post()
-        entries = [str(v) for k, v in form.items() if k.startswith("data[")]
+        try:
+            form = await http_input.form(request)
+        except ConsultError as exc:
+            # SMS.ru repeats a callback until it reads "100"; a malformed one never improves.
+            log.warning("SMS.ru callback ignored: %s", exc.message)
+            return web.Response(text="100")
+        entries = [v for k, v in form.items() if k.startswith("data[")]
         found = dict(parse_smsru_callback(entries))
         if found:
             await signals.sms_statuses(self.ctx, found)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 
@@ -30,6 +29,7 @@ from bot import customers, signals, staff
 from bot.context import Offers
 from bot.delivery_states import Reason, State
 from consult.errors import ConsultError
+from consult.http_input import parse_json
 from storage.models import Customer, Delivery
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,26 @@ def signed(token: str, body: bytes, given: str | None) -> bool:
     return bool(token and given) and hmac.compare_digest(signature(token, body), given or "")
 
 
+def _check_fields(event: object) -> None:
+    """viberbot copies fields without looking at their types: the ones we use must be what
+    Viber sends (ids are short strings, tokens numbers, texts strings)."""
+    ids = [getattr(event, "user_id", "")]
+    for holder in ("user", "sender"):
+        ids.append(getattr(getattr(event, holder, None), "id", ""))
+    token = getattr(event, "message_token", 0)
+    context = getattr(event, "context", None)
+    message = getattr(event, "message", None)
+    text = message.text if isinstance(message, TextMessage) else ""
+    if (
+        not all(isinstance(i, str | None) and len(i or "") <= 64 for i in ids)
+        or not isinstance(token, int | str | None)
+        or not isinstance(context, str | None)
+        or not isinstance(text, str | None)
+        or not isinstance(getattr(event, "desc", None), str | None)
+    ):
+        raise ConsultError("invalid_payload", "a Viber callback with fields of the wrong type")
+
+
 class ViberWebhook:
     def __init__(self, ctx: Offers) -> None:
         self.ctx = ctx
@@ -61,10 +81,12 @@ class ViberWebhook:
         body = await request.read()
         if not signed(self.ctx.config.viber_token, body, request.headers.get(SIGNATURE)):
             raise ConsultError("bad_signature", "missing or wrong X-Viber-Content-Signature", 403)
+        data = parse_json(body)
         try:
-            event = create_request(json.loads(body))
+            event = create_request(data)
         except Exception:  # viberbot raises bare Exception/KeyError on a malformed body
             raise ConsultError("invalid_payload", "not a Viber callback") from None
+        _check_fields(event)
         welcome = await self.dispatch(event)
         if welcome is not None:
             # The one message Viber lets a bot send before the user subscribes: in the answer

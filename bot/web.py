@@ -44,13 +44,13 @@ def setup(
         app.router.add_post(VIBER_WEBHOOK, ViberWebhook(ctx).handle)
     if ctx.telegram is not None:
         if ctx.config.telegram_webhook_secret:
-            from aiogram.webhook.aiohttp_server import SimpleRequestHandler
-
             from bot.telegram_bot import build_dispatcher
+            from bot.telegram_webhook import TelegramWebhook
 
             # aiogram's handler refuses (401) an update without the right secret header; it
-            # answers only after handling, so a failed update is retried by Telegram.
-            SimpleRequestHandler(
+            # answers only after handling, so a failed update is retried by Telegram, and a
+            # malformed one is answered 200 and ignored (bot/telegram_webhook.py).
+            TelegramWebhook(
                 dispatcher=build_dispatcher(ctx),
                 bot=ctx.telegram.bot,
                 secret_token=ctx.config.telegram_webhook_secret,

@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from bot import catalog, fallback, planning, quiet_hours, signals
 from bot import delivery_states as states
-from bot.compose import Outgoing, compose
+from bot.compose import Outgoing, compose_off_loop
 from bot.context import Offers
 from bot.delivery_states import Reason, State
 from bot.limits import Pacer
@@ -222,7 +222,7 @@ class DeliveryWorker:
                 states.wait(d, wait_until, Reason.VIBER_HOURLY_LIMIT)
                 return None
         try:
-            out = compose(cfg, channel, d, customer, offer, product)
+            out = await compose_off_loop(cfg, channel, d, customer, offer, product)
         except ConsultError as exc:
             states.fail(d, Reason.BAD_TEMPLATE, exc.message)
             return None

@@ -5,7 +5,7 @@ Admins only; every change carries the session's X-CSRF-Token (console_views.requ
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from consult import (
     availability,
     hot_replies,
     hours,
+    http_input,
     operators,
     proactive,
     rules,
@@ -34,10 +35,7 @@ STATS_MAX_DAYS = 366
 
 
 def _id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise not_found("item") from None
+    return http_input.path_id(request, "item")
 
 
 def page(name: str):  # type: ignore[no-untyped-def]
@@ -156,9 +154,9 @@ async def add_operator(request: web.Request) -> web.Response:
     if not isinstance(login, str) or not isinstance(password, str):
         raise ConsultError("invalid_payload", "login and password are strings")
     capacity = body.get("capacity", 4)
-    if not isinstance(capacity, int) or isinstance(capacity, bool):
-        raise ConsultError("invalid_payload", "capacity is a whole number")
-    name = body.get("name") if isinstance(body.get("name"), str) else None
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= 50:
+        raise ConsultError("invalid_payload", "capacity is 1 to 50")
+    name = body.get("name")[:200] if isinstance(body.get("name"), str) else None
     deps = request.app[DEPS]
     async with deps.write() as session:
         op = await operators.create(
@@ -294,15 +292,6 @@ async def delete_related(request: web.Request) -> web.Response:
 # ---- numbers
 
 
-def _day(value: str | None, default: date) -> date:
-    if not value:
-        return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ConsultError("invalid_payload", f"{value!r} is not YYYY-MM-DD") from None
-
-
 async def get_audit(request: web.Request) -> web.Response:
     await require_admin(request)
     before = request.query.get("before")
@@ -316,8 +305,8 @@ async def get_audit(request: web.Request) -> web.Response:
 async def get_stats(request: web.Request) -> web.Response:
     await require_admin(request)
     today = utcnow().date()
-    end = _day(request.query.get("to"), today)
-    start = _day(request.query.get("from"), end - timedelta(days=29))
+    end = http_input.day(request.query.get("to"), today, "to")
+    start = http_input.day(request.query.get("from"), end - timedelta(days=29), "from")
     if start > end or (end - start).days >= STATS_MAX_DAYS:
         raise ConsultError("invalid_payload", f"from ≤ to, at most {STATS_MAX_DAYS} days")
     async with request.app[DEPS].sessions() as session:

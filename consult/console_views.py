@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from consult import logins, operators, serialize
+from consult import http_input, logins, operators, serialize
 from consult.console_ns import COOKIE
 from consult.deps import Deps
 from consult.errors import ConsultError
@@ -24,16 +24,7 @@ async def page(request: web.Request) -> web.FileResponse:
 
 
 async def json_object(request: web.Request) -> dict:
-    # JSON only: a cross-site form cannot send it without a CORS preflight we never allow.
-    if request.content_type != "application/json":
-        raise ConsultError("unsupported_media_type", "send application/json", 415)
-    try:
-        data = await request.json()
-    except ValueError:
-        raise ConsultError("invalid_payload", "the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise ConsultError("invalid_payload", "expected a JSON object")
-    return data
+    return await http_input.json_object(request)
 
 
 async def login(request: web.Request) -> web.Response:

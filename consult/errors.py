@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import traceback
+
 
 class ConsultError(Exception):
     """A request the domain refuses; `code` is stable and shown to clients."""
@@ -40,3 +42,10 @@ def not_found(what: str) -> ConsultError:
 
 def forbidden(message: str) -> ConsultError:
     return ConsultError("forbidden", message, 403)
+
+
+def one_line(exc: BaseException) -> str:
+    """An unexpected exception for a log line: its type, message and innermost frame."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
+    return f"{type(exc).__name__}: {str(exc)[:300]}{where}"

@@ -8,12 +8,15 @@ from typing import Any
 
 import socketio
 
-from consult.errors import ConsultError
+from consult.errors import ConsultError, one_line
+from consult.http_input import check_tree
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str, Any], Awaitable[dict[str, Any] | None]]
 LIFECYCLE = ("connect", "disconnect")
+# The event name a packet gets when its payload could not be read (prilavok.realtime).
+MALFORMED = "prilavok:malformed"
 
 
 class Namespace(socketio.AsyncNamespace):
@@ -26,6 +29,14 @@ class Namespace(socketio.AsyncNamespace):
         raise NotImplementedError
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event == "connect" and len(args) > 2:
+            try:
+                check_tree(args[2], "auth")
+            except ConsultError as exc:
+                # The JS client sees err.message and err.data = {code}.
+                raise socketio.exceptions.ConnectionRefusedError(
+                    exc.message, exc.as_dict()
+                ) from None
         if event in LIFECYCLE:
             return await super().trigger_event(event, *args)
         sid = args[0]
@@ -33,15 +44,21 @@ class Namespace(socketio.AsyncNamespace):
             self._handlers = self.handlers()
         handler = self._handlers.get(event)
         try:
+            if event == MALFORMED:
+                log.warning(
+                    "refused a packet on %s: %s", self.namespace, args[1] if args[1:] else ""
+                )
+                raise ConsultError("invalid_payload", str(args[1]) if args[1:] else "malformed")
             if handler is None:
                 raise ConsultError("unknown_event", f"no such event: {event!r}")
             if len(args) != 2:
                 raise ConsultError("invalid_payload", "an event carries exactly one object")
+            check_tree(args[1])
             result = await handler(sid, args[1])
         except ConsultError as exc:
             return await self._fail(sid, event, exc)
-        except Exception:
-            log.exception("event %s on %s failed", event, self.namespace)
+        except Exception as exc:  # a bug: one line (what and where), not a traceback
+            log.error("event %s on %s failed: %s", event[:64], self.namespace, one_line(exc))
             return await self._fail(sid, event, ConsultError("internal", "internal error"))
         return {"ok": True, **(result or {})}
 

@@ -14,15 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import web as offers_web
 from bot.clock import Clock
-from consult import admin_views, console_views, operators
+from consult import admin_views, console_views, http_input, operators
 from consult.addresses import ClientAddresses
 from consult.console_ns import ConsoleNamespace
 from consult.deps import Deps, Limits
-from consult.errors import ConsultError, RateLimited
+from consult.errors import ConsultError, RateLimited, one_line
 from consult.passwords import Passwords
 from consult.throttle import Throttle
 from consult.tokens import Signer
-from prilavok import headers, health, offers, openapi, realtime
+from prilavok import headers, health, log_filters, offers, openapi, realtime
 from prilavok.metrics import Metrics
 from prilavok.realtime import SocketNotifier, create_server
 from prilavok.settings import Settings
@@ -45,6 +45,15 @@ async def errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
     except ConsultError as exc:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
         return web.json_response({"error": exc.as_dict()}, status=exc.http_status, headers=headers)
+    except web.HTTPException:
+        raise
+    except Exception as exc:
+        # The last resort, for a bug: one line in the log (what and where), not a traceback
+        # per request, and the same error shape as every other answer.
+        log.error("500 on %s %s: %s", request.method, request.path[:200], one_line(exc))
+        error = {"code": "internal", "message": "internal error"}
+        return web.json_response({"error": error}, status=500)
+
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -57,6 +66,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = web.Application(middlewares=[metrics.middleware, errors], client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     headers.setup(app)
+    log_filters.install()
 
     engine = create_engine(
         settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
@@ -104,7 +114,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     widget_views.setup(app, settings.static_dir, settings.node_modules_dir)
     console_views.setup(app, deps, signer, settings.static_dir, settings.session_cookie_secure)
     admin_views.setup(app, settings.static_dir)
-    app.router.add_static("/static/", settings.static_dir)
+    http_input.add_static(app.router, "/static/", settings.static_dir)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         if settings.auto_migrate:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,7 +12,10 @@ import socketio
 from aiohttp import web
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
+from consult.namespace import MALFORMED
+
 SOCKETIO_PATH = "/socket.io/"
+log = logging.getLogger(__name__)
 
 
 class FastJson:
@@ -31,12 +35,30 @@ class FastJson:
 
     @staticmethod
     def loads(data: str | bytes, **kwargs: Any) -> Any:
+        # What orjson refuses (NaN, lone surrogates, nesting past 1024) no field accepts
+        # either, so it is not read again by the standard module, which would recurse on deep
+        # nesting. Its error is a ValueError, what python-socketio expects of bad input.
+        return orjson.loads(data)
+
+
+class CheckedPacket(socketio.packet.Packet):
+    """Socket.IO packets whose payload cannot be read still reach the namespace, as the event
+    MALFORMED, so that the sender gets an ack or `error` event with `invalid_payload` (and the
+    log one line) instead of a silent drop and a traceback."""
+
+    def decode(self, encoded_packet: Any) -> int:
         try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            # The standard module's reading of what orjson refuses (NaN, for one); an error
-            # from it is what python-socketio expects of bad input.
-            return json.loads(data, **kwargs)
+            attachments: int = super().decode(encoded_packet)
+        except (ValueError, RecursionError) as exc:
+            if self.packet_type != socketio.packet.EVENT or self.namespace is None:
+                raise
+            self.data = [MALFORMED, f"the payload is not JSON ({str(exc)[:80]})"]
+            return 0
+        if self.packet_type == socketio.packet.EVENT and not (
+            isinstance(self.data, list) and self.data and isinstance(self.data[0], str)
+        ):
+            self.data = [MALFORMED, "an event is [name, payload]"]
+        return attachments
 
 
 def create_server(
@@ -53,6 +75,7 @@ def create_server(
         ping_interval=25,
         ping_timeout=20,
         json=FastJson,
+        serializer=CheckedPacket,
     )
 
 
@@ -77,7 +100,14 @@ def attach(
             headers = request.headers.copy()
             del headers["Sec-WebSocket-Extensions"]
             request = request.clone(headers=headers)
-        response: web.StreamResponse = await sio.handle_request(request)
+        try:
+            response: web.StreamResponse = await sio.handle_request(request)
+        except ValueError as exc:
+            # engine.io decodes a WebSocket's packets outside its own error handling: a text
+            # frame that is no engine.io packet ends the connection here (the client
+            # reconnects), with one line in the log rather than a 500 and a traceback.
+            log.warning("socket closed on a malformed engine.io packet: %s", str(exc)[:200])
+            return web.Response(status=400)
         return response
 
     for method in ("GET", "POST", "OPTIONS"):

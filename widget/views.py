@@ -6,6 +6,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from consult import http_input
+
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
 # name served under /vendor/ → path inside node_modules
 VENDOR_FILES = {
@@ -42,4 +44,4 @@ def setup(app: web.Application, static_dir: Path, node_modules: Path) -> None:
     app.router.add_get("/vendor/{name}", vendor)
     app.router.add_get("/shop", shop_index)
     app.router.add_get("/shop/", shop_index)
-    app.router.add_static("/shop/", static_dir / "shop")
+    http_input.add_static(app.router, "/shop/", static_dir / "shop")

@@ -1,0 +1,87 @@
+"""Offer templates are bounded (issue 10.4): size, loop iterations, values, output and time of
+one render are limited, a costly template is refused when the offer is created, and renders run
+on threads of their own, not in the event loop."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from bot import message_templates
+from bot.template_limits import MAX_SOURCE, TIME_LIMIT
+from consult.errors import ConsultError
+from tests.bot.conftest import Env
+
+NESTED_20000 = "{% for i in range(20000) %}{% for j in range(20000) %}{% endfor %}{% endfor %}"
+COSTLY = {
+    NESTED_20000: "range()",
+    "{% for i in range(5000) %}{% for j in range(5000) %}{% endfor %}{% endfor %}": "iterations",
+    "{{ 'x' * 100000000 }}": "value longer",
+    "{% set a = 'xxxxxxxxxx' %}" + "{% set a = a ~ a %}" * 40 + "{{ a }}": "value longer",
+    "{{ ('x' * 5000)|replace('x', 'x' * 5000) }}": "replace()",
+    "{{ '%*d' % (100000000, 1) }}": "widths",
+    "{% for i in range(9000) %}xxxxx{% endfor %}": "characters of text",
+    "{% for i in range(10000) %}{{ ('xy' * 4500)|sort|join|length }}{% endfor %}": "took more",
+    "x" * (MAX_SOURCE + 1): "at most",
+}
+REFUSED = {
+    "{{ 'x'.ljust(100000000) }}": "ljust",
+    "{{ '{:>100000000}'.format(1) }}": "format",
+    "{{ lipsum(100000) }}": "lipsum",
+    "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(1) }}": "RecursionError",
+}
+
+
+@pytest.mark.parametrize("source", list(COSTLY))
+def test_a_costly_template_is_refused_within_the_time_limit(source: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(ConsultError) as refused:
+        message_templates.check(source)
+    assert refused.value.code == "template_too_costly"
+    # On a loaded machine the time limit may come first; either way the render stops.
+    assert COSTLY[source] in refused.value.message or "took more" in refused.value.message
+    assert time.monotonic() - started < TIME_LIMIT + 2  # compiling the template included
+
+
+@pytest.mark.parametrize("source", list(REFUSED))
+def test_padding_methods_and_unbounded_helpers_are_not_offered(source: str) -> None:
+    with pytest.raises(ConsultError) as refused:
+        message_templates.check(source)
+    assert refused.value.code == "invalid_template"
+    assert REFUSED[source] in refused.value.message
+
+
+def test_ordinary_templates_still_render() -> None:
+    source = (
+        "{{ customer.first_name }}, {{ product.title|upper }} за {{ product.price }} ₽"
+        "{% for i in range(3) %} {{ loop.index }}{% endfor %} {{ 'a b'.split()|join('+') }}"
+    )
+    assert message_templates.render(source, message_templates.SAMPLE) == (
+        "Иван, ЧЕХОЛ за 990 ₽ 1 2 3 a+b"
+    )
+
+
+async def test_renders_run_off_the_event_loop() -> None:
+    def where() -> str:
+        return threading.current_thread().name
+
+    assert (await message_templates.off_loop(where)).startswith("offer-templates")
+    assert where() == threading.main_thread().name
+
+
+async def test_the_api_refuses_a_looping_template_in_milliseconds(env: Env) -> None:
+    await env.product()
+    started = time.monotonic()
+    status, data = await env.call(
+        "POST", "/api/v1/offers", {"title": "x", "sku": "case-1", "template": NESTED_20000}
+    )
+    refused_in = time.monotonic() - started
+    assert status == 400 and data["error"]["code"] == "template_too_costly", data
+    assert refused_in < 1.0, refused_in
+    print(f"looping template refused in {refused_in * 1000:.1f} ms")
+    status, data = await env.call(
+        "POST", "/api/v1/offers", {"title": "x", "sku": "case-1", "template": "Привет!"}
+    )
+    assert status == 201, data

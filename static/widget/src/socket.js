@@ -7,7 +7,7 @@ import { ACKED_EVENTS, base } from './config.js';
 import { entries, mutate, refreshVisitorStatuses, upsertMessage } from './entries.js';
 import { drainHostQueue } from './host-api.js';
 import { locale, t } from './i18n.js';
-import { setRules } from './proactive.js';
+import { reportActivityNow, setRules } from './proactive.js';
 import { attempted, emitQuiet, flush, reportPage, syncRead } from './sending.js';
 import { net, receipts, state } from './state.js';
 import { K_TOKEN, store } from './storage.js';
@@ -90,6 +90,7 @@ export function connect() {
       reportPage();
     }
     drainHostQueue(resendCart);
+    reportActivityNow();
   });
 
   socket.on('message', (m) => {

@@ -39,8 +39,10 @@ async def hide_tab(page: Page) -> None:
     """What a switch to another tab looks like to the page: hidden, no pagehide."""
     await page.evaluate(
         """() => {
-          Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
-          Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
+          const own = (k, v) =>
+            Object.defineProperty(document, k, {configurable: true, get: () => v});
+          own('visibilityState', 'hidden');
+          own('hidden', true);
           document.dispatchEvent(new Event('visibilitychange'));
         }"""
     )
@@ -70,7 +72,8 @@ async def click_through(page: Page) -> None:
 
 async def exit_intents(server: Server) -> int:
     async with server.deps.sessions() as s:
-        return await s.scalar(select(func.count()).select_from(Visit).where(Visit.exit_intent_at.is_not(None)))
+        said = select(func.count()).select_from(Visit).where(Visit.exit_intent_at.is_not(None))
+        return await s.scalar(said)
 
 
 async def test_internal_links_are_no_hide_nor_exit_and_a_real_hide_still_is(

@@ -2,6 +2,7 @@
 
 import { hostQueue } from './host-api.js';
 import { io } from 'socket.io-client';
+import { normAvailability } from './availability.js';
 import { num, sameCart } from './cart.js';
 import { ACKED_EVENTS, base } from './config.js';
 import { entries, mutate, refreshVisitorStatuses, upsertMessage } from './entries.js';
@@ -11,7 +12,7 @@ import { reportActivityNow, setRules } from './proactive.js';
 import { attempted, emitQuiet, flush, reportPage, syncRead } from './sending.js';
 import { net, receipts, state } from './state.js';
 import { K_TOKEN, store } from './storage.js';
-import { applyConversation, flash, hideTyping, renderConnection, showTyping } from './view.js';
+import { applyConversation, flash, hideTyping, renderConnection, renderHeader, showTyping } from './view.js';
 
 export function connect() {
   const u = new URL(base);
@@ -66,6 +67,7 @@ export function connect() {
       state.spaPages = 0;
     }
     setRules(s.rules);
+    state.availability = normAvailability(s.availability);
     state.serverCart = s.cart && typeof s.cart === 'object' ? s.cart : null;
     // After a reconnect: the host's last cart goes again when the server's differs.
     const resendCart = !!state.hostCart && !hostQueue.some((i) => i.event === 'cart') &&
@@ -102,6 +104,11 @@ export function connect() {
       if (m.id != null && !m.delivered_at) emitQuiet('delivered', { up_to: m.id });
       syncRead();
     }
+  });
+
+  socket.on('availability', (a) => {
+    state.availability = normAvailability(a);
+    renderHeader();
   });
 
   socket.on('conversation', (c) => {

@@ -7,6 +7,7 @@ import { createReceipts } from './receipts.js';
 export const state = {
   token: store.get(K_TOKEN) || null,
   conversation: null, // VConversation | null
+  availability: null, // Availability | null: who can answer (session, `availability`)
   open: false,
   connected: false, // socket connected
   ready: false, // `session` received on this connection

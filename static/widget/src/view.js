@@ -1,10 +1,11 @@
 // The panel: mounting the shadow root, header, connection line, typing line, open and close.
 
+import { describe } from './availability.js';
 import { setCallbackMode, showCallbackForm, submitCallback } from './callback.js';
 import { maybeAskRating } from './cards.js';
 import { INPUT_EVENTS, TYPING_SHOW_MAX } from './config.js';
 import { addNote, ensurePendingEntry, mutate, reorder, scrollToBottom, updateBadge } from './entries.js';
-import { t } from './i18n.js';
+import { locale, t } from './i18n.js';
 import { CSS_TEXT, MARKUP } from './markup.js';
 import { acceptInvitation, dismissInvitation, hideInvitation, onInput } from './proactive.js';
 import { onTypingInput, submit, syncRead } from './sending.js';
@@ -32,6 +33,7 @@ export function mount() {
     operator: $('.operator'),
     queue: $('.queue'),
     closed: $('.closed'),
+    avail: $('.avail'),
     closeBtn: $('[data-testid="prilavok-close"]'),
     cbLink: $('.cblink'),
     cbOpen: $('.cbopen'),
@@ -181,16 +183,25 @@ export function renderHeader() {
   if (!ui.host) return;
   const c = state.conversation;
   const status = c ? c.status : null;
+  const said = describe(state.availability, c, locale); // who can answer, honestly
   ui.queue.hidden = status !== 'queued';
   ui.operator.hidden = !(status === 'active' && c.operator_name);
   ui.closed.hidden = status !== 'closed';
+  ui.avail.hidden = !(said && (status === null || (status === 'closed' && said.kind === 'offline')));
+  ui.panel.dataset.availability = state.availability ? state.availability.state : '';
+  if (said && !ui.avail.hidden) {
+    ui.avail.dataset.kind = said.kind;
+    ui.avail.textContent = said.text;
+  }
   if (status === 'queued') {
     ui.queue.dataset.position = c.queue_position != null ? String(c.queue_position) : '';
-    ui.queue.textContent = c.queue_position != null ? t.queue(c.queue_position) : t.queueNoPlace;
+    ui.queue.dataset.kind = said ? said.kind : 'queue';
+    ui.queue.textContent = said ? said.text : c.queue_position != null ? t.queue(c.queue_position) : t.queueNoPlace;
   }
   if (status === 'active' && c.operator_name) ui.operator.textContent = t.operator(c.operator_name);
   if (status === 'closed') ui.closed.textContent = t.closedHint;
-  ui.cbLink.hidden = status !== 'queued' || state.view !== 'chat';
+  const offline = !!(state.availability && state.availability.state === 'offline');
+  ui.cbLink.hidden = !(status === 'queued' || (offline && status !== 'active')) || state.view !== 'chat';
   ui.panel.dataset.conversation = status || 'none';
 }
 

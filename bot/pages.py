@@ -88,7 +88,8 @@ class Pages:
         try:
             await staff.request_callback(self.ctx, d.id, "offer_page", phone)
         except ConsultError as exc:
-            return await self._render(code, status=400, error=f"Не получилось: {exc.message}")
+            # The page says it in Russian by the code (its table is in offer.html).
+            return await self._render(code, status=400, error_code=exc.code)
         await signals.page_action(self.ctx, code, "callback")
         return await self._render(code, message="Спасибо! Мы скоро перезвоним.")
 

@@ -3,7 +3,7 @@
 import { emitAck } from '../../shared/ack.js';
 import { DROP_CODES, RETRY_AFTER_TIMEOUT, TYPING_EVERY, TYPING_IDLE } from './config.js';
 import { ensurePendingEntry, entries, findPending, maxOtherId, mutate, render, updateBadge, upsertMessage } from './entries.js';
-import { t } from './i18n.js';
+import { errorText, t } from './i18n.js';
 import { canEmit, net, outbox, state, ui } from './state.js';
 import { K_READ, store, uuid } from './storage.js';
 import { applyConversation, autosize } from './view.js';
@@ -72,7 +72,7 @@ async function sendItem(item) {
         outbox.remove(cid);
         if (e) {
           e.failed = true;
-          e.error = t.errors[error.code] || error.message || t.errors.generic;
+          e.error = errorText(error);
         }
       } else if (e) {
         e.error = t.errors.retry; // kept in the outbox: next connect resends it

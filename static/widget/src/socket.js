@@ -7,7 +7,7 @@ import { num, sameCart } from './cart.js';
 import { ACKED_EVENTS, base } from './config.js';
 import { entries, mutate, refreshVisitorStatuses, upsertMessage } from './entries.js';
 import { drainHostQueue } from './host-api.js';
-import { locale, t } from './i18n.js';
+import { errorText, locale } from './i18n.js';
 import { reportActivityNow, setRules } from './proactive.js';
 import { attempted, emitQuiet, flush, reportPage, syncRead } from './sending.js';
 import { net, receipts, state } from './state.js';
@@ -132,7 +132,6 @@ export function connect() {
     // The server also mirrors a failed acked event as an `error` event (payload carries
     // `event`); ours all take acks and are handled there, so only show the others.
     if (e && ACKED_EVENTS.has(e.event)) return;
-    const code = e && e.code;
-    flash((e && e.message) || (code && t.errors[code]) || t.errors.generic);
+    flash(errorText(e));
   });
 }

@@ -178,6 +178,11 @@ export const MARKUP = `
   <button type="button" class="invite-reply" data-testid="prilavok-invitation-reply"></button>
   <button type="button" class="invite-x" data-testid="prilavok-invitation-close">${ICONS.x.replace('class="ic-x" ', '')}</button>
 </div>
+<div class="invite preview" data-testid="prilavok-preview" role="status" hidden>
+  <div class="invite-op" data-testid="prilavok-preview-author"></div>
+  <div class="invite-text" data-testid="prilavok-preview-text"></div>
+  <button type="button" class="invite-x" data-testid="prilavok-preview-close">${ICONS.x.replace('class="ic-x" ', '')}</button>
+</div>
 <section class="panel" data-testid="prilavok-panel" role="dialog" aria-modal="false" data-view="chat" hidden>
   <div class="head">
     <div class="avatar">${ICONS.shop}</div>

@@ -5,6 +5,7 @@ import { DROP_CODES, RETRY_AFTER_TIMEOUT, TYPING_EVERY, TYPING_IDLE } from './co
 import { ensurePendingEntry, entries, findPending, maxOtherId, mutate, render, updateBadge, upsertMessage } from './entries.js';
 import { errorText, t } from './i18n.js';
 import { canEmit, net, outbox, state, ui } from './state.js';
+import { savePanel } from './persist.js';
 import { K_READ, store, uuid } from './storage.js';
 import { applyConversation, autosize } from './view.js';
 
@@ -13,6 +14,7 @@ export function submit() {
   const text = ui.input.value.trim();
   if (!text) return;
   ui.input.value = '';
+  savePanel({ draft: '' });
   autosize();
   stopTyping();
   const item = { client_id: uuid(), text, created_at: new Date().toISOString() };

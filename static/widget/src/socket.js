@@ -12,7 +12,8 @@ import { reportActivityNow, setRules } from './proactive.js';
 import { attempted, emitQuiet, flush, reportPage, syncRead } from './sending.js';
 import { net, receipts, state } from './state.js';
 import { K_TOKEN, store } from './storage.js';
-import { applyConversation, flash, hideTyping, renderConnection, renderHeader, showTyping } from './view.js';
+import { previewUnread, showPreview } from './preview.js';
+import { applyConversation, flash, hideTyping, renderConnection, renderHeader, restoreScroll, showTyping } from './view.js';
 
 export function connect() {
   const u = new URL(base);
@@ -76,6 +77,7 @@ export function connect() {
       for (const m of s.messages || []) upsertMessage(m, false);
     });
     applyConversation(s.conversation || null, false);
+    restoreScroll();
     for (const e of entries) {
       if (e.kind === 'message' && e.author !== 'visitor' && e.read_at && e.id > state.readSent) {
         state.readSent = e.id;
@@ -93,11 +95,13 @@ export function connect() {
     }
     drainHostQueue(resendCart);
     reportActivityNow();
+    previewUnread();
   });
 
   socket.on('message', (m) => {
     if (!m) return;
     mutate(() => upsertMessage(m, true));
+    if (m.author === 'operator') showPreview(m);
     if (m.author !== 'visitor') {
       if (m.author === 'operator') hideTyping();
       // The operator's ✓✓: it reached this browser, read or not.

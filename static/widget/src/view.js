@@ -7,6 +7,8 @@ import { INPUT_EVENTS, TYPING_SHOW_MAX } from './config.js';
 import { addNote, ensurePendingEntry, mutate, reorder, scrollToBottom, updateBadge } from './entries.js';
 import { locale, t } from './i18n.js';
 import { CSS_TEXT, MARKUP } from './markup.js';
+import { loadPanel, savePanel } from './persist.js';
+import { dismissPreview, hidePreview } from './preview.js';
 import { acceptInvitation, dismissInvitation, hideInvitation, onInput } from './proactive.js';
 import { onTypingInput, submit, syncRead } from './sending.js';
 import { outbox, state, ui } from './state.js';
@@ -37,7 +39,11 @@ export function mount() {
     closeBtn: $('[data-testid="prilavok-close"]'),
     cbLink: $('.cblink'),
     cbOpen: $('.cbopen'),
-    invite: $('.invite'),
+    invite: $('[data-testid="prilavok-invitation"]'),
+    preview: $('[data-testid="prilavok-preview"]'),
+    previewOp: $('[data-testid="prilavok-preview-author"]'),
+    previewText: $('[data-testid="prilavok-preview-text"]'),
+    previewX: $('[data-testid="prilavok-preview-close"]'),
     inviteOp: $('.invite-op'),
     inviteText: $('.invite-text'),
     inviteReply: $('.invite-reply'),
@@ -113,6 +119,17 @@ export function mount() {
     if (ui.inviteX.contains(e.target)) return;
     acceptInvitation();
   });
+  ui.preview.addEventListener('click', (e) => {
+    if (ui.previewX.contains(e.target)) return;
+    openPanel();
+  });
+  ui.previewX.setAttribute('aria-label', t.closeInvitation);
+  ui.previewX.addEventListener('click', (e) => {
+    e.stopPropagation();
+    dismissPreview();
+  });
+  ui.list.addEventListener('scroll', keepScroll, { passive: true });
+  window.addEventListener('pagehide', () => saveScroll());
   ui.inviteX.addEventListener('click', (e) => {
     e.stopPropagation();
     dismissInvitation();
@@ -140,6 +157,7 @@ export function mount() {
   ui.input.addEventListener('input', () => {
     autosize();
     onTypingInput();
+    savePanel({ draft: ui.input.value });
   });
 
   document.body.appendChild(host);
@@ -150,7 +168,34 @@ export function mount() {
   renderConnection();
   reorder();
   updateBadge();
-  if (state.pendingOpen) openPanel();
+  // Where the visitor left the panel on the previous page of this visit.
+  const kept = loadPanel();
+  if (kept.draft) {
+    ui.input.value = kept.draft;
+    autosize();
+  }
+  pendingScroll = kept.open ? kept.scroll : null;
+  if (state.pendingOpen || kept.open) openPanel();
+}
+
+// The history's scroll position, kept for the next page: null when at the bottom (new messages
+// keep it there). Restored once, after the first `session` has filled the history.
+let pendingScroll = null;
+let scrollTimer = null;
+function saveScroll() {
+  if (!ui.host || !state.open || pendingScroll !== null) return;
+  const l = ui.list;
+  const atBottom = l.scrollHeight - l.scrollTop - l.clientHeight < 80;
+  savePanel({ scroll: atBottom ? null : Math.round(l.scrollTop) });
+}
+function keepScroll() {
+  clearTimeout(scrollTimer);
+  scrollTimer = setTimeout(saveScroll, 150);
+}
+export function restoreScroll() {
+  if (!ui.host || pendingScroll === null) return;
+  ui.list.scrollTop = pendingScroll;
+  pendingScroll = null;
 }
 
 export function autosize() {
@@ -254,6 +299,8 @@ export function openPanel(keepView) {
   if (!keepView && !state.open && state.view !== 'chat') showChat();
   if (state.open) return;
   state.open = true;
+  savePanel({ open: true });
+  hidePreview();
   ui.root.classList.add('open');
   ui.panel.hidden = false;
   ui.launcher.setAttribute('aria-expanded', 'true');
@@ -273,6 +320,7 @@ export function closePanel() {
   state.pendingOpen = false;
   if (!ui.host || !state.open) return;
   state.open = false;
+  savePanel({ open: false, scroll: null });
   ui.root.classList.remove('open');
   ui.panel.hidden = true;
   ui.launcher.setAttribute('aria-expanded', 'false');

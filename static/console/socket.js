@@ -14,6 +14,7 @@ import { applyInitTasks, onTask } from './tasks.js';
 import { errorText } from './texts.js';
 import { io } from '/vendor/socket.io.esm.min.js';
 import { emitAck } from '../shared/ack.js';
+import { transportOptions, watchTransport } from '../shared/transport.js';
 
 /** An acked request over the current socket: the server's reply or {ok: false, error: {code}}. */
 export function request(event, payload) {
@@ -39,8 +40,10 @@ export function teardownSocket() {
 
 export function connect() {
   teardownSocket();
-  const s = io('/operator', { transports: ['websocket', 'polling'], withCredentials: true, auth: { queue: 'delta' } });
+  // WebSocket, or long-polling where a proxy blocks it (static/shared/transport.js).
+  const s = io('/operator', { ...transportOptions(), withCredentials: true, auth: { queue: 'delta' } });
   net.socket = s;
+  watchTransport(s);
 
   s.on('connect', () => {
     setBanner(false);

@@ -1,5 +1,6 @@
 // The /visitor Socket.IO connection and the server's events (docs/protocol.md).
 
+import { transportOptions, watchTransport } from '../../shared/transport.js';
 import { hostQueue } from './host-api.js';
 import { io } from 'socket.io-client';
 import { normAvailability } from './availability.js';
@@ -26,11 +27,12 @@ export function connect() {
       if (state.token) auth.token = state.token;
       cb(auth);
     },
-    transports: ['websocket', 'polling'],
+    ...transportOptions(), // WebSocket, or long-polling where it is blocked
   };
   if (prefix) opts.path = prefix + '/socket.io/';
   const socket = io(u.origin + '/visitor', opts);
   net.socket = socket;
+  watchTransport(socket);
 
   // NB: python-socketio emits `session` from its connect handler, so it can arrive (buffered
   // by the client) just before `connect` fires: `connect` must not reset `ready`.

@@ -100,6 +100,9 @@ async def test_offline_offers_a_message_or_a_call_and_says_when_the_shop_answers
         "Сейчас никого нет. Оставьте сообщение или закажите звонок — ответим завтра с 09:00"
     )
     await expect(shop.get_by_test_id("prilavok-callback-link")).to_be_visible()
+    await expect(shop.get_by_test_id("prilavok-greeting")).to_have_text(
+        "Здравствуйте! Сейчас никого нет на месте — напишите, мы прочитаем и ответим."
+    )
 
     # A message left now is a message left, never a place in a queue.
     await visitor_says(shop, "Нужна консультация по доставке")

@@ -246,6 +246,7 @@ export function renderHeader() {
   if (status === 'active' && c.operator_name) ui.operator.textContent = t.operator(c.operator_name);
   if (status === 'closed') ui.closed.textContent = t.closedHint;
   const offline = !!(state.availability && state.availability.state === 'offline');
+  ui.greeting.textContent = offline ? t.greetingOffline : t.greeting; // never "how can we help" to nobody
   ui.cbLink.hidden = !(status === 'queued' || (offline && status !== 'active')) || state.view !== 'chat';
   ui.panel.dataset.conversation = status || 'none';
 }

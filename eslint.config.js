@@ -23,6 +23,11 @@ export default [
     languageOptions: { sourceType: 'script' },
   },
   {
+    // The personal offer page's own script (served by bot/pages.py at /m/page.js).
+    files: ['bot/html/**/*.js'],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'script', globals: { ...globals.browser } },
+  },
+  {
     // The benchmark's bare Node baseline (bench/node has its own CommonJS package).
     files: ['bench/**/*.js'],
     languageOptions: { ecmaVersion: 2022, sourceType: 'commonjs', globals: { ...globals.node } },

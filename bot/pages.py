@@ -156,8 +156,9 @@ class Pages:
         try:
             await staff.request_callback(self.ctx, d.id, "offer_page", phone, address)
         except ConsultError as exc:
+            # The page says it in its own language by the code (the table is in offer.html).
             return await self._render(
-                request, code, status=exc.http_status, error=f"Не получилось: {exc.message}"
+                request, code, status=exc.http_status, error_code=exc.code
             )
         await signals.page_action(self.ctx, code, "callback")
         return await self._render(request, code, message="Спасибо! Мы скоро перезвоним.")

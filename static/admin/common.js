@@ -17,6 +17,12 @@ const ERROR_TEXT = {
   internal: 'Ошибка сервера',
   network: 'Сервер недоступен',
   unsupported_media_type: 'Неверный формат запроса',
+  exists: 'Такая запись уже есть',
+  weak_password: 'Слишком простой пароль',
+  invalid_template: 'Ошибка в шаблоне текста',
+  rate_limited: 'Слишком много запросов — подождите немного',
+  too_many: 'Слишком много записей в одном запросе',
+  generic: 'Не удалось выполнить действие',
 };
 
 export class ApiError extends Error {
@@ -29,15 +35,14 @@ export class ApiError extends Error {
   }
 }
 
-/** A Russian sentence for an API error: our label plus the server's own message. */
+/**
+ * A Russian sentence for an API error, by its code: the server's own message is English, so it
+ * only goes into the console log; an unknown code gets the generic text.
+ */
 export function errorText(err) {
-  if (!(err instanceof ApiError)) return String(err?.message || err || ERROR_TEXT.internal);
-  const label = ERROR_TEXT[err.code];
-  const msg = err.serverMessage;
-  if (label && msg && msg !== err.code) return `${label}: ${msg}`;
-  if (label) return label;
-  if (msg) return msg;
-  return `Ошибка ${err.status || ''}`.trim();
+  if (!(err instanceof ApiError)) return String(err?.message || err || ERROR_TEXT.generic); // our own texts
+  if (err.serverMessage) console.warn('[admin]', err.code, err.serverMessage);
+  return Object.hasOwn(ERROR_TEXT, err.code) ? ERROR_TEXT[err.code] : ERROR_TEXT.generic;
 }
 
 let csrfToken = '';

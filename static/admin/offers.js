@@ -69,13 +69,15 @@
     fetch("/admin/api/offers/report?" + params.toString(), { credentials: "same-origin" })
       .then(function (r) { return r.json().then(function (data) { return [r, data]; }); })
       .then(function (pair) {
-        if (!pair[0].ok) throw new Error(pair[1].error ? pair[1].error.message : "error");
+        // The server's message is English: the page says it in Russian and logs the code.
+        if (!pair[0].ok) throw new Error(pair[1].error ? pair[1].error.code : "error");
         errorBox.hidden = true;
         draw(pair[1]);
         drawReasons(pair[1].reasons || []);
       })
       .catch(function (e) {
-        errorBox.textContent = "Не удалось загрузить отчёт: " + e.message;
+        console.warn("[admin] offers report", e.message);
+        errorBox.textContent = "Не удалось загрузить отчёт — попробуйте ещё раз";
         errorBox.hidden = false;
       });
   }

@@ -40,6 +40,12 @@ function previewText(m) {
   return prefix + String(m.text ?? '').replace(/\s+/g, ' ');
 }
 
+// A chat started while nobody could answer: the visitor was told so and may have gone.
+function leftOffline(chat) {
+  if (!chat.left_offline) return null;
+  return h('span', { class: 'left-offline', testid: 'left-offline', text: 'оставлено, пока никого не было' });
+}
+
 export function renderChatList() {
   const chats = [...state.chats.values()].sort((a, b) => chatActivity(b) - chatActivity(a));
   ui.chatList.replaceChildren(
@@ -60,6 +66,7 @@ export function renderChatList() {
           h('span', { class: 'ci-name', text: visitorLabel(chat) }),
           h('time', { class: 'ci-time', text: fmtShortWhen(chat.last_message?.created_at || chat.created_at) }),
         ),
+        leftOffline(chat),
         h(
           'div',
           { class: 'ci-bottom' },
@@ -98,6 +105,7 @@ export function renderQueue() {
           'div',
           { class: 'qi-body' },
           h('div', { class: 'ci-top' }, h('span', { class: 'ci-name', text: visitorLabel(chat) })),
+          leftOffline(chat),
           h('span', { class: 'ci-preview', text: previewText(chat.last_message) || chat.current_title || '' }),
           h('span', { class: 'qi-since', text: `ждёт с ${fmtShortWhen(chat.queued_at || chat.created_at)}` }),
         ),

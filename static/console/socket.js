@@ -9,10 +9,12 @@ import { closePane, loadPane, renderTransferSelect } from './panes.js';
 import { setBanner, showLogin } from './session.js';
 import { renderAll, renderMe } from './sidebar.js';
 import { net, state } from './state.js';
+import { applyQueueDelta, numbered } from './queue-delta.js';
 import { applyInitTasks, onTask } from './tasks.js';
 import { errorText } from './texts.js';
 import { io } from '/vendor/socket.io.esm.min.js';
 import { emitAck } from '../shared/ack.js';
+import { transportOptions, watchTransport } from '../shared/transport.js';
 
 /** An acked request over the current socket: the server's reply or {ok: false, error: {code}}. */
 export function request(event, payload) {
@@ -38,8 +40,10 @@ export function teardownSocket() {
 
 export function connect() {
   teardownSocket();
-  const s = io('/operator', { transports: ['websocket', 'polling'], withCredentials: true });
+  // WebSocket, or long-polling where a proxy blocks it (static/shared/transport.js).
+  const s = io('/operator', { ...transportOptions(), withCredentials: true, auth: { queue: 'delta' } });
   net.socket = s;
+  watchTransport(s);
 
   s.on('connect', () => {
     setBanner(false);
@@ -71,7 +75,8 @@ export function connect() {
   s.on('init', (data) => net.socket === s && applyInit(data));
   s.on('chat', (chat) => net.socket === s && upsertChat(chat, { live: true }));
   s.on('chat_removed', (ev) => net.socket === s && removeChat(ev));
-  s.on('queue', (list) => net.socket === s && setQueue(list, { live: true }));
+  s.on('queue.delta', (d) => net.socket === s && setQueue(applyQueueDelta(state.queue, d), { live: true }));
+  s.on('queue', (list) => net.socket === s && setQueue(numbered(list), { live: true })); // a server without deltas
   s.on('message', (m) => net.socket === s && onMessage(m, { live: true }));
   s.on('typing', (ev) => net.socket === s && onVisitorTyping(ev));
   s.on('receipt', (ev) => net.socket === s && onReceipt(ev));
@@ -101,7 +106,7 @@ function applyInit(data) {
   state.inits += 1;
   state.me = data.operator || state.me;
   state.chats = new Map((data.chats || []).map((c) => [c.id, c]));
-  state.queue = Array.isArray(data.queue) ? data.queue : [];
+  state.queue = numbered(data.queue);
   state.hotReplies = Array.isArray(data.hot_replies) ? data.hot_replies : [];
   state.team = Array.isArray(data.team) ? data.team : [];
   state.deliveredSent.clear();

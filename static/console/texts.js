@@ -26,12 +26,23 @@ export const ERROR_TEXT = {
   bad_credentials: 'Неверный логин или пароль',
   already_taken: 'Задачу уже взял другой оператор',
   already_done: 'Задача уже выполнена',
+  rate_limited: 'Слишком много запросов — подождите немного',
+  not_queued: 'Чат уже не в очереди',
+  invalid_template: 'Ошибка в шаблоне ответа',
+  exists: 'Такое сокращение уже есть',
+  invalid_phone: 'Неверный номер телефона',
+  generic: 'Не удалось выполнить действие',
 };
 
+// The console is in Russian: a server error is shown by its code, never by the server's English
+// message; an unknown code gets the generic text.
 export function errorText(error) {
-  if (!error) return ERROR_TEXT.internal;
-  if (error.code === 'rate_limited') return `Слишком много попыток — повторите через ${waitText(error.retry_after)}`;
-  return ERROR_TEXT[error.code] || error.message || error.code || ERROR_TEXT.internal;
+  const code = error && typeof error === 'object' ? error.code : error;
+  if (code === 'rate_limited' && error && typeof error === 'object') {
+    return `Слишком много попыток — повторите через ${waitText(error.retry_after)}`;
+  }
+  if (typeof code === 'string' && Object.hasOwn(ERROR_TEXT, code)) return ERROR_TEXT[code];
+  return ERROR_TEXT.generic;
 }
 
 export function parseTime(iso) {

@@ -67,7 +67,9 @@ async def test_the_personal_page_records_presses_and_escapes_names(env: Env) -> 
 
         assert (await person.post(d, "remind")).status == 200
         r = await person.post(d, "callback", phone="12")
-        assert r.status == 400
+        html = await r.text()  # in the page's language, not the server's English message
+        assert r.status == 400 and "Не получилось: проверьте номер телефона" in html
+        assert "phone number" not in html
         r = await person.post(d, "callback", phone="8 912 000 11 22")
         assert r.status == 200
 

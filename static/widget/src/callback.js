@@ -1,7 +1,7 @@
 // The call-back / leave-a-message form.
 
 import { emitAck } from '../../shared/ack.js';
-import { t } from './i18n.js';
+import { errorText, t } from './i18n.js';
 import { canEmit, net, state, ui } from './state.js';
 import { openPanel, renderHeader } from './view.js';
 
@@ -92,7 +92,7 @@ export function submitCallback() {
       const text =
         error.code === 'invalid_phone' ? t.errors.invalid_phone
           : error.code === 'empty' ? t.errors.empty_form
-            : error.message || t.errors.generic;
+            : errorText(error);
       fail(text); // the input stays as typed
       return;
     }

@@ -2,7 +2,7 @@
 
 import { emitAck } from '../../shared/ack.js';
 import { addBlock, el, removeBlock, scrollToBottom } from './entries.js';
-import { fmtPrice, t } from './i18n.js';
+import { errorText, fmtPrice, t } from './i18n.js';
 import { ICONS } from './markup.js';
 import { canEmit, net, state, ui } from './state.js';
 import { K_RATED, store } from './storage.js';
@@ -155,7 +155,7 @@ export function maybeAskRating(conv) {
         ratingAsked.delete(convId);
         return;
       }
-      fail((res && res.error && res.error.message) || t.errors.generic);
+      fail(errorText(res && res.error));
     });
   });
 }

@@ -10,6 +10,7 @@ export const I18N = {
     openChat: 'Открыть чат с магазином',
     closeChat: 'Закрыть чат',
     greeting: 'Здравствуйте! Чем помочь?',
+    greetingOffline: 'Здравствуйте! Сейчас никого нет на месте — напишите, мы прочитаем и ответим.',
     queue: (n) => `Все операторы заняты. Ваше место в очереди: ${n}`,
     queueNoPlace: 'Все операторы заняты. Скоро вам ответят',
     operator: (name) => `Оператор: ${name}`,
@@ -67,7 +68,14 @@ export const I18N = {
       empty_form: 'Заполните, пожалуйста, поля формы',
       offline: 'Нет связи с сервером. Попробуйте ещё раз через минуту',
       already_rated: 'Этот разговор уже оценён',
-      rate_limited: 'Слишком часто — отправим чуть позже',
+      not_found: 'Чат не найден — начните новый',
+      forbidden: 'Это действие недоступно',
+      unauthorized: 'Сессия устарела — обновите страницу',
+      conversation_closed: 'Чат уже завершён — напишите, и мы начнём новый',
+      conversation_open: 'Оценить можно после завершения чата',
+      rate_limited: 'Слишком много сообщений подряд — подождите немного',
+      bad_identity: 'Не удалось подтвердить, кто вы',
+      internal: 'Ошибка на сервере — попробуйте ещё раз',
     },
   },
   en: {
@@ -77,6 +85,7 @@ export const I18N = {
     openChat: 'Open the chat with the shop',
     closeChat: 'Close the chat',
     greeting: 'Hello! How can we help?',
+    greetingOffline: 'Hello! Nobody is here right now — write to us and we will read it and answer.',
     queue: (n) => `All operators are busy. Your place in the queue: ${n}`,
     queueNoPlace: 'All operators are busy. Someone will answer soon',
     operator: (name) => `Operator: ${name}`,
@@ -134,7 +143,14 @@ export const I18N = {
       empty_form: 'Please fill in the form',
       offline: 'No connection to the server. Please try again in a minute',
       already_rated: 'This conversation has already been rated',
-      rate_limited: 'Too fast — we will send it a little later',
+      not_found: 'The chat was not found — start a new one',
+      forbidden: 'This is not allowed',
+      unauthorized: 'The session expired — please reload the page',
+      conversation_closed: 'The chat is closed — write to us to start a new one',
+      conversation_open: 'You can rate the chat once it is closed',
+      rate_limited: 'Too many messages in a row — please wait a little',
+      bad_identity: 'We could not confirm who you are',
+      internal: 'A server error — please try again',
     },
   },
 };
@@ -146,6 +162,14 @@ export const locale = (() => {
   return lang.startsWith('ru') ? 'ru' : 'en';
 })();
 export const t = I18N[locale];
+
+// What a person reads for a server error: the code's text in the page's language, never the
+// server's English message; an unknown code gets the generic text.
+export function errorText(error, tx = t) {
+  const code = error && typeof error === 'object' ? error.code : error;
+  return (typeof code === 'string' && Object.prototype.hasOwnProperty.call(tx.errors, code) && tx.errors[code]) ||
+    tx.errors.generic;
+}
 
 const timeFmt = (() => {
   try {

@@ -39,6 +39,7 @@ animation:plv-in .18s ease-out}
 .title{font-weight:650;font-size:16px;line-height:1.25;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .sub{font-size:12.5px;line-height:1.35;opacity:.9;margin-top:2px}
 .sub:empty{display:none}
+.sub>span{display:block}
 .close{width:36px;height:36px;border:0;border-radius:50%;background:transparent;color:#fff;display:flex;
 align-items:center;justify-content:center;flex:none;padding:0}
 .close:hover{background:rgba(255,255,255,.16)}
@@ -177,12 +178,17 @@ export const MARKUP = `
   <button type="button" class="invite-reply" data-testid="prilavok-invitation-reply"></button>
   <button type="button" class="invite-x" data-testid="prilavok-invitation-close">${ICONS.x.replace('class="ic-x" ', '')}</button>
 </div>
+<div class="invite preview" data-testid="prilavok-preview" role="status" hidden>
+  <div class="invite-op" data-testid="prilavok-preview-author"></div>
+  <div class="invite-text" data-testid="prilavok-preview-text"></div>
+  <button type="button" class="invite-x" data-testid="prilavok-preview-close">${ICONS.x.replace('class="ic-x" ', '')}</button>
+</div>
 <section class="panel" data-testid="prilavok-panel" role="dialog" aria-modal="false" data-view="chat" hidden>
   <div class="head">
     <div class="avatar">${ICONS.shop}</div>
     <div class="titles">
       <div class="title"></div>
-      <div class="sub"><span class="operator" data-testid="prilavok-operator" hidden></span><span class="queue" data-testid="prilavok-queue" hidden></span><span class="closed" data-testid="prilavok-closed" hidden></span></div>
+      <div class="sub"><span class="operator" data-testid="prilavok-operator" hidden></span><span class="queue" data-testid="prilavok-queue" hidden></span><span class="closed" data-testid="prilavok-closed" hidden></span><span class="avail" data-testid="prilavok-availability" hidden></span></div>
       <button type="button" class="cblink" data-testid="prilavok-callback-link" hidden></button>
     </div>
     <button type="button" class="close cbopen" data-testid="prilavok-callback-open">${ICONS.phone}</button>

@@ -9,6 +9,7 @@ import { currentCart, hostSend } from './host-api.js';
 import { t } from './i18n.js';
 import { emitQuiet } from './sending.js';
 import { canEmit, chatting, net, state, ui } from './state.js';
+import { isLeaving, watchLeaving } from './leaving.js';
 import { focusInput, openPanel, showChat } from './view.js';
 
 function showInvitation(d) {
@@ -84,14 +85,21 @@ function reportActivity(exit) {
 }
 function sendActivity() {
   activityTimer = null;
-  const payload = { idle_seconds: idleSeconds(), hidden: document.visibilityState === 'hidden' };
+  const payload = { idle_seconds: idleSeconds(), hidden: state.tabHidden };
   if (activityExit) payload.exit_intent = true;
   activityExit = false;
   activityAt = Date.now();
   emitQuiet('activity', payload);
 }
 
+// On each (re)connect: the server may still hold the previous page's state (hidden, idle).
+export function reportActivityNow() {
+  state.tabHidden = document.visibilityState === 'hidden' && !isLeaving();
+  reportActivity(false);
+}
+
 function exitIntent() {
+  if (isLeaving()) return; // going to the next page of the shop is no exit
   reportActivity(true);
   state.exitIntentNow = true;
   try {
@@ -101,16 +109,24 @@ function exitIntent() {
   }
 }
 
-// Input anywhere on the page, leaving it (the pointer out at the top, the tab hidden).
+// Input anywhere on the page, leaving it (the pointer out at the top, the tab hidden — not the
+// page unloading for the next one, see leaving.js).
 export function watchActivity() {
   for (const name of INPUT_EVENTS) document.addEventListener(name, onInput, { capture: true, passive: true });
   document.addEventListener('mouseout', (e) => {
     if (e.relatedTarget == null && e.clientY <= 0) exitIntent();
   });
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'hidden') exitIntent();
-    else reportActivity(false);
-  });
+  watchLeaving(
+    () => {
+      state.tabHidden = true;
+      exitIntent();
+    },
+    () => {
+      if (!state.tabHidden) return;
+      state.tabHidden = false;
+      reportActivity(false);
+    },
+  );
 }
 
 // ---------------------------------------------------------------- proactive rules

@@ -3,8 +3,9 @@
 import { emitAck } from '../../shared/ack.js';
 import { DROP_CODES, RETRY_AFTER_TIMEOUT, TYPING_EVERY, TYPING_IDLE } from './config.js';
 import { ensurePendingEntry, entries, findPending, maxOtherId, mutate, render, updateBadge, upsertMessage } from './entries.js';
-import { t } from './i18n.js';
+import { errorText, t } from './i18n.js';
 import { canEmit, net, outbox, state, ui } from './state.js';
+import { savePanel } from './persist.js';
 import { K_READ, store, uuid } from './storage.js';
 import { applyConversation, autosize } from './view.js';
 
@@ -13,6 +14,7 @@ export function submit() {
   const text = ui.input.value.trim();
   if (!text) return;
   ui.input.value = '';
+  savePanel({ draft: '' });
   autosize();
   stopTyping();
   const item = { client_id: uuid(), text, created_at: new Date().toISOString() };
@@ -72,7 +74,7 @@ async function sendItem(item) {
         outbox.remove(cid);
         if (e) {
           e.failed = true;
-          e.error = t.errors[error.code] || error.message || t.errors.generic;
+          e.error = errorText(error);
         }
       } else if (error.code === 'rate_limited') {
         // Kept in the outbox and sent again once the server's window has room.

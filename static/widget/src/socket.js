@@ -1,17 +1,20 @@
 // The /visitor Socket.IO connection and the server's events (docs/protocol.md).
 
+import { transportOptions, watchTransport } from '../../shared/transport.js';
 import { hostQueue } from './host-api.js';
 import { io } from 'socket.io-client';
+import { normAvailability } from './availability.js';
 import { num, sameCart } from './cart.js';
 import { ACKED_EVENTS, base } from './config.js';
 import { entries, mutate, refreshVisitorStatuses, upsertMessage } from './entries.js';
 import { drainHostQueue } from './host-api.js';
-import { locale, t } from './i18n.js';
-import { setRules } from './proactive.js';
+import { errorText, locale } from './i18n.js';
+import { reportActivityNow, setRules } from './proactive.js';
 import { attempted, emitQuiet, flush, reportPage, syncRead } from './sending.js';
 import { net, receipts, state } from './state.js';
 import { K_TOKEN, store } from './storage.js';
-import { applyConversation, flash, hideTyping, renderConnection, showTyping } from './view.js';
+import { previewUnread, showPreview } from './preview.js';
+import { applyConversation, flash, hideTyping, renderConnection, renderHeader, restoreScroll, showTyping } from './view.js';
 
 export function connect() {
   const u = new URL(base);
@@ -24,11 +27,12 @@ export function connect() {
       if (state.token) auth.token = state.token;
       cb(auth);
     },
-    transports: ['websocket', 'polling'],
+    ...transportOptions(), // WebSocket, or long-polling where it is blocked
   };
   if (prefix) opts.path = prefix + '/socket.io/';
   const socket = io(u.origin + '/visitor', opts);
   net.socket = socket;
+  watchTransport(socket);
 
   // NB: python-socketio emits `session` from its connect handler, so it can arrive (buffered
   // by the client) just before `connect` fires: `connect` must not reset `ready`.
@@ -66,6 +70,7 @@ export function connect() {
       state.spaPages = 0;
     }
     setRules(s.rules);
+    state.availability = normAvailability(s.availability);
     state.serverCart = s.cart && typeof s.cart === 'object' ? s.cart : null;
     // After a reconnect: the host's last cart goes again when the server's differs.
     const resendCart = !!state.hostCart && !hostQueue.some((i) => i.event === 'cart') &&
@@ -74,6 +79,7 @@ export function connect() {
       for (const m of s.messages || []) upsertMessage(m, false);
     });
     applyConversation(s.conversation || null, false);
+    restoreScroll();
     for (const e of entries) {
       if (e.kind === 'message' && e.author !== 'visitor' && e.read_at && e.id > state.readSent) {
         state.readSent = e.id;
@@ -90,17 +96,25 @@ export function connect() {
       reportPage();
     }
     drainHostQueue(resendCart);
+    reportActivityNow();
+    previewUnread();
   });
 
   socket.on('message', (m) => {
     if (!m) return;
     mutate(() => upsertMessage(m, true));
+    if (m.author === 'operator') showPreview(m);
     if (m.author !== 'visitor') {
       if (m.author === 'operator') hideTyping();
       // The operator's ✓✓: it reached this browser, read or not.
       if (m.id != null && !m.delivered_at) emitQuiet('delivered', { up_to: m.id });
       syncRead();
     }
+  });
+
+  socket.on('availability', (a) => {
+    state.availability = normAvailability(a);
+    renderHeader();
   });
 
   socket.on('conversation', (c) => {
@@ -124,7 +138,6 @@ export function connect() {
     // The server also mirrors a failed acked event as an `error` event (payload carries
     // `event`); ours all take acks and are handled there, so only show the others.
     if (e && ACKED_EVENTS.has(e.event)) return;
-    const code = e && e.code;
-    flash((e && e.message) || (code && t.errors[code]) || t.errors.generic);
+    flash(errorText(e));
   });
 }

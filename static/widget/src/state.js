@@ -7,6 +7,7 @@ import { createReceipts } from './receipts.js';
 export const state = {
   token: store.get(K_TOKEN) || null,
   conversation: null, // VConversation | null
+  availability: null, // Availability | null: who can answer (session, `availability`)
   open: false,
   connected: false, // socket connected
   ready: false, // `session` received on this connection
@@ -25,6 +26,7 @@ export const state = {
   hostCart: null, // the last cart the host page gave us (normalised), null when none yet
   lastInputAt: Date.now(),
   idleReported: false, // an `activity` with idle ≥ IDLE_AFTER went out and input did not resume
+  tabHidden: document.visibilityState === 'hidden', // a real hide, never a page unloading
   exitIntentNow: false, // true only while rules are evaluated at an exit intent
   firing: false, // a rule.fire waits for its decision
   invitation: null, // the invitation on screen {invitation_id, text, operator_name}

@@ -1,11 +1,14 @@
 // The panel: mounting the shadow root, header, connection line, typing line, open and close.
 
+import { describe } from './availability.js';
 import { setCallbackMode, showCallbackForm, submitCallback } from './callback.js';
 import { maybeAskRating } from './cards.js';
 import { INPUT_EVENTS, TYPING_SHOW_MAX } from './config.js';
 import { addNote, ensurePendingEntry, mutate, reorder, scrollToBottom, updateBadge } from './entries.js';
-import { t } from './i18n.js';
+import { locale, t } from './i18n.js';
 import { CSS_TEXT, MARKUP } from './markup.js';
+import { loadPanel, savePanel } from './persist.js';
+import { dismissPreview, hidePreview } from './preview.js';
 import { acceptInvitation, dismissInvitation, hideInvitation, onInput } from './proactive.js';
 import { onTypingInput, submit, syncRead } from './sending.js';
 import { outbox, state, ui } from './state.js';
@@ -32,10 +35,15 @@ export function mount() {
     operator: $('.operator'),
     queue: $('.queue'),
     closed: $('.closed'),
+    avail: $('.avail'),
     closeBtn: $('[data-testid="prilavok-close"]'),
     cbLink: $('.cblink'),
     cbOpen: $('.cbopen'),
-    invite: $('.invite'),
+    invite: $('[data-testid="prilavok-invitation"]'),
+    preview: $('[data-testid="prilavok-preview"]'),
+    previewOp: $('[data-testid="prilavok-preview-author"]'),
+    previewText: $('[data-testid="prilavok-preview-text"]'),
+    previewX: $('[data-testid="prilavok-preview-close"]'),
     inviteOp: $('.invite-op'),
     inviteText: $('.invite-text'),
     inviteReply: $('.invite-reply'),
@@ -111,6 +119,17 @@ export function mount() {
     if (ui.inviteX.contains(e.target)) return;
     acceptInvitation();
   });
+  ui.preview.addEventListener('click', (e) => {
+    if (ui.previewX.contains(e.target)) return;
+    openPanel();
+  });
+  ui.previewX.setAttribute('aria-label', t.closeInvitation);
+  ui.previewX.addEventListener('click', (e) => {
+    e.stopPropagation();
+    dismissPreview();
+  });
+  ui.list.addEventListener('scroll', keepScroll, { passive: true });
+  window.addEventListener('pagehide', () => saveScroll());
   ui.inviteX.addEventListener('click', (e) => {
     e.stopPropagation();
     dismissInvitation();
@@ -138,6 +157,7 @@ export function mount() {
   ui.input.addEventListener('input', () => {
     autosize();
     onTypingInput();
+    savePanel({ draft: ui.input.value });
   });
 
   document.body.appendChild(host);
@@ -148,7 +168,34 @@ export function mount() {
   renderConnection();
   reorder();
   updateBadge();
-  if (state.pendingOpen) openPanel();
+  // Where the visitor left the panel on the previous page of this visit.
+  const kept = loadPanel();
+  if (kept.draft) {
+    ui.input.value = kept.draft;
+    autosize();
+  }
+  pendingScroll = kept.open ? kept.scroll : null;
+  if (state.pendingOpen || kept.open) openPanel();
+}
+
+// The history's scroll position, kept for the next page: null when at the bottom (new messages
+// keep it there). Restored once, after the first `session` has filled the history.
+let pendingScroll = null;
+let scrollTimer = null;
+function saveScroll() {
+  if (!ui.host || !state.open || pendingScroll !== null) return;
+  const l = ui.list;
+  const atBottom = l.scrollHeight - l.scrollTop - l.clientHeight < 80;
+  savePanel({ scroll: atBottom ? null : Math.round(l.scrollTop) });
+}
+function keepScroll() {
+  clearTimeout(scrollTimer);
+  scrollTimer = setTimeout(saveScroll, 150);
+}
+export function restoreScroll() {
+  if (!ui.host || pendingScroll === null) return;
+  ui.list.scrollTop = pendingScroll;
+  pendingScroll = null;
 }
 
 export function autosize() {
@@ -181,16 +228,26 @@ export function renderHeader() {
   if (!ui.host) return;
   const c = state.conversation;
   const status = c ? c.status : null;
+  const said = describe(state.availability, c, locale); // who can answer, honestly
   ui.queue.hidden = status !== 'queued';
   ui.operator.hidden = !(status === 'active' && c.operator_name);
   ui.closed.hidden = status !== 'closed';
+  ui.avail.hidden = !(said && (status === null || (status === 'closed' && said.kind === 'offline')));
+  ui.panel.dataset.availability = state.availability ? state.availability.state : '';
+  if (said && !ui.avail.hidden) {
+    ui.avail.dataset.kind = said.kind;
+    ui.avail.textContent = said.text;
+  }
   if (status === 'queued') {
     ui.queue.dataset.position = c.queue_position != null ? String(c.queue_position) : '';
-    ui.queue.textContent = c.queue_position != null ? t.queue(c.queue_position) : t.queueNoPlace;
+    ui.queue.dataset.kind = said ? said.kind : 'queue';
+    ui.queue.textContent = said ? said.text : c.queue_position != null ? t.queue(c.queue_position) : t.queueNoPlace;
   }
   if (status === 'active' && c.operator_name) ui.operator.textContent = t.operator(c.operator_name);
   if (status === 'closed') ui.closed.textContent = t.closedHint;
-  ui.cbLink.hidden = status !== 'queued' || state.view !== 'chat';
+  const offline = !!(state.availability && state.availability.state === 'offline');
+  ui.greeting.textContent = offline ? t.greetingOffline : t.greeting; // never "how can we help" to nobody
+  ui.cbLink.hidden = !(status === 'queued' || (offline && status !== 'active')) || state.view !== 'chat';
   ui.panel.dataset.conversation = status || 'none';
 }
 
@@ -243,6 +300,8 @@ export function openPanel(keepView) {
   if (!keepView && !state.open && state.view !== 'chat') showChat();
   if (state.open) return;
   state.open = true;
+  savePanel({ open: true });
+  hidePreview();
   ui.root.classList.add('open');
   ui.panel.hidden = false;
   ui.launcher.setAttribute('aria-expanded', 'true');
@@ -262,6 +321,7 @@ export function closePanel() {
   state.pendingOpen = false;
   if (!ui.host || !state.open) return;
   state.open = false;
+  savePanel({ open: false, scroll: null });
   ui.root.classList.remove('open');
   ui.panel.hidden = true;
   ui.launcher.setAttribute('aria-expanded', 'false');

@@ -47,8 +47,16 @@ ERROR = _obj(
     {"error": _obj(["code", "message"], {"code": STR, "message": STR})},
 )
 OPERATOR = _obj(
-    ["id", "login", "name", "role", "status", "capacity"],
-    {"id": INT, "login": STR, "name": STR, "role": STR, "status": STR, "capacity": INT},
+    ["id", "login", "name", "role", "status", "capacity", "active"],
+    {
+        "id": INT,
+        "login": STR,
+        "name": STR,
+        "role": STR,
+        "status": STR,
+        "capacity": INT,
+        "active": BOOL,
+    },
 )
 HOT_REPLY = _obj(
     ["id", "shortcut", "text", "scope"],
@@ -301,6 +309,34 @@ def paths() -> dict[str, dict[str, Any]]:
                 "Change an operator's name, role or capacity",
                 "admin",
                 body=operator_change,
+                params=["id"],
+                ok=(200, OPERATOR),
+                errors=(400, 404),
+            )
+        },
+        "/admin/api/operators/{id}/deactivate": {
+            "post": _op(
+                "Deactivate: log-in refused, every session and console ended, chats requeued",
+                "admin",
+                params=["id"],
+                ok=(200, OPERATOR),
+                errors=(404, 409),
+            )
+        },
+        "/admin/api/operators/{id}/activate": {
+            "post": _op(
+                "Let a deactivated operator log in again",
+                "admin",
+                params=["id"],
+                ok=(200, OPERATOR),
+                errors=(404,),
+            )
+        },
+        "/admin/api/operators/{id}/password": {
+            "post": _op(
+                "Set an operator's password; every session of theirs ends",
+                "admin",
+                body=_obj(["password"], {"password": {"type": "string", "minLength": 8}}),
                 params=["id"],
                 ok=(200, OPERATOR),
                 errors=(400, 404),

@@ -24,6 +24,7 @@ export const ERROR_TEXT = {
   timeout: 'Сервер не ответил',
   offline: 'Нет соединения',
   bad_credentials: 'Неверный логин или пароль',
+  deactivated: 'Учётная запись отключена — обратитесь к администратору',
   already_taken: 'Задачу уже взял другой оператор',
   already_done: 'Задача уже выполнена',
 };

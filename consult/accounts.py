@@ -8,7 +8,7 @@ whoever is free, and they count nowhere as online.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consult import audit, availability, broadcast, logins, operators, queue_feed
@@ -16,7 +16,7 @@ from consult.conversations import drain_queue
 from consult.deps import Deps
 from consult.errors import ConsultError, not_found
 from consult.notifier import OPERATOR_NS
-from storage.models import Conversation, Operator, OperatorPresence, utcnow
+from storage.models import Conversation, Operator, utcnow
 
 
 async def _get(session: AsyncSession, operator_id: int) -> Operator:
@@ -57,9 +57,9 @@ async def deactivate_in(
     requeued)."""
     if op.deactivated_at is None:
         op.deactivated_at = utcnow()
+    # Their presence rows stay until each socket has closed (the heartbeat finds the sockets
+    # of ended sessions by them); consult.presence counts no deactivated operator meanwhile.
     sids = await logins.forget_all(session, op.id)
-    # Gone from presence now, not when each socket has closed: nobody routes to them meanwhile.
-    await session.execute(delete(OperatorPresence).where(OperatorPresence.operator_id == op.id))
     requeued = await _requeue(session, op.id)
     audit.record(session, actor, "operator.deactivate", f"operator:{op.login}",
                  f"{len(requeued)} chats back to the queue")  # fmt: skip

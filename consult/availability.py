@@ -53,9 +53,7 @@ async def _places(session: AsyncSession, limits: Limits) -> tuple[int, int]:
         (
             await session.execute(
                 select(Operator.id, Operator.capacity).where(
-                    Operator.status == "online",
-                    Operator.deactivated_at.is_(None),
-                    Operator.id.in_(presence.reachable(limits)),
+                    Operator.status == "online", Operator.id.in_(presence.reachable(limits))
                 )
             )
         ).all()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consult import availability, broadcast, logins, queue_feed
+from consult import availability, broadcast, logins, queue_feed, routing
 from consult.conversations import drain_queue
 from consult.deps import Deps
 from consult.errors import ConsultError
@@ -134,8 +134,13 @@ async def beat(deps: Deps) -> None:
         ended = await logins.sweep(session, deps)
     for sid in ended:
         await deps.notifier.disconnect(sid, namespace=OPERATOR_NS)
-    # Chats put back in line elsewhere (`prilavok operator deactivate`) find free places here.
-    await drain_queue(deps)
+    # Chats put back in line elsewhere (`prilavok operator deactivate`) find free places here;
+    # nothing is pushed when nothing moved.
+    async with deps.routing() as session:
+        assigned = await routing.drain(session, deps.limits)
+    if assigned:
+        await broadcast.assignments(deps, assigned)
+        await broadcast.team(deps)
     # Time moves availability too: business hours begin and end, a dead process's consoles
     # stop counting.
     await availability.publish(deps)

@@ -37,12 +37,7 @@ async def pick(session: AsyncSession, limits: Limits) -> Operator | None:
     return await session.scalar(
         select(Operator)
         .outerjoin(active, active.c.operator_id == Operator.id)
-        .where(
-            Operator.status == "online",
-            Operator.deactivated_at.is_(None),
-            Operator.id.in_(reachable),
-            Operator.capacity > load,
-        )
+        .where(Operator.status == "online", Operator.id.in_(reachable), Operator.capacity > load)
         .order_by((Operator.capacity - load).desc(), load, Operator.id)
         .limit(1)
     )

@@ -8,6 +8,8 @@ from typing import Any
 
 import aiohttp
 
+from consult import accounts, audit, operators
+from storage.models import Operator
 from tests.clients import PASSWORD, Recorder, add_operator, cid, login, operator, visitor
 from tests.conftest import Server
 from tests.test_admin_keys_and_audit import admin_session
@@ -157,3 +159,30 @@ async def test_an_admin_sets_a_new_password(server: Server) -> None:
             assert NEW_PASSWORD not in str(await audit_actions(admin, server))
     finally:
         await console.close()
+
+
+async def test_deactivated_from_the_cli_the_heartbeat_finishes_the_job(server: Server) -> None:
+    anna = await add_operator(server.deps, "anna", name="Анна")
+    await add_operator(server.deps, "bob", name="Боб")
+    anna_console = await operator(server.url, await login(server.url, "anna"), reconnection=False)
+    v = await visitor(server.url)
+    bob_console = None
+    try:
+        ack = await v.call("message", {"client_id": cid(), "text": "Помогите"})
+        conv_id = ack["conversation"]["id"]
+        assert ack["conversation"]["operator_name"] == "Анна"
+        bob_console = await operator(server.url, await login(server.url, "bob"))
+        # What `prilavok operator deactivate anna` does, from a process without sockets.
+        async with server.deps.write() as session:
+            op = await session.get(Operator, anna.id)
+            assert op is not None
+            _, requeued = await accounts.deactivate_in(session, op, audit.CLI)
+        assert requeued == [conv_id]
+        await operators.beat(server.deps)  # the server's next heartbeat
+        await wait_closed(anna_console)
+        await bob_console.wait_for("chat", lambda c: c["id"] == conv_id)
+        await v.wait_for("conversation", lambda c: c.get("operator_name") == "Боб")
+    finally:
+        for rec in (anna_console, bob_console, v):
+            if rec is not None:
+                await rec.close()

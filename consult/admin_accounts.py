@@ -39,6 +39,10 @@ def admin_page(name: str):  # type: ignore[no-untyped-def]
 
 
 async def login_page(request: web.Request) -> web.FileResponse:
+    """The form; an admin already logged in goes straight on to where they were going."""
+    op = await logins.operator(request.app[DEPS], logins.session_key(request.cookies.get(COOKIE)))
+    if op is not None and op.role == "admin":
+        raise web.HTTPFound(_next(request.query.get("next")))
     return web.FileResponse(request.app[STATIC] / "admin" / "login.html")
 
 

@@ -67,6 +67,14 @@ def cmd_operator_set(settings: Settings, args: argparse.Namespace) -> None:
                 await operators.set_password(session, passwords, op, password)
             finally:
                 passwords.close()
+            audit.record(session, audit.CLI, "operator.password", f"operator:{op.login}")
+        changed = ", ".join(
+            f"{k}={v}"
+            for k, v in (("capacity", args.capacity), ("role", args.role), ("name", args.name))
+            if v is not None
+        )
+        if changed:
+            audit.record(session, audit.CLI, "operator.change", f"operator:{op.login}", changed)
         print(f"operator {op.login}: {op.display_name}, {op.role}, capacity {op.capacity}")
 
     asyncio.run(with_session(settings, work))

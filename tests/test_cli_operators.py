@@ -64,6 +64,12 @@ def test_a_new_password_from_the_cli_logs_the_operator_out_everywhere(
     assert left == 0 and found == [None, None]
     assert verify_password(password_hash, "second password 2")
 
+    async def entries(deps: Deps) -> list[tuple[str, str, str]]:
+        async with deps.sessions() as session:
+            return [(e["actor"], e["action"], e["target"]) for e in await audit.latest(session)]
+
+    assert _in_db(url, entries) == [("cli", "operator.password", "operator:anna")]
+
 
 async def _anna_id(deps: Deps) -> int:
     async with deps.sessions() as session:

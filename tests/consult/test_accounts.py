@@ -65,6 +65,12 @@ async def test_admin_log_in_page_and_redirects(server: Server) -> None:
     async with aiohttp.ClientSession(cookies={"prilavok_op": cookie}) as http:
         async with http.get(f"{server.url}/admin", allow_redirects=False) as r:
             assert r.status == 200
+        # Logged in already: the log-in page sends an admin on, never to another site.
+        for asked, to in (("/admin/keys", "/admin/keys"), ("//evil.example", "/admin")):
+            async with http.get(
+                f"{server.url}/admin/login", params={"next": asked}, allow_redirects=False
+            ) as r:
+                assert (r.status, r.headers["Location"]) == (302, to)
     assert await me(server, cookie) == 200
 
 

@@ -18,8 +18,8 @@ export default [
     },
   },
   {
-    // Classic scripts: the sample shop and the offers page.
-    files: ['static/shop/**/*.js', 'static/admin/offers.js'],
+    // Classic scripts: the sample shop.
+    files: ['static/shop/**/*.js'],
     languageOptions: { sourceType: 'script' },
   },
   {

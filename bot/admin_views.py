@@ -10,6 +10,7 @@ from aiohttp import web
 from bot import api_keys, reports
 from bot.context import Offers
 from consult import http_input
+from consult.admin_accounts import page_or_login
 from consult.console_views import json_object, require_admin
 from consult.errors import ConsultError
 
@@ -24,8 +25,11 @@ class AdminViews:
         self.ctx = ctx
         self.static_dir = static_dir
 
-    async def page(self, request: web.Request) -> web.FileResponse:
-        return web.FileResponse(self.static_dir / "admin" / "offers.html")
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        return await page_or_login(request, self.static_dir / "admin" / "offers.html")
+
+    async def keys_page(self, request: web.Request) -> web.StreamResponse:
+        return await page_or_login(request, self.static_dir / "admin" / "keys.html")
 
     async def report(self, request: web.Request) -> web.Response:
         await require_admin(request)
@@ -60,6 +64,7 @@ class AdminViews:
 
     def register(self, app: web.Application) -> None:
         app.router.add_get("/admin/offers", self.page)
+        app.router.add_get("/admin/keys", self.keys_page)
         app.router.add_get("/admin/api/offers/report", self.report)
         app.router.add_get("/admin/api/api-keys", self.list_keys)
         app.router.add_post("/admin/api/api-keys", self.create_key)

@@ -13,6 +13,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from consult import (
+    admin_accounts,
     audit,
     availability,
     hot_replies,
@@ -24,8 +25,9 @@ from consult import (
     serialize,
     stats,
 )
+from consult.admin_accounts import admin_page
 from consult.broadcast import team
-from consult.console_views import DEPS, STATIC, json_object, require_admin
+from consult.console_views import DEPS, json_object, require_admin
 from consult.conversations import drain_queue
 from consult.errors import ConsultError, not_found
 from consult.presence import reachable_ids
@@ -36,14 +38,6 @@ STATS_MAX_DAYS = 366
 
 def _id(request: web.Request) -> int:
     return http_input.path_id(request, "item")
-
-
-def page(name: str):  # type: ignore[no-untyped-def]
-    async def handler(request: web.Request) -> web.FileResponse:
-        # The page itself asks /console/api/me and shows a log-in link or "admins only".
-        return web.FileResponse(request.app[STATIC] / "admin" / name)
-
-    return handler
 
 
 # ---- rules
@@ -315,9 +309,10 @@ async def get_stats(request: web.Request) -> web.Response:
 
 def setup(app: web.Application, static_dir: Path) -> None:
     r = app.router
-    r.add_get("/admin", page("index.html"))
-    r.add_get("/admin/", page("index.html"))
-    r.add_get("/admin/stats", page("stats.html"))
+    r.add_get("/admin", admin_page("index.html"))
+    r.add_get("/admin/", admin_page("index.html"))
+    r.add_get("/admin/stats", admin_page("stats.html"))
+    admin_accounts.setup(app)
     r.add_get("/admin/api/rules", list_rules)
     r.add_post("/admin/api/rules", save_rule)
     r.add_put("/admin/api/rules/{id}", save_rule)

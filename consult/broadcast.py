@@ -60,7 +60,13 @@ async def chat_removed(deps: Deps, conv_id: int, operator_id: int, reason: str) 
 
 async def team_list(deps: Deps) -> list[dict[str, Any]]:
     async with deps.sessions() as session:
-        ops = list(await session.scalars(select(Operator).order_by(Operator.display_name)))
+        ops = list(
+            await session.scalars(
+                select(Operator)
+                .where(Operator.deactivated_at.is_(None))
+                .order_by(Operator.display_name)
+            )
+        )
         reachable = await reachable_ids(session, deps.limits)
         load = await loads(session)
     return [

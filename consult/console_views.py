@@ -28,6 +28,12 @@ async def json_object(request: web.Request) -> dict:
 
 
 async def login(request: web.Request) -> web.Response:
+    return await log_in(request)
+
+
+async def log_in(request: web.Request, *, admins_only: bool = False) -> web.Response:
+    """Checks a login and password and starts a session (its cookie). `admins_only`: an
+    operator who is not an admin is told so (403 not_admin) and gets no session."""
     data = await json_object(request)
     name, password = data.get("login"), data.get("password")
     if not isinstance(name, str) or not isinstance(password, str) or len(password) > 1024:
@@ -43,6 +49,8 @@ async def login(request: web.Request) -> web.Response:
         await deps.throttle.fail("login_failures", by_login)
         await deps.throttle.fail("address_login_failures", by_address)
         raise ConsultError("bad_credentials", "wrong login or password", 401)
+    if admins_only and op.role != "admin":
+        raise ConsultError("not_admin", f"{op.login} is not an admin; use the console", 403)
     response = web.json_response({"operator": serialize.operator(op)})
     response.set_cookie(
         COOKIE,

@@ -60,6 +60,8 @@ async def operator(deps: Deps, key: str | None) -> Operator | None:
     if row is None:
         return None
     seen_at, op = row
+    if op.deactivated_at is not None:
+        return None
     now = utcnow()
     if now - seen_at > timedelta(seconds=deps.limits.session_idle_seconds):
         return None

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consult import availability, broadcast, logins, queue_feed
+from consult import availability, broadcast, logins, queue_feed, routing
 from consult.conversations import drain_queue
 from consult.deps import Deps
 from consult.errors import ConsultError
@@ -64,8 +64,12 @@ async def authenticate(deps: Deps, login: str, password: str) -> Operator | None
         # Spend the same time as a real check so that logins cannot be probed by timing.
         await deps.passwords.verify(_DUMMY_HASH, password)
         return None
-    ok = await deps.passwords.verify(op.password_hash, password)
-    return op if ok else None
+    if not await deps.passwords.verify(op.password_hash, password):
+        return None
+    # Said only to whoever knows the password: it tells nothing to somebody guessing.
+    if op.deactivated_at is not None:
+        raise ConsultError("deactivated", "this account is deactivated; ask an admin", 403)
+    return op
 
 
 _DUMMY_HASH = hash_password("not a real password")
@@ -130,6 +134,13 @@ async def beat(deps: Deps) -> None:
         ended = await logins.sweep(session, deps)
     for sid in ended:
         await deps.notifier.disconnect(sid, namespace=OPERATOR_NS)
+    # Chats put back in line elsewhere (`prilavok operator deactivate`) find free places here;
+    # nothing is pushed when nothing moved.
+    async with deps.routing() as session:
+        assigned = await routing.drain(session, deps.limits)
+    if assigned:
+        await broadcast.assignments(deps, assigned)
+        await broadcast.team(deps)
     # Time moves availability too: business hours begin and end, a dead process's consoles
     # stop counting.
     await availability.publish(deps)

@@ -17,24 +17,28 @@ from consult.deps import Limits
 from storage.models import Node, Operator, OperatorPresence, utcnow
 
 
-def reachable(limits: Limits) -> Select[tuple[int]]:
-    """Operator ids with a console on a living process (a subquery for `IN`)."""
+def _live(query: Select, limits: Limits) -> Select:  # type: ignore[type-arg]
+    """Consoles on a living process, of operators not deactivated (whose consoles may stay
+    open for a moment, until their process closes them)."""
     fresh = utcnow() - timedelta(seconds=limits.presence_ttl_seconds)
     return (
-        select(OperatorPresence.operator_id)
-        .join(Node, Node.id == OperatorPresence.node_id)
-        .where(Node.seen_at >= fresh)
+        query.join(Node, Node.id == OperatorPresence.node_id)
+        .join(Operator, Operator.id == OperatorPresence.operator_id)
+        .where(Node.seen_at >= fresh, Operator.deactivated_at.is_(None))
     )
+
+
+def reachable(limits: Limits) -> Select[tuple[int]]:
+    """Operator ids with a console on a living process (a subquery for `IN`)."""
+    return _live(select(OperatorPresence.operator_id), limits)
 
 
 async def consoles(session: AsyncSession, limits: Limits) -> dict[int, int]:
     """Connected consoles per operator (operators with none are left out)."""
-    fresh = utcnow() - timedelta(seconds=limits.presence_ttl_seconds)
     rows = await session.execute(
-        select(OperatorPresence.operator_id, func.count())
-        .join(Node, Node.id == OperatorPresence.node_id)
-        .where(Node.seen_at >= fresh)
-        .group_by(OperatorPresence.operator_id)
+        _live(select(OperatorPresence.operator_id, func.count()), limits).group_by(
+            OperatorPresence.operator_id
+        )
     )
     return {oid: n for oid, n in rows.all()}
 

@@ -34,6 +34,7 @@ def operator(op: Operator) -> dict[str, Any]:
         "role": op.role,
         "status": op.status,
         "capacity": op.capacity,
+        "active": op.deactivated_at is None,
     }
 
 

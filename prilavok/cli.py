@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -13,34 +12,13 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from consult import audit, hot_replies, operators, presence
-from consult.deps import Limits
+from consult import audit, hot_replies
 from consult.errors import ConsultError
-from consult.passwords import Passwords
-from prilavok import logs, startup_errors
+from prilavok import logs, operator_cli, startup_errors
+from prilavok.cli_support import with_session
 from prilavok.settings import Settings
 from storage.db import create_engine, migrate, sessionmaker
 from storage.models import HotReply, Operator
-
-
-def read_password(prompt: str = "Password: ") -> str:
-    """From the terminal (asked twice) or the first line of stdin when piped."""
-    if sys.stdin.isatty():
-        first = getpass.getpass(prompt)
-        if getpass.getpass("Again: ") != first:
-            raise SystemExit("passwords differ")
-        return first
-    return sys.stdin.readline().rstrip("\r\n")
-
-
-async def _with_session(settings: Settings, work: Callable[[Any], Awaitable[None]]) -> None:
-    engine = create_engine(settings.resolved_database_url())
-    try:
-        await migrate(engine)
-        async with sessionmaker(engine).begin() as session:
-            await work(session)
-    finally:
-        await engine.dispose()
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -93,72 +71,6 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
     print("database is up to date")
 
 
-def cmd_operator_add(settings: Settings, args: argparse.Namespace) -> None:
-    password = read_password()
-
-    async def work(session: Any) -> None:
-        passwords = Passwords()
-        try:
-            op = await operators.create(
-                session,
-                passwords,
-                args.login,
-                password,
-                display_name=args.name,
-                role=args.role,
-                capacity=args.capacity or settings.default_capacity,
-            )
-        finally:
-            passwords.close()
-        print(f"operator {op.login} ({op.display_name}, {op.role}, capacity {op.capacity}) added")
-
-    asyncio.run(_with_session(settings, work))
-
-
-def cmd_operator_set(settings: Settings, args: argparse.Namespace) -> None:
-    password = read_password() if args.password else None
-
-    async def work(session: Any) -> None:
-        op = await session.scalar(select(Operator).where(Operator.login == args.login))
-        if op is None:
-            raise ConsultError("not_found", f"no operator {args.login!r}")
-        if args.capacity is not None:
-            if args.capacity < 1:
-                raise ConsultError("invalid_payload", "capacity is at least 1")
-            op.capacity = args.capacity
-        if args.role:
-            op.role = args.role
-        if args.name:
-            op.display_name = args.name
-        if password is not None:
-            # Logs the operator out everywhere; running servers close the consoles at their
-            # next heartbeat.
-            passwords = Passwords()
-            try:
-                await operators.set_password(session, passwords, op, password)
-            finally:
-                passwords.close()
-        print(f"operator {op.login}: {op.display_name}, {op.role}, capacity {op.capacity}")
-
-    asyncio.run(_with_session(settings, work))
-
-
-def cmd_operator_list(settings: Settings, args: argparse.Namespace) -> None:
-    """Presence is a connected console (on any living process), not the status last chosen."""
-    limits = Limits(presence_ttl_seconds=settings.presence_ttl_seconds)
-
-    async def work(session: Any) -> None:
-        connected = await presence.consoles(session, limits)
-        for op in await session.scalars(select(Operator).order_by(Operator.login)):
-            n = connected.get(op.id, 0)
-            print(
-                f"{op.login}\t{op.display_name}\t{op.role}\tcapacity={op.capacity}"
-                f"\t{presence.state(op, n > 0)}\tconsoles={n}"
-            )
-
-    asyncio.run(_with_session(settings, work))
-
-
 def cmd_hot_reply_add(settings: Settings, args: argparse.Namespace) -> None:
     async def work(session: Any) -> None:
         owner = None
@@ -169,7 +81,7 @@ def cmd_hot_reply_add(settings: Settings, args: argparse.Namespace) -> None:
         reply = await hot_replies.save(session, owner, args.shortcut, args.text)
         print(f"/{reply.shortcut} added ({'global' if owner is None else args.operator})")
 
-    asyncio.run(_with_session(settings, work))
+    asyncio.run(with_session(settings, work))
 
 
 def cmd_hot_reply_list(settings: Settings, args: argparse.Namespace) -> None:
@@ -183,7 +95,7 @@ def cmd_hot_reply_list(settings: Settings, args: argparse.Namespace) -> None:
             text = reply.text if len(reply.text) <= 60 else reply.text[:59] + "…"
             print(f"{reply.id}\t/{reply.shortcut}\t{login or 'global'}\t{text}")
 
-    asyncio.run(_with_session(settings, work))
+    asyncio.run(with_session(settings, work))
 
 
 def cmd_hot_reply_remove(settings: Settings, args: argparse.Namespace) -> None:
@@ -206,7 +118,7 @@ def cmd_hot_reply_remove(settings: Settings, args: argparse.Namespace) -> None:
         audit.record(session, audit.CLI, "hot_reply.delete", f"hot_reply:{reply.id}", shortcut)
         print(f"/{shortcut} removed")
 
-    asyncio.run(_with_session(settings, work))
+    asyncio.run(with_session(settings, work))
 
 
 def _offers(settings: Settings, work: Callable[[Any], Awaitable[None]]) -> None:
@@ -354,23 +266,7 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_migrate
     )
 
-    op = sub.add_parser("operator", help="manage operators").add_subparsers(
-        dest="action", required=True
-    )
-    add = op.add_parser("add", help="add an operator; the password is read from stdin")
-    add.add_argument("login")
-    add.add_argument("--name", help="name shown to visitors (default: the login)")
-    add.add_argument("--role", choices=operators.ROLES, default="operator")
-    add.add_argument("--capacity", type=int, help="chats at once (default 4)")
-    add.set_defaults(func=cmd_operator_add)
-    st = op.add_parser("set", help="change an operator")
-    st.add_argument("login")
-    st.add_argument("--name")
-    st.add_argument("--role", choices=operators.ROLES)
-    st.add_argument("--capacity", type=int)
-    st.add_argument("--password", action="store_true", help="read a new password from stdin")
-    st.set_defaults(func=cmd_operator_set)
-    op.add_parser("list", help="list operators").set_defaults(func=cmd_operator_list)
+    operator_cli.register(sub)
 
     hr = sub.add_parser("hot-reply", help="manage hot replies").add_subparsers(
         dest="action", required=True

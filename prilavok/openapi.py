@@ -17,6 +17,20 @@ from bot.orders import OrderIn
 from bot.planning import OfferIn
 from consult.hours import Hours
 from consult.rules import RuleIn
+from prilavok.openapi_shapes import (
+    API_KEY,
+    AUDIT,
+    CUSTOMER,
+    ERROR,
+    HOT_REPLY,
+    INT,
+    NULLABLE_NUM,
+    OK,
+    OPERATOR,
+    RELATED,
+    STR,
+    obj,
+)
 
 REF = "#/components/schemas/{model}"
 MODELS: list[type[BaseModel]] = [CustomerIn, ProductIn, OfferIn, OrderIn, RuleIn, Hours]
@@ -24,69 +38,6 @@ MODELS: list[type[BaseModel]] = [CustomerIn, ProductIn, OfferIn, OrderIn, RuleIn
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": REF.format(model=name)}
-
-
-def _obj(required: list[str], props: dict[str, Any], extra: bool = True) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": required,
-        "properties": props,
-        "additionalProperties": extra,
-    }
-
-
-STR, INT, BOOL, NUM = (
-    {"type": "string"},
-    {"type": "integer"},
-    {"type": "boolean"},
-    {"type": "number"},
-)
-NULLABLE_NUM = {"type": ["number", "null"]}
-ERROR = _obj(
-    ["error"],
-    {"error": _obj(["code", "message"], {"code": STR, "message": STR})},
-)
-OPERATOR = _obj(
-    ["id", "login", "name", "role", "status", "capacity"],
-    {"id": INT, "login": STR, "name": STR, "role": STR, "status": STR, "capacity": INT},
-)
-HOT_REPLY = _obj(
-    ["id", "shortcut", "text", "scope"],
-    {"id": INT, "shortcut": STR, "text": STR, "scope": {"enum": ["global", "own"]}},
-)
-RELATED = _obj(
-    ["id", "category", "title", "url", "price"],
-    {"id": INT, "category": STR, "title": STR, "url": STR, "price": NULLABLE_NUM},
-)
-CUSTOMER = _obj(
-    ["id", "shop_id", "name", "phone", "timezone", "consent"],
-    {
-        "id": INT,
-        "shop_id": STR,
-        "name": STR,
-        "phone": STR,
-        "timezone": STR,
-        "consent": {"type": "object", "additionalProperties": BOOL},
-    },
-)
-OK = _obj(["ok"], {"ok": {"const": True}})
-WHEN = {"type": ["string", "null"], "format": "date-time"}
-API_KEY = _obj(
-    ["id", "shop_id", "name", "prefix", "created_at", "last_used_at", "revoked_at"],
-    {
-        "id": INT,
-        "shop_id": STR,
-        "name": STR,
-        "prefix": STR,
-        "created_at": STR,
-        "last_used_at": WHEN,
-        "revoked_at": WHEN,
-    },
-)
-AUDIT = _obj(
-    ["id", "at", "actor", "action", "target", "detail"],
-    {"id": INT, "at": STR, "actor": STR, "action": STR, "target": STR, "detail": STR},
-)
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
@@ -144,7 +95,7 @@ def _op(
 
 
 def paths() -> dict[str, dict[str, Any]]:
-    customers = _obj(
+    customers = obj(
         ["customers"],
         {
             "customers": {
@@ -156,12 +107,12 @@ def paths() -> dict[str, dict[str, Any]]:
         },
         extra=False,
     )
-    products = _obj(
+    products = obj(
         ["products"],
         {"products": {"type": "array", "items": _ref("ProductIn"), "minItems": 1}},
         extra=False,
     )
-    operator_new = _obj(
+    operator_new = obj(
         ["login", "password"],
         {
             "login": STR,
@@ -171,7 +122,7 @@ def paths() -> dict[str, dict[str, Any]]:
             "capacity": {"type": "integer", "minimum": 1},
         },
     )
-    operator_change = _obj(
+    operator_change = obj(
         [],
         {
             "name": STR,
@@ -179,18 +130,18 @@ def paths() -> dict[str, dict[str, Any]]:
             "capacity": {"type": "integer", "minimum": 1, "maximum": 50},
         },
     )
-    reply_new = _obj(
+    reply_new = obj(
         ["shortcut", "text"],
         {
             "shortcut": {"type": "string", "maxLength": 50},
             "text": {"type": "string", "maxLength": 4000},
         },
     )
-    related_new = _obj(
+    related_new = obj(
         ["category", "title", "url"],
         {"category": STR, "title": STR, "url": STR, "price": NULLABLE_NUM},
     )
-    hours = _obj(["business_hours"], {"business_hours": _ref("Hours")})
+    hours = obj(["business_hours"], {"business_hours": _ref("Hours")})
     rule_list = {"type": "array", "items": {"type": "object"}}
     return {
         "/api/v1/customers": {
@@ -198,7 +149,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 "Create or update customers by phone (all or nothing)",
                 "offers",
                 body=customers,
-                ok=(200, _obj(["customers"], {"customers": {"type": "array", "items": CUSTOMER}})),
+                ok=(200, obj(["customers"], {"customers": {"type": "array", "items": CUSTOMER}})),
                 errors=(400, 403, 413),
             )
         },
@@ -207,7 +158,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 "A customer with consent, links and history",
                 "offers",
                 params=["id"],
-                ok=(200, _obj(["customer"], {"customer": CUSTOMER})),
+                ok=(200, obj(["customer"], {"customer": CUSTOMER})),
                 errors=(404,),
             )
         },
@@ -216,7 +167,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 "Create or update products by SKU",
                 "offers",
                 body=products,
-                ok=(200, _obj(["saved"], {"saved": INT})),
+                ok=(200, obj(["saved"], {"saved": INT})),
             )
         },
         "/api/v1/offers": {
@@ -226,9 +177,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 body=_ref("OfferIn"),
                 ok=(
                     201,
-                    _obj(
-                        ["offer"], {"offer": _obj(["id", "planned"], {"id": INT, "planned": INT})}
-                    ),
+                    obj(["offer"], {"offer": obj(["id", "planned"], {"id": INT, "planned": INT})}),
                 ),
             )
         },
@@ -239,10 +188,10 @@ def paths() -> dict[str, dict[str, Any]]:
                 params=["id"],
                 ok=(
                     200,
-                    _obj(
+                    obj(
                         ["offer"],
                         {
-                            "offer": _obj(
+                            "offer": obj(
                                 ["id", "title", "sku", "deliveries"],
                                 {
                                     "id": INT,
@@ -262,7 +211,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 "Report an order made from an offer's page (idempotent by order_ref)",
                 "offers",
                 body=_ref("OrderIn"),
-                ok=(201, _obj(["order"], {"order": {"type": "object"}})),
+                ok=(201, obj(["order"], {"order": {"type": "object"}})),
                 errors=(400, 404),
             )
         },
@@ -306,6 +255,34 @@ def paths() -> dict[str, dict[str, Any]]:
                 errors=(400, 404),
             )
         },
+        "/admin/api/operators/{id}/deactivate": {
+            "post": _op(
+                "Deactivate: log-in refused, every session and console ended, chats requeued",
+                "admin",
+                params=["id"],
+                ok=(200, OPERATOR),
+                errors=(404, 409),
+            )
+        },
+        "/admin/api/operators/{id}/activate": {
+            "post": _op(
+                "Let a deactivated operator log in again",
+                "admin",
+                params=["id"],
+                ok=(200, OPERATOR),
+                errors=(404,),
+            )
+        },
+        "/admin/api/operators/{id}/password": {
+            "post": _op(
+                "Set an operator's password; every session of theirs ends",
+                "admin",
+                body=obj(["password"], {"password": {"type": "string", "minLength": 8}}),
+                params=["id"],
+                ok=(200, OPERATOR),
+                errors=(400, 404),
+            )
+        },
         "/admin/api/hot-replies": {
             "get": _op(
                 "Global hot replies",
@@ -342,7 +319,7 @@ def paths() -> dict[str, dict[str, Any]]:
             "get": _op(
                 "Who changed what, newest first, 100 a page",
                 "admin",
-                ok=(200, _obj(["entries"], {"entries": {"type": "array", "items": AUDIT}})),
+                ok=(200, obj(["entries"], {"entries": {"type": "array", "items": AUDIT}})),
                 query={"before": "the last id of the previous page"},
             )
         },
@@ -350,14 +327,14 @@ def paths() -> dict[str, dict[str, Any]]:
             "get": _op(
                 "The offers API's keys (never the keys themselves)",
                 "admin",
-                ok=(200, _obj(["api_keys"], {"api_keys": {"type": "array", "items": API_KEY}})),
+                ok=(200, obj(["api_keys"], {"api_keys": {"type": "array", "items": API_KEY}})),
                 errors=(),
             ),
             "post": _op(
                 "Create a key; the answer is the only time it is shown",
                 "admin",
-                body=_obj(["shop_id"], {"shop_id": STR, "name": STR}),
-                ok=(201, _obj(["key"], {"key": STR})),
+                body=obj(["shop_id"], {"shop_id": STR, "name": STR}),
+                ok=(201, obj(["key"], {"key": STR})),
             ),
         },
         "/admin/api/api-keys/{id}": {
@@ -365,7 +342,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 "Revoke a key",
                 "admin",
                 params=["id"],
-                ok=(200, _obj(["api_key"], {"api_key": API_KEY})),
+                ok=(200, obj(["api_key"], {"api_key": API_KEY})),
                 errors=(404,),
             )
         },

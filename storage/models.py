@@ -124,6 +124,8 @@ class Operator(Base):
     capacity: Mapped[int] = mapped_column(Integer, default=4)
     status: Mapped[str] = mapped_column(String(20), default="online")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set: may not log in; the row stays so that past chats keep the operator's name.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OperatorSession(Base):

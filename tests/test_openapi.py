@@ -85,6 +85,15 @@ async def test_every_route_is_described_and_answers_match(server: Server) -> Non
                 "put", "/admin/api/operators/{id}", {"capacity": 99}, id=op["id"], invalid=True
             )
         )[0] == 400
+        op_path = "/admin/api/operators/{id}"
+        await call("post", f"{op_path}/password", {"password": "new enough 1"}, id=op["id"])
+        weak = await call(
+            "post", f"{op_path}/password", {"password": "short"}, invalid=True, id=op["id"]
+        )
+        assert weak[0] == 400
+        assert (await call("post", f"{op_path}/deactivate", id=op["id"]))[1]["active"] is False
+        assert (await call("post", f"{op_path}/deactivate", id=op["id"] + 99))[0] == 404
+        assert (await call("post", f"{op_path}/activate", id=op["id"]))[1]["active"] is True
         await call("get", "/admin/api/hot-replies")
         _, reply = await call(
             "post", "/admin/api/hot-replies", {"shortcut": "hi", "text": "Добрый день"}

@@ -1,8 +1,10 @@
 """Two server processes on PostgreSQL and Redis: the visitor on one, the operator on the other."""
 
+import asyncio
 import uuid
 from pathlib import Path
 
+import aiohttp
 import redis.asyncio as aioredis
 
 from consult.deps import Deps
@@ -69,6 +71,58 @@ async def test_visitor_and_operator_on_different_processes(pg_database: str, tmp
         await v2.wait_for("conversation", lambda c: c["status"] == "active")
         await op.wait_for("chat", lambda c: c["id"] == ack2["conversation"]["id"])
         for c in (op, v1, v2):
+            await c.close()
+    finally:
+        a.stop()
+        b.stop()
+        await engine.dispose()
+
+
+async def test_deactivating_on_one_process_logs_out_a_console_on_the_other(
+    pg_database: str, tmp_path: Path
+):
+    await aioredis.from_url(REDIS_URL).ping()
+    await reset_pg()
+    engine = create_engine(pg_database)
+    await migrate(engine)
+    deps = Deps(sessionmaker(engine), RecordingNotifier())
+    await add_operator(deps, "boss", role="admin")
+    anna = await add_operator(deps, "anna", name="Анна")
+    await add_operator(deps, "bob", name="Боб")
+    env = {
+        "PRILAVOK_DATABASE_URL": pg_database,
+        "PRILAVOK_REDIS_URL": REDIS_URL,
+        "PRILAVOK_REDIS_CHANNEL": f"test-{uuid.uuid4().hex}",
+        "PRILAVOK_DATA_DIR": str(tmp_path),
+        "PRILAVOK_SECRET_KEY": "two-processes",
+        # Far longer than the test waits: the console must close through Redis, at once, not
+        # at process B's next heartbeat.
+        "PRILAVOK_HEARTBEAT_SECONDS": "60",
+    }
+    a = ServerProcess(free_port(), env, tmp_path / "a.log")
+    b = ServerProcess(free_port(), env, tmp_path / "b.log")
+    await a.start()
+    await b.start()
+    try:
+        anna_console = await operator(b.url, await login(b.url, "anna"), reconnection=False)
+        closed = asyncio.Event()
+        anna_console.sio.on("disconnect", lambda *_: closed.set(), namespace="/operator")
+        v = await visitor(a.url)
+        ack = await v.call("message", {"client_id": cid(), "text": "Помогите"})
+        conv_id = ack["conversation"]["id"]
+        assert ack["conversation"]["operator_name"] == "Анна"
+        bob_console = await operator(a.url, await login(a.url, "bob"))
+
+        cookie = await login(a.url, "boss")
+        async with aiohttp.ClientSession(cookies={"prilavok_op": cookie}) as http:
+            me = await (await http.get(f"{a.url}/console/api/me")).json()
+            http.headers["X-CSRF-Token"] = me["csrf_token"]
+            r = await http.post(f"{a.url}/admin/api/operators/{anna.id}/deactivate")
+            assert r.status == 200
+        # Closed within seconds, not left to process B's heartbeat a minute away.
+        await asyncio.wait_for(closed.wait(), 5)
+        await bob_console.wait_for("chat", lambda c: c["id"] == conv_id)
+        for c in (anna_console, bob_console, v):
             await c.close()
     finally:
         a.stop()

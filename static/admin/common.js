@@ -18,12 +18,22 @@ const ERROR_TEXT = {
   network: 'Сервер недоступен',
   unsupported_media_type: 'Неверный формат запроса',
   exists: 'Такая запись уже есть',
-  weak_password: 'Слишком простой пароль',
+  weak_password: 'Слишком короткий пароль: не меньше 8 символов',
+  self: 'Нельзя отключить самого себя',
+  deactivated: 'Учётная запись отключена',
+  not_admin: 'Это не учётная запись администратора',
+  bad_credentials: 'Неверный логин или пароль',
   invalid_template: 'Ошибка в шаблоне текста',
-  rate_limited: 'Слишком много запросов — подождите немного',
+  rate_limited: 'Слишком много попыток — подождите немного',
   too_many: 'Слишком много записей в одном запросе',
   generic: 'Не удалось выполнить действие',
 };
+
+/** The admin's own log-in page, coming back to this page afterwards. */
+export function toLogin() {
+  const here = location.pathname + location.search + location.hash;
+  location.assign(`/admin/login?next=${encodeURIComponent(here)}`);
+}
 
 export class ApiError extends Error {
   constructor(status, error) {
@@ -67,6 +77,8 @@ export async function api(method, path, body) {
   } catch {
     data = null;
   }
+  // The session ended (log-out elsewhere, deactivated, a new password): log in again.
+  if (res.status === 401) toLogin();
   if (!res.ok) throw new ApiError(res.status, data?.error);
   return data;
 }
@@ -96,7 +108,7 @@ export async function requireAdmin() {
     return null;
   }
   if (res.status === 401) {
-    show('login');
+    toLogin();
     return null;
   }
   if (!res.ok) {
@@ -108,6 +120,9 @@ export async function requireAdmin() {
   const op = data.operator || {};
   const who = document.getElementById('who');
   if (who) who.textContent = op.name || op.login || '';
+  const deniedWho = document.getElementById('denied-who');
+  if (deniedWho) deniedWho.textContent = op.login || '';
+  wireLogout();
   if (op.role !== 'admin') {
     show('denied');
     return null;
@@ -115,6 +130,35 @@ export async function requireAdmin() {
   csrfToken = data.csrf_token || '';
   show('app');
   return op;
+}
+
+function wireLogout() {
+  for (const btn of document.querySelectorAll('.js-logout')) {
+    btn.hidden = false;
+    btn.addEventListener('click', async () => {
+      btn.disabled = true;
+      try {
+        await fetch('/console/logout', { method: 'POST', credentials: 'same-origin' });
+      } finally {
+        location.assign('/admin/login');
+      }
+    });
+  }
+}
+
+/** Money as shops write it: «1 234,00 ₽». */
+const RUB = new Intl.NumberFormat('ru-RU', { style: 'currency', currency: 'RUB' });
+export function fmtRub(value) {
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return '—';
+  return RUB.format(Number(value));
+}
+
+const WHEN = new Intl.DateTimeFormat('ru-RU', { dateStyle: 'medium', timeStyle: 'short' });
+/** A moment in Russian, e.g. «2 дек. 2026 г., 03:10»; '—' when there is none. */
+export function fmtWhen(iso) {
+  if (!iso) return '—';
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? '—' : WHEN.format(new Date(t));
 }
 
 function showFatal(text) {

@@ -1,4 +1,4 @@
-// Admin: operators (create, roles, passwords, on/off).
+// Admin: operators (create, roles, capacity, a new password, deactivate and activate).
 
 import { api, clearErrors, showError } from './common.js';
 import { busy, flashSaved, intOf, state } from './forms.js';
@@ -9,6 +9,7 @@ import { byTestId, h } from '../shared/dom.js';
 const ROLES = { operator: 'оператор', admin: 'администратор' };
 
 function operatorStatus(op) {
+  if (op.active === false) return { cls: 'offline', text: 'отключён' };
   if (!op.online) return { cls: 'offline', text: 'не в сети' };
   if (op.status === 'away') return { cls: 'away', text: 'отошёл' };
   return { cls: 'online', text: 'в сети' };
@@ -58,18 +59,24 @@ function operatorRow(op) {
     rating.append(h('span', { class: 'muted', text: '—' }), h('span', { class: 'muted', testid: 'operator-rating-count', text: ' (0)' }));
   }
   const save = h('button', { type: 'button', class: 'btn btn-small', testid: 'operator-save', text: 'Сохранить' });
+  const toggle = op.active === false
+    ? h('button', { type: 'button', class: 'btn btn-small', testid: 'operator-activate', text: 'Включить' })
+    : h('button', { type: 'button', class: 'btn btn-small btn-danger', testid: 'operator-deactivate', text: 'Отключить' });
+  const passwordBtn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'operator-password', text: 'Пароль' });
   const saved = h('span', { class: 'saved', testid: 'operator-saved', role: 'status', hidden: true, text: '✓' });
   const row = h(
     'tr',
-    { class: 'operator-row', testid: 'operator-row', dataset: { login: op.login, id: op.id } },
+    { class: `operator-row${op.active === false ? ' is-deactivated' : ''}`, testid: 'operator-row', dataset: { login: op.login, id: op.id, active: op.active === false ? 'false' : 'true' } },
     h('td', { class: 'mono', testid: 'operator-login', text: op.login }),
     h('td', {}, name),
     h('td', {}, role),
     h('td', { class: 'col-num' }, capacity),
     h('td', {}, h('span', { class: `status-dot status-${status.cls}`, testid: 'operator-status', dataset: { online: op.online ? 'true' : 'false' }, text: status.text })),
     h('td', { class: 'col-num' }, rating),
-    h('td', { class: 'col-actions' }, saved, save),
+    h('td', { class: 'col-actions' }, saved, save, passwordBtn, toggle),
   );
+  toggle.addEventListener('click', () => setActive(op, toggle));
+  passwordBtn.addEventListener('click', () => askPassword(op, row));
   const dirty = () => {
     saved.hidden = true;
     row.classList.add('dirty');
@@ -104,6 +111,47 @@ function operatorRow(op) {
     });
   });
   return row;
+}
+
+async function setActive(op, button) {
+  const off = op.active !== false;
+  if (off && !window.confirm(`Отключить ${op.login}? Все его сессии закончатся, открытые чаты вернутся в очередь. История сохранится.`)) return;
+  await busy(button, async () => {
+    try {
+      await api('POST', `/admin/api/operators/${encodeURIComponent(op.id)}/${off ? 'deactivate' : 'activate'}`);
+      clearErrors();
+      await loadOperators();
+    } catch (err) {
+      showError(document.getElementById('operators-error'), err);
+    }
+  });
+}
+
+/** A row under the operator's for the new password; every session of theirs ends. */
+function askPassword(op, row) {
+  if (row.nextElementSibling?.dataset.testid === 'operator-password-row') return;
+  const input = h('input', { type: 'password', class: 'cell-input', testid: 'operator-new-password-input', autocomplete: 'new-password', 'aria-label': `Новый пароль ${op.login}` });
+  const set = h('button', { type: 'submit', class: 'btn btn-small btn-primary', testid: 'operator-password-save', text: 'Задать пароль' });
+  const cancel = h('button', { type: 'button', class: 'btn btn-small btn-ghost', text: 'Отмена' });
+  const slot = h('div', { class: 'error-slot' });
+  const form = h('form', { class: 'inline-field', novalidate: true }, h('span', { text: `Новый пароль для ${op.login} (не короче 8 символов; все его сессии закончатся):` }), input, set, cancel, slot);
+  const extra = h('tr', { testid: 'operator-password-row' }, h('td', { colspan: '7' }, form));
+  cancel.addEventListener('click', () => extra.remove());
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (input.value.length < 8) return void showError(slot, 'Пароль не короче 8 символов');
+    await busy(set, async () => {
+      try {
+        await api('POST', `/admin/api/operators/${encodeURIComponent(op.id)}/password`, { password: input.value });
+        clearErrors();
+        extra.replaceChildren(h('td', { colspan: '7', class: 'saved', testid: 'operator-password-done', role: 'status', text: `Пароль ${op.login} изменён; его сессии закончены.` }));
+      } catch (err) {
+        showError(slot, err);
+      }
+    });
+  });
+  row.after(extra);
+  input.focus();
 }
 
 const operatorAddForm = document.getElementById('operator-add-form');

@@ -1,0 +1,88 @@
+"""/admin's own log-in, its page guard, and operator accounts: deactivate, activate, password."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from consult import accounts, logins, serialize
+from consult.console_ns import COOKIE
+from consult.console_views import DEPS, STATIC, json_object, log_in, require_admin
+from consult.errors import ConsultError, not_found
+
+LOGIN_PATH = "/admin/login"
+
+
+def _next(raw: str | None) -> str:
+    """Where to go after logging in: an admin page of ours, never another site."""
+    if raw and raw.startswith("/admin") and not raw.startswith(LOGIN_PATH) and "//" not in raw:
+        return raw
+    return "/admin"
+
+
+async def page_or_login(request: web.Request, file: Path) -> web.StreamResponse:
+    """An admin page; without a live session, the log-in page first (and back here after).
+    A logged-in operator who is not an admin gets the page, which says so."""
+    deps = request.app[DEPS]
+    op = await logins.operator(deps, logins.session_key(request.cookies.get(COOKIE)))
+    if op is None:
+        raise web.HTTPFound(f"{LOGIN_PATH}?next={_next(request.path_qs)}")
+    return web.FileResponse(file)
+
+
+def admin_page(name: str):  # type: ignore[no-untyped-def]
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await page_or_login(request, request.app[STATIC] / "admin" / name)
+
+    return handler
+
+
+async def login_page(request: web.Request) -> web.FileResponse:
+    """The form; an admin already logged in goes straight on to where they were going."""
+    op = await logins.operator(request.app[DEPS], logins.session_key(request.cookies.get(COOKIE)))
+    if op is not None and op.role == "admin":
+        raise web.HTTPFound(_next(request.query.get("next")))
+    return web.FileResponse(request.app[STATIC] / "admin" / "login.html")
+
+
+async def login(request: web.Request) -> web.Response:
+    return await log_in(request, admins_only=True)
+
+
+def _id(request: web.Request) -> int:
+    raw = request.match_info["id"]
+    if not raw.isdigit() or len(raw) > 18:
+        raise not_found("operator")
+    return int(raw)
+
+
+async def deactivate(request: web.Request) -> web.Response:
+    admin = await require_admin(request)
+    op = await accounts.deactivate(request.app[DEPS], _id(request), admin)
+    return web.json_response(serialize.operator(op))
+
+
+async def activate(request: web.Request) -> web.Response:
+    admin = await require_admin(request)
+    op = await accounts.activate(request.app[DEPS], _id(request), admin.login)
+    return web.json_response(serialize.operator(op))
+
+
+async def password(request: web.Request) -> web.Response:
+    admin = await require_admin(request)
+    new = (await json_object(request)).get("password")
+    if not isinstance(new, str) or len(new) > 1024:
+        raise ConsultError("invalid_payload", "password is a string")
+    op = await accounts.reset_password(request.app[DEPS], _id(request), new, admin.login)
+    return web.json_response(serialize.operator(op))
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_get(LOGIN_PATH, login_page)
+    r.add_post(LOGIN_PATH, login)
+    r.add_get("/admin/audit", admin_page("audit.html"))
+    r.add_post("/admin/api/operators/{id}/deactivate", deactivate)
+    r.add_post("/admin/api/operators/{id}/activate", activate)
+    r.add_post("/admin/api/operators/{id}/password", password)

@@ -54,7 +54,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app[SETTINGS] = settings
 
     engine = create_engine(settings.resolved_database_url())
-    sio = create_server(settings.redis_url, max_payload=256 * 1024, channel=settings.redis_channel)
+    sio = create_server(
+        settings.redis_url,
+        max_payload=256 * 1024,
+        channel=settings.redis_channel,
+        routing=settings.redis_routing,
+        host_ttl=settings.redis_host_ttl_seconds,
+    )
     deps = Deps(
         sessions=sessionmaker(engine),
         notifier=SocketNotifier(sio),
@@ -73,6 +79,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     sio.register_namespace(ConsoleNamespace(deps, signer))
     realtime.attach(sio, app)
     metrics.instrument(sio)
+    realtime.count_received(sio, metrics.redis_received.inc)
     metrics_view = metrics.handler(deps, settings.metrics_token)
     if settings.metrics_token:
         app.router.add_get("/metrics", metrics_view)
@@ -95,6 +102,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await beating
         with contextlib.suppress(Exception):
             await operators.leave(deps)
+        await realtime.close_manager(sio)
         deps.close()
         await engine.dispose()
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import orjson
 import socketio
 from aiohttp import web
+
+from prilavok.room_manager import RoutedRedisManager
 
 SOCKETIO_PATH = "/socket.io/"
 
@@ -37,10 +40,57 @@ class FastJson:
             return json.loads(data, **kwargs)
 
 
+class CountingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    """python-socketio's own Redis manager (every process receives every message), counting
+    what it receives, to compare with `RoutedRedisManager`."""
+
+    def __init__(self, url: str, channel: str) -> None:
+        super().__init__(url, channel=channel)
+        self.received = 0
+        self.on_receive: Callable[[], None] | None = None
+
+    async def _listen(self) -> AsyncIterator[bytes]:
+        async for message in super()._listen():
+            self.received += 1
+            if self.on_receive is not None:
+                self.on_receive()
+            yield message
+
+
+def create_manager(
+    redis_url: str, channel: str, *, routing: str = "routed", host_ttl: float = 6.0
+) -> socketio.AsyncManager | None:
+    """None (one process, rooms in memory) without Redis; else rooms shared through Redis,
+    routed to the processes that host them, or (`routing="broadcast"`) python-socketio's
+    stock manager, which sends every message to every process."""
+    if not redis_url:
+        return None
+    if routing == "broadcast":
+        return CountingRedisManager(redis_url, channel)
+    return RoutedRedisManager(redis_url, channel, host_ttl=host_ttl)
+
+
+def count_received(sio: socketio.AsyncServer, count: Callable[[], None]) -> None:
+    """Calls `count` for every message the server's manager receives from Redis."""
+    if isinstance(sio.manager, RoutedRedisManager | CountingRedisManager):
+        sio.manager.on_receive = count
+
+
+async def close_manager(sio: socketio.AsyncServer) -> None:
+    """A stopping process takes its rooms out of the registry at once, not after its TTL."""
+    if isinstance(sio.manager, RoutedRedisManager):
+        await sio.manager.close()
+
+
 def create_server(
-    redis_url: str, *, max_payload: int, channel: str = "prilavok"
+    redis_url: str,
+    *,
+    max_payload: int,
+    channel: str = "prilavok",
+    routing: str = "routed",
+    host_ttl: float = 6.0,
 ) -> socketio.AsyncServer:
-    manager = socketio.AsyncRedisManager(redis_url, channel=channel) if redis_url else None
+    manager = create_manager(redis_url, channel, routing=routing, host_ttl=host_ttl)
     return socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,

@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         if settings.auto_migrate:
             await migrate(engine)
         await operators.beat(deps)
+        realtime.start_manager(sio)
         beating = asyncio.create_task(_heartbeat(deps, settings.heartbeat_seconds))
         yield
         beating.cancel()

@@ -76,6 +76,15 @@ def count_received(sio: socketio.AsyncServer, count: Callable[[], None]) -> None
         sio.manager.on_receive = count
 
 
+def start_manager(sio: socketio.AsyncServer) -> None:
+    """Starts the manager now rather than at the first connection (python-socketio's moment):
+    a process with no client yet still emits (workers, other processes' requests) and must
+    hear of room changes and beat its heart from the start."""
+    if sio.manager is not None and not sio.manager_initialized:
+        sio.manager_initialized = True
+        sio.manager.initialize()
+
+
 async def close_manager(sio: socketio.AsyncServer) -> None:
     """A stopping process takes its rooms out of the registry at once, not after its TTL."""
     if isinstance(sio.manager, RoutedRedisManager):

@@ -70,6 +70,7 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
         self._dirty: dict[Room, asyncio.Future[None] | None] = {}
         self._writing: dict[Room, asyncio.Future[None] | None] = {}
         self._resync = True
+        self._listening = False
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -188,12 +189,15 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
                 self._resync = True
             await asyncio.sleep(self.beat_every)
 
-    async def close(self) -> None:
-        """Stops the background work and removes this process's rooms at once."""
-        for task in self._tasks:
+    async def close(self, *, leave: bool = True) -> None:
+        """Stops the background work and (unless `leave` is false, as in a crash) removes this
+        process's rooms from the registry at once rather than after its time to live."""
+        listener = getattr(self, "thread", None)
+        for task in [*self._tasks, *([listener] if listener else [])]:
             task.cancel()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.registry.reap(self.host_id), REDIS_SECONDS)
+        if leave:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.registry.reap(self.host_id), REDIS_SECONDS)
         with contextlib.suppress(Exception):
             await self.redis.aclose()
 
@@ -214,7 +218,8 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
             raise
         finally:
             del self._fills[tok]
-        if tok not in self._spoiled:
+        # Cached only while listening: a change is announced on the channel, and unheard if not.
+        if self._listening and tok not in self._spoiled:
             if len(self._remote) >= CACHE_ROOMS:
                 self._remote.clear()
             self._remote[tok] = hosts
@@ -286,6 +291,7 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
                 self._forget_all()
                 self._resync = True
                 self._wake.set()
+                self._listening = True
                 retry = 1.0
                 async for message in pubsub.listen():
                     if message.get("type") != "message":
@@ -302,9 +308,11 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
                 raise
             except Exception as exc:
                 log.error("cannot receive from Redis (%s); retrying in %.0f s", exc, retry)
+                self._listening = False
                 self._forget_all()
                 await asyncio.sleep(retry)
                 retry = min(retry * 2, 30.0)
             finally:
+                self._listening = False
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()

@@ -123,7 +123,9 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
     ) -> None:
         await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
         # The room is announced before the join returns: an emit from another process right
-        # after it finds this one.
+        # after it finds this one. Not while Redis is away: a join must not hang on it.
+        if not self._listening:
+            return
         for pending in (self._dirty, self._writing):
             if (namespace, room) in pending:
                 waiter = pending[(namespace, room)]

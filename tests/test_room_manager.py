@@ -11,6 +11,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 import redis.asyncio as aioredis
@@ -22,6 +23,7 @@ from prilavok.room_manager import RoutedRedisManager
 from prilavok.room_registry import token
 from tests.conftest import REDIS_URL
 from tests.fakes.base import free_port
+from tests.tcp_cut import CuttableRelay
 
 TTL = 2.0
 
@@ -29,9 +31,9 @@ TTL = 2.0
 class Node:
     """One Socket.IO server (a process, as far as rooms go) on a port of its own."""
 
-    def __init__(self, channel: str, broadcast_over: int) -> None:
+    def __init__(self, channel: str, broadcast_over: int, redis_url: str = REDIS_URL) -> None:
         self.manager = RoutedRedisManager(
-            REDIS_URL, channel, broadcast_over=broadcast_over, host_ttl=TTL
+            redis_url, channel, broadcast_over=broadcast_over, host_ttl=TTL
         )
         self.sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=self.manager)
         self.port = free_port()
@@ -102,9 +104,9 @@ async def cluster() -> AsyncIterator[Cluster]:
     clients: list[Client] = []
     channel = f"rm-{uuid.uuid4().hex[:10]}"
 
-    async def make(n: int, broadcast_over: int = 8) -> list[Node]:
+    async def make(n: int, broadcast_over: int = 8, redis_url: str = REDIS_URL) -> list[Node]:
         for _ in range(n):
-            node = Node(channel, broadcast_over)
+            node = Node(channel, broadcast_over, redis_url)
             await node.start()
             nodes.append(node)
         return nodes
@@ -265,3 +267,23 @@ async def test_rooms_are_told_again_when_redis_forgets_them(cluster: Cluster):
     await asyncio.sleep(TTL)  # a's next heartbeat finds itself unknown and resyncs
     await b.sio.emit("back", 1, room="r")
     assert await client.next() == ("back", 1)
+
+
+async def test_routing_comes_back_after_redis_goes_away_and_returns_empty(cluster: Cluster):
+    relay = CuttableRelay(urlparse(REDIS_URL).port or 6379)
+    await relay.start()
+    a, b = await cluster(2, redis_url=f"redis://127.0.0.1:{relay.port}/0")
+    client = await connect(cluster, a, "r")
+    await relay.cut()
+    await until(lambda: not a.manager._listening and not b.manager._listening)
+    r = aioredis.from_url(REDIS_URL)
+    keys = [k async for k in r.scan_iter(f"{a.manager.registry.prefix}:*")]
+    await r.delete(*keys)  # as a Redis restarted without its data
+    await r.aclose()
+    await relay.start()
+    await until(lambda: a.manager._listening and b.manager._listening, timeout=10)
+    await asyncio.sleep(TTL / 2)  # the resync that follows a new subscription
+    await b.sio.emit("back", 1, room="r")
+    assert await client.next() == ("back", 1)
+    await relay.cut()
+    await relay.start()  # so the teardown's Redis calls find it

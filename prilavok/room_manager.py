@@ -7,10 +7,13 @@ the same cross-process protocol (`AsyncPubSubManager`: emits, acks, remote `ente
 `leave_room` and disconnects) and changes only where a message goes:
 
 - each process listens on a channel of its own and on a broadcast channel;
-- `RoomRegistry` (Redis) says which processes host a room; a process caches what it read, and is
-  told on its channel when that changes, so a room hosted only here costs no Redis at all;
-- an emit to a room hosted elsewhere is published to those processes' channels, or once on the
-  broadcast channel when more than `broadcast_over` of them host it (or no room is named);
+- `RoomRegistry` (Redis) knows which processes host a room. An emit to a room is published by a
+  Lua script that reads the room's hosts as it publishes (so never from a stale list) to each
+  of their channels, or once on the broadcast channel when more than `broadcast_over` host it
+  (or no room is named);
+- a room with members here goes to Redis only if other processes host it too: that is read
+  once, cached, and forgotten when the registry announces a change on this process's channel,
+  so a visitor's tabs on the visitor's process cost no Redis at all;
 - a sid names its process (`<host>~<id>`), so an ack, a disconnect or a room change for a sid of
   another process goes straight to it.
 """
@@ -33,7 +36,6 @@ from prilavok.room_registry import INVALIDATE, RoomRegistry, token
 log = logging.getLogger(__name__)
 
 Room = tuple[str, Any]  # (namespace, room)
-EVERYONE = None  # a route meaning the broadcast channel
 SID = re.compile(r"^([0-9a-f]{12})~")
 REDIS_SECONDS = 5.0  # a registry call that takes longer is given up (and redone by a resync)
 CACHE_ROOMS = 100_000  # cached rooms past this are dropped all at once (and read again)
@@ -64,8 +66,9 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
         self.received = 0
         self.published = 0
         self.on_receive: Callable[[], None] | None = None
-        self._remote: dict[str, frozenset[str]] = {}  # token -> hosts other than this one
-        self._fills: dict[str, asyncio.Future[frozenset[str]]] = {}
+        # For rooms hosted here: token -> whether other processes host it too.
+        self._remote: dict[str, bool] = {}
+        self._fills: dict[str, asyncio.Future[bool]] = {}
         self._spoiled: set[str] = set()  # reads in flight that a change overtook
         self._dirty: dict[Room, asyncio.Future[None] | None] = {}
         self._writing: dict[Room, asyncio.Future[None] | None] = {}
@@ -113,6 +116,7 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
         super().basic_leave_room(sid, namespace, room)
         if had and room not in self.rooms.get(namespace, {}):
             self._mark((namespace, room))
+            self._remote.pop(token(namespace, room), None)
 
     def _mark(self, room: Room) -> None:
         self._dirty.setdefault(room, None)
@@ -205,7 +209,9 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
 
     # ---- where a message goes ----
 
-    async def _remote_hosts(self, tok: str) -> frozenset[str]:
+    async def _has_remote_hosts(self, tok: str) -> bool:
+        """Whether a room hosted here is hosted elsewhere too; cached, and forgotten when the
+        registry says the room's hosts changed."""
         cached = self._remote.get(tok)
         if cached is not None:
             return cached
@@ -213,7 +219,7 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
             return await asyncio.shield(self._fills[tok])
         fill = self._fills[tok] = asyncio.get_running_loop().create_future()
         try:
-            hosts = frozenset(await self.registry.hosts(tok)) - {self.host_id}
+            remote = bool(await self.registry.hosts(tok) - {self.host_id})
         except BaseException as exc:
             fill.set_exception(exc)
             fill.exception()  # the error is raised here; waiters, if any, see it too
@@ -224,10 +230,10 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
         if self._listening and tok not in self._spoiled:
             if len(self._remote) >= CACHE_ROOMS:
                 self._remote.clear()
-            self._remote[tok] = hosts
+            self._remote[tok] = remote
         self._spoiled.discard(tok)
-        fill.set_result(hosts)
-        return hosts
+        fill.set_result(remote)
+        return remote
 
     def _forget(self, tok: str) -> None:
         self._remote.pop(tok, None)
@@ -238,48 +244,54 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
         self._remote.clear()
         self._spoiled.update(self._fills)
 
-    async def _route(self, message: dict[str, Any]) -> set[str] | None:
-        """The hosts to send to (empty: none), or EVERYONE."""
-        method = message.get("method")
-        if method == "callback":
-            return {message["host_id"]}
-        if method in ("disconnect", "enter_room", "leave_room"):
-            host = self._sid_host(message.get("sid"))
-            if host is None:
-                return EVERYONE
-            return set() if host == self.host_id else {host}
-        room = message.get("room")
-        if room is None:
-            return EVERYONE
-        hosts: set[str] = set()
-        for r in room if isinstance(room, list | tuple) else [room]:
-            host = self._sid_host(r)
-            if host is not None:
-                hosts.add(host)
-            else:
-                hosts |= await self._remote_hosts(token(message.get("namespace") or "/", r))
-        hosts.discard(self.host_id)
-        return EVERYONE if len(hosts) > self.broadcast_over else hosts
-
     async def _publish(self, data: dict[str, Any]) -> None:
         try:
-            hosts = await self._route(data)
-            if hosts is not None and not hosts:
-                return
-            payload = self.json.dumps(data)
-            if hosts is None:
-                await self.redis.publish(self.registry.broadcast_channel, payload)
-                self.published += 1
-                return
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for host in hosts:
-                    pipe.publish(self.registry.channel(host), payload)
-                await pipe.execute()
-            self.published += len(hosts)
+            await self._send(data)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.error("cannot publish to Redis: %s", exc)
+
+    async def _send(self, data: dict[str, Any]) -> None:
+        method = data.get("method")
+        if method == "callback":  # the answer to an ack goes back to the asking process
+            await self._publish_to(data["host_id"], data)
+            return
+        if method in ("disconnect", "enter_room", "leave_room"):
+            host = self._sid_host(data.get("sid"))
+            if host != self.host_id:
+                await self._publish_to(host, data)
+            return
+        room = data.get("room")
+        if room is None:  # the whole namespace
+            await self._publish_to(None, data)
+            return
+        namespace = data.get("namespace") or "/"
+        sid_hosts: set[str] = set()
+        tokens: list[str] = []
+        needed = False
+        for r in room if isinstance(room, list | tuple) else [room]:
+            host = self._sid_host(r)
+            if host is not None:
+                if host != self.host_id:
+                    sid_hosts.add(host)
+                    needed = True
+                continue
+            tok = token(namespace, r)
+            tokens.append(tok)
+            # A room with members here: other processes only if the registry says so.
+            if r not in self.rooms.get(namespace, {}) or await self._has_remote_hosts(tok):
+                needed = True
+        if needed:
+            self.published += await self.registry.publish_to_rooms(
+                tokens, sid_hosts, self.json.dumps(data), self.broadcast_over
+            )
+
+    async def _publish_to(self, host: str | None, data: dict[str, Any]) -> None:
+        """To one process's channel, or to every process when `host` is None."""
+        channel = self.registry.broadcast_channel if host is None else self.registry.channel(host)
+        await self.redis.publish(channel, self.json.dumps(data))
+        self.published += 1
 
     async def _listen(self) -> AsyncIterator[bytes]:
         retry = 1.0

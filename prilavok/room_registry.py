@@ -80,6 +80,27 @@ end
 return 1
 """
 
+# Publishes a packet to every host of the rooms (KEYS) and to the extra hosts (ARGV[6..]), but
+# this one (ARGV[1]); once on the broadcast channel (ARGV[4]) when more than ARGV[2] of them.
+# The host set is read as the packet goes, so it is never stale. Returns the publishes made.
+_ROUTE = """
+local hosts, n = {}, 0
+local function add(h)
+  if h ~= ARGV[1] and not hosts[h] then hosts[h] = true; n = n + 1 end
+end
+if #KEYS > 0 then
+  for _, h in ipairs(redis.call('SUNION', unpack(KEYS))) do add(h) end
+end
+for i = 6, #ARGV do add(ARGV[i]) end
+if n == 0 then return 0 end
+if n > tonumber(ARGV[2]) then
+  redis.call('PUBLISH', ARGV[4], ARGV[5])
+  return 1
+end
+for h in pairs(hosts) do redis.call('PUBLISH', ARGV[3] .. h, ARGV[5]) end
+return n
+"""
+
 REAP_BATCH = 500
 
 
@@ -97,6 +118,7 @@ class RoomRegistry:
         self._read = redis.register_script(_READ)
         self._beat = redis.register_script(_BEAT)
         self._reap = redis.register_script(_REAP)
+        self._route = redis.register_script(_ROUTE)
 
     def channel(self, host: str) -> str:
         return f"{self.prefix}:h:{host}"
@@ -119,6 +141,14 @@ class RoomRegistry:
                     client=pipe,
                 )
             await pipe.execute()
+
+    async def publish_to_rooms(
+        self, tokens: list[str], hosts: set[str], payload: str, broadcast_over: int
+    ) -> int:
+        """`payload` to the hosts of the rooms and to `hosts`, in one trip; the publishes made."""
+        keys = [f"{self.prefix}:r:{t}" for t in tokens]
+        args = [self.host_id, broadcast_over, f"{self.prefix}:h:", self.broadcast_channel, payload]
+        return int(await self._route(keys=keys, args=[*args, *hosts]))
 
     async def hosts(self, tok: str) -> set[str]:
         """Every host of the room; this host is told when that changes."""

@@ -164,23 +164,27 @@ async def test_a_room_hosted_only_here_costs_no_redis(cluster: Cluster):
     assert counts([a, b]) == before
 
 
-async def test_a_host_joining_a_cached_room_is_reached_at_once(cluster: Cluster):
+async def test_a_room_that_other_processes_join_and_leave_is_followed(cluster: Cluster):
     a, b, c = await cluster(3)
     first = await connect(cluster, a, "r")
-    await c.sio.emit("m", 1, room="r")  # c now caches: "r" is on a
+    await a.sio.emit("m", 1, room="r")  # a caches: nobody else hosts "r"
     assert await first.next() == ("m", 1)
-    late = await connect(cluster, b, "r")  # b joins "r": c is told to forget what it cached
+    late = await connect(cluster, b, "r")  # b joins "r": a is told to forget what it cached
     await asyncio.sleep(0.1)  # the time for that word to cross Redis
-    await c.sio.emit("m", 2, room="r")
-    assert await first.next() == ("m", 2)
-    assert await late.next() == ("m", 2)
-    await late.sio.disconnect()  # b leaves "r": c forgets again and stops sending to b
+    for sender in (a, c):  # from a process in the room, and from one outside it
+        await sender.sio.emit("m", 2, room="r")
+        assert await first.next() == ("m", 2)
+        assert await late.next() == ("m", 2)
+    await late.sio.disconnect()  # b leaves "r"
     await asyncio.sleep(0.3)
-    b_before = b.manager.received
-    await c.sio.emit("m", 3, room="r")
+    b_before, published = b.manager.received, a.manager.published
+    await a.sio.emit("m", 3, room="r")
     assert await first.next() == ("m", 3)
+    await c.sio.emit("m", 4, room="r")
+    assert await first.next() == ("m", 4)
     await asyncio.sleep(0.2)
     assert b.manager.received == b_before
+    assert a.manager.published == published  # "r" is a's alone again: no Redis
 
 
 async def test_acks_come_back_across_processes(cluster: Cluster):

@@ -30,6 +30,7 @@ THREE_PROCESSES = "prilavok-3proc"
 # the last, so every relayed message crosses processes.
 MULTI_PROCESS = {
     TWO_PROCESSES: (2, "routed"),
+    "prilavok-2proc-stock": (2, "broadcast"),
     THREE_PROCESSES: (3, "routed"),
     "prilavok-3proc-stock": (3, "broadcast"),
 }

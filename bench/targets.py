@@ -18,7 +18,8 @@ from bench import seed, servers
 from bench.servers import ServerProcess
 
 PG_ADMIN = os.environ.get("PRILAVOK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_DATABASE = "prilavok_bench"
+# Two runs on one machine must not drop each other's database: give each its own name.
+PG_DATABASE = os.environ.get("PRILAVOK_BENCH_PG_DATABASE", "prilavok_bench")
 REDIS_URL = os.environ.get("PRILAVOK_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 
 PRILAVOK = ("prilavok-sqlite", "prilavok-postgres")

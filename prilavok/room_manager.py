@@ -39,6 +39,15 @@ Room = tuple[str, Any]  # (namespace, room)
 SID = re.compile(r"^([0-9a-f]{12})~")
 REDIS_SECONDS = 5.0  # a registry call that takes longer is given up (and redone by a resync)
 CACHE_ROOMS = 100_000  # cached rooms past this are dropped all at once (and read again)
+PACKET_CONNECTIONS = 64  # to Redis, for packets (and the listener)
+CONTROL_CONNECTIONS = 4  # to Redis, for heartbeats and room changes
+
+
+def _client(url: str, size: int, options: dict[str, Any]) -> aioredis.Redis:
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=size, timeout=REDIS_SECONDS, **options
+    )
+    return aioredis.Redis(connection_pool=pool)
 
 
 class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
@@ -57,8 +66,13 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
         super().__init__(channel=channel, logger=logger)
         self.host_id = secrets.token_hex(6)
         options = {"socket_connect_timeout": REDIS_SECONDS, **(redis_options or {})}
-        self.redis = aioredis.Redis.from_url(url, **options)
-        self.registry = RoomRegistry(self.redis, channel, self.host_id, host_ttl)
+        # Blocking pools: under a burst an emit waits for a free connection (up to
+        # REDIS_SECONDS) instead of failing at once with "Too many connections".
+        self.redis = _client(url, PACKET_CONNECTIONS, options)
+        self.control = _client(url, CONTROL_CONNECTIONS, options)
+        self.registry = RoomRegistry(
+            self.redis, channel, self.host_id, host_ttl, control=self.control
+        )
         self.broadcast_over = broadcast_over
         self.beat_every = host_ttl / 4
         # Messages this process received from Redis and published to it; `on_receive` is a hook
@@ -204,8 +218,11 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
         if leave:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.registry.reap(self.host_id), REDIS_SECONDS)
-        with contextlib.suppress(Exception):
-            await self.redis.aclose()
+        for client in (self.redis, self.control):
+            with contextlib.suppress(Exception):
+                await client.aclose()
+            with contextlib.suppress(Exception):
+                await client.connection_pool.disconnect()
 
     # ---- where a message goes ----
 

@@ -109,8 +109,20 @@ def token(namespace: str, room: object) -> str:
 
 
 class RoomRegistry:
-    def __init__(self, redis: aioredis.Redis, prefix: str, host_id: str, ttl: float) -> None:
+    """`redis` carries the packets; `control` (connections of its own, if given) the heartbeat
+    and the room changes, so that a burst of packets never delays a beat past the time to live
+    and gets a live process taken for dead."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        prefix: str,
+        host_id: str,
+        ttl: float,
+        control: aioredis.Redis | None = None,
+    ) -> None:
         self.redis = redis
+        self.control = control or redis
         self.prefix = prefix
         self.host_id = host_id
         self.ttl = ttl
@@ -133,7 +145,7 @@ class RoomRegistry:
 
     async def apply(self, changes: Iterable[tuple[str, bool]]) -> None:
         """Adds (True) or removes (False) this host for each token, in order, in one trip."""
-        async with self.redis.pipeline(transaction=False) as pipe:
+        async with self.control.pipeline(transaction=False) as pipe:
             for tok, present in changes:
                 await self._sync(
                     keys=self._keys(tok),
@@ -160,7 +172,7 @@ class RoomRegistry:
         host was taken for dead)."""
         held = {
             t.decode() if isinstance(t, bytes) else t
-            for t in await self.redis.smembers(f"{self.prefix}:o:{self.host_id}")  # type: ignore[misc]
+            for t in await self.control.smembers(f"{self.prefix}:o:{self.host_id}")  # type: ignore[misc]
         }
         changes = [(t, True) for t in local] + [(t, False) for t in held - local]
         for start in range(0, len(changes), REAP_BATCH):
@@ -168,11 +180,15 @@ class RoomRegistry:
 
     async def beat(self) -> tuple[bool, list[str]]:
         """Marks this host alive. Returns whether Redis did not know it, and the dead hosts."""
-        added, dead = await self._beat(keys=[f"{self.prefix}:hosts"], args=[self.host_id, self.ttl])
+        added, dead = await self._beat(
+            keys=[f"{self.prefix}:hosts"], args=[self.host_id, self.ttl], client=self.control
+        )
         return bool(added), [d.decode() if isinstance(d, bytes) else d for d in dead]
 
     async def reap(self, host: str) -> None:
         """Removes a dead host from every room it held, telling the readers of each."""
         keys = [f"{self.prefix}:hosts", f"{self.prefix}:o:{host}"]
-        while await self._reap(keys=keys, args=[host, self.prefix, REAP_BATCH]):
+        while await self._reap(
+            keys=keys, args=[host, self.prefix, REAP_BATCH], client=self.control
+        ):
             pass

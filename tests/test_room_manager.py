@@ -291,3 +291,14 @@ async def test_routing_comes_back_after_redis_goes_away_and_returns_empty(cluste
     assert await client.next() == ("back", 1)
     await relay.cut()
     await relay.start()  # so the teardown's Redis calls find it
+
+
+async def test_a_burst_of_emits_waits_for_connections_rather_than_failing(cluster: Cluster):
+    a, b = await cluster(2)
+    client = await connect(cluster, b, "busy")
+    # More emits at once than the pool has connections: each waits its turn, none is dropped.
+    await asyncio.gather(*(a.sio.emit("n", i, room="busy") for i in range(400)))
+    got = sorted([(await client.next())[1] for _ in range(400)])
+    assert got == list(range(400))
+    unknown, _ = await a.manager.registry.beat()
+    assert not unknown  # the heartbeat kept going through the burst

@@ -25,13 +25,13 @@ from bench.machine import describe
 from bench.queue_bytes import queue_bytes
 from bench.relay import relay
 from bench.report import render
-from bench.targets import BASELINES, PRILAVOK, TWO_PROCESSES
+from bench.targets import BASELINES, MULTI_PROCESS, PRILAVOK
 
 Scenario = Callable[[str, Profile, Path], Awaitable[dict[str, Any]]]
 
 PLAN: list[tuple[str, Scenario, str]] = [
     *(("idle_density", idle_density, t) for t in ("prilavok-sqlite", *BASELINES)),
-    *(("relay", relay, t) for t in (*BASELINES, *PRILAVOK, TWO_PROCESSES)),
+    *(("relay", relay, t) for t in (*BASELINES, *PRILAVOK, *MULTI_PROCESS)),
     ("dispatch", dispatch, "prilavok-sqlite"),
     ("queue_bytes", queue_bytes, "prilavok-sqlite"),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.targets import BASELINES, PRILAVOK, TWO_PROCESSES
+from bench.targets import BASELINES, MULTI_PROCESS, PRILAVOK, TWO_PROCESSES
 
 
 def _relays(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -33,7 +33,7 @@ def comparison(results: list[dict[str, Any]]) -> dict[str, Any]:
     relays = _relays(results)
     rate = common_rate(relays)
     rows = []
-    for name in (*PRILAVOK, TWO_PROCESSES):
+    for name in (*PRILAVOK, *MULTI_PROCESS):
         mine = relays.get(name)
         if mine is None:
             continue
@@ -152,3 +152,59 @@ def _dispatch(results: list[dict[str, Any]]) -> list[tuple[str, str]]:
             "; ".join(plans) + of if plans else "not measured",
         ),
     ]
+
+
+def redis_per_message(relay: dict[str, Any]) -> float | None:
+    """Redis messages received per relayed message over the relay's steps, weighted by sent."""
+    steps = [s for s in relay["steps"] if s.get("redis_messages_per_message") is not None]
+    sent = sum(s["sent"] for s in steps)
+    if not sent:
+        return None
+    return round(sum(s["redis_messages_per_message"] * s["sent"] for s in steps) / sent, 2)
+
+
+def scale_targets(results: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(target of issue 13, what this run measured) pairs."""
+    relays = _relays(results)
+    multi = [(name, relays[name]) for name in MULTI_PROCESS if name in relays]
+    redis = "; ".join(f"{n}: {_fmt(redis_per_message(r))}" for n, r in multi)
+    cpu = []
+    two = _at(relays.get(TWO_PROCESSES), 1000)
+    for one in PRILAVOK:
+        single = _at(relays.get(one), 1000)
+        if two and single:
+            ratio = _ratio(two["server_cpu_ms_per_message"], single["server_cpu_ms_per_message"])
+            cpu.append(
+                f"{two['server_cpu_ms_per_message']} ÷ {single['server_cpu_ms_per_message']} ms "
+                f"({one}) = {ratio} ×"
+            )
+    at1500 = _at(relays.get(TWO_PROCESSES), 1500)
+    rows = [
+        ("Redis messages received per relayed message ≤ 1.2 whatever N", redis or "not measured"),
+        (
+            "CPU per relayed message, two processes ≤ 1.25 × one process's (at 1,000/s)",
+            "; ".join(cpu) or "rate not in this run",
+        ),
+        (
+            "two processes hold 1,500/s with p99 ≤ 50 ms and 0 lost",
+            "rate not in this run"
+            if at1500 is None
+            else f"p99 {at1500['p99_ms']} ms, lost {at1500['lost']}",
+        ),
+    ]
+    for name, relay in multi:
+        step = _at(relay, 1000)
+        rows.append(
+            (
+                f"{name}: best rate with p99 ≤ {relay['p99_limit_ms']:g} ms; p99 and CPU/msg "
+                "at 1,000/s",
+                f"{_best_rate(relay)}; "
+                + (
+                    "1,000/s not in this run"
+                    if step is None
+                    else f"p99 {step['p99_ms']} ms, {step['server_cpu_ms_per_message']} ms "
+                    f"CPU/msg, lost {step['lost']}"
+                ),
+            )
+        )
+    return rows

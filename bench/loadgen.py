@@ -59,13 +59,17 @@ class LoadGenerator:
         self.deadline = deadline_seconds
         self.workers: list[Worker] = []
 
-    async def start(self, visitor_url: str, operator_url: str, cookies: list[str | None]) -> None:
+    async def start(
+        self, visitor_url: str | list[str], operator_url: str, cookies: list[str | None]
+    ) -> None:
+        """`visitor_url`: one server, or one a worker in turn (visitors spread over processes)."""
+        urls = [visitor_url] if isinstance(visitor_url, str) else visitor_url
         shares = split(len(cookies), self.count)
         offset = 0
         for i, share in enumerate(shares):
             cfg = {
                 "worker": i,
-                "visitorUrl": visitor_url,
+                "visitorUrl": urls[i % len(urls)],
                 "operatorUrl": operator_url,
                 "cookies": cookies[offset : offset + share],
                 "auth": AUTH,

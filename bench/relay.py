@@ -70,10 +70,18 @@ def _within(step: dict[str, Any], limit: float) -> bool:
 async def _step(
     gen: LoadGenerator, srv: Running, profile: Profile, i: int, rate: int
 ) -> dict[str, Any]:
+    redis_before = await srv.redis_received()
     server_cpu = CpuMeter(srv.procs()).start()
     gen_cpu = CpuMeter(gen.procs()).start()
     got = await gen.step(i, rate, profile.step_seconds, profile.grace_seconds)
     step = _provisional(i, rate, got)
+    redis_after = await srv.redis_received()
+    # Messages received from Redis, summed over the processes, per message sent (issue 13).
+    step["redis_messages_per_message"] = (
+        round((redis_after - redis_before) / step["sent"], 2)
+        if redis_before is not None and redis_after is not None and step["sent"]
+        else None
+    )
     step["server_cpu_pct"] = server_cpu.stop()
     step["generator_cpu_pct"] = gen_cpu.stop()
     # CPU per message: steadier than latency on a machine shared with other work.
@@ -90,7 +98,7 @@ async def relay(target: str, profile: Profile, run_dir: Path) -> dict[str, Any]:
         target, run_dir, profile.scenario_timeout, profile.operators, capacity
     ) as srv:
         try:
-            await gen.start(srv.visitor_url, srv.operator_url, srv.cookies)
+            await gen.start(srv.visitor_urls or srv.visitor_url, srv.operator_url, srv.cookies)
             operators = await gen.operators()
             visitors, errors = await gen.visitors(profile.visitors, profile.scenario_timeout)
             # Every visitor's first message opens its conversation; not measured.

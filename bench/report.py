@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.compare import targets
+from bench.compare import scale_targets, targets
 from bench.targets import BASELINES
 
 
@@ -223,6 +223,7 @@ def render(
             "generator CPU %",
             "server CPU ms/msg",
             "generator CPU ms/msg",
+            "Redis msgs/msg",
         ],
         [
             [
@@ -239,6 +240,7 @@ def render(
                 s["generator_cpu_pct"],
                 s.get("server_cpu_ms_per_message"),
                 s.get("generator_cpu_ms_per_message"),
+                s.get("redis_messages_per_message"),
             ]
             for r in relays
             for s in r["steps"]
@@ -280,5 +282,13 @@ def render(
 
     lines += ["", "## Issue 5 targets", ""]
     lines += _table(["target", "this run"], [list(t) for t in targets(results, compared)])
+    lines += ["", "## Issue 13 targets (several processes)", ""]
+    lines += [
+        "Redis messages: `prilavok_redis_messages_received_total` summed over the processes, "
+        "per visitor message sent; `-stock` is python-socketio's own Redis manager "
+        "(`PRILAVOK_REDIS_ROUTING=broadcast`).",
+        "",
+    ]
+    lines += _table(["target", "this run"], [list(t) for t in scale_targets(results)])
     lines += _errors(results)
     return "\n".join(lines) + "\n"

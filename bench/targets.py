@@ -1,5 +1,6 @@
-"""The servers a scenario runs against: Prilavok on SQLite, on PostgreSQL, as two processes
-through Redis, and the two bare baselines. Each is started fresh and stopped afterwards."""
+"""The servers a scenario runs against: Prilavok on SQLite, on PostgreSQL, as two or three
+processes through Redis, and the two bare baselines. Each is started fresh and stopped
+afterwards."""
 
 from __future__ import annotations
 
@@ -10,17 +11,31 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import psutil
 
 from bench import seed, servers
 from bench.servers import ServerProcess
 
 PG_ADMIN = os.environ.get("PRILAVOK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_DATABASE = "prilavok_bench"
+# Two runs on one machine must not drop each other's database: give each its own name.
+PG_DATABASE = os.environ.get("PRILAVOK_BENCH_PG_DATABASE", "prilavok_bench")
 REDIS_URL = os.environ.get("PRILAVOK_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 
 PRILAVOK = ("prilavok-sqlite", "prilavok-postgres")
 TWO_PROCESSES = "prilavok-2proc"
+THREE_PROCESSES = "prilavok-3proc"
+# Processes on PostgreSQL sharing rooms through Redis: how many, and how messages cross
+# (`routed`: to the processes hosting the room; `broadcast`: python-socketio's stock manager).
+# Visitors connect to every process but the last (one a load generator worker), operators to
+# the last, so every relayed message crosses processes.
+MULTI_PROCESS = {
+    TWO_PROCESSES: (2, "routed"),
+    "prilavok-2proc-stock": (2, "broadcast"),
+    THREE_PROCESSES: (3, "routed"),
+    "prilavok-3proc-stock": (3, "broadcast"),
+}
+METRICS_TOKEN = "bench-metrics"
 BASELINES = ("bare-python", "bare-node")
 
 
@@ -31,9 +46,25 @@ class Running:
     operator_url: str
     cookies: list[str | None]
     servers: list[ServerProcess]
+    # Where each load generator worker's visitors connect (worker i: i modulo the list).
+    visitor_urls: list[str] | None = None
 
     def procs(self) -> list[psutil.Process]:
         return [p for s in self.servers for p in s.procs()]
+
+    async def redis_received(self) -> float | None:
+        """prilavok_redis_messages_received_total summed over the processes; None without Redis."""
+        if self.name not in MULTI_PROCESS:
+            return None
+        total = 0.0
+        headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        async with aiohttp.ClientSession() as http:
+            for s in self.servers:
+                async with http.get(f"{s.url}/metrics", headers=headers) as r:
+                    for line in (await r.text()).splitlines():
+                        if line.startswith("prilavok_redis_messages_received_total "):
+                            total += float(line.split()[1])
+        return total
 
 
 def pg_url(driver: str = "postgresql+asyncpg") -> str:
@@ -64,9 +95,10 @@ async def running(
             db_url = pg_url()
         logins = await seed.prepare(db_url, operators, capacity)
         common = {"database_url": db_url, "data_dir": work}
-        if name == TWO_PROCESSES:
+        if name in MULTI_PROCESS:
+            count, routing = MULTI_PROCESS[name]
             channel = f"bench-{uuid.uuid4().hex[:12]}"
-            for side in ("a", "b"):
+            for side in "abc"[:count]:
                 started.append(
                     servers.prilavok(
                         f"{name}-{side}",
@@ -75,6 +107,8 @@ async def running(
                         **common,
                         redis_url=REDIS_URL,
                         redis_channel=channel,
+                        redis_routing=routing,
+                        metrics_token=METRICS_TOKEN,
                     )
                 )
         else:
@@ -83,7 +117,10 @@ async def running(
             await s.start()
         visitor_side, operator_side = started[0], started[-1]
         cookies = await seed.login_all(operator_side.url, logins)
-        yield Running(name, visitor_side.url, operator_side.url, list(cookies), started)
+        visitor_urls = [s.url for s in started[:-1]] or [visitor_side.url]
+        yield Running(
+            name, visitor_side.url, operator_side.url, list(cookies), started, visitor_urls
+        )
     finally:
         for s in started:
             s.stop()

@@ -71,7 +71,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     engine = create_engine(
         settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
     )
-    sio = create_server(settings.redis_url, max_payload=256 * 1024, channel=settings.redis_channel)
+    sio = create_server(
+        settings.redis_url,
+        max_payload=256 * 1024,
+        channel=settings.redis_channel,
+        routing=settings.redis_routing,
+        host_ttl=settings.redis_host_ttl_seconds,
+    )
     deps = Deps(
         sessions=sessionmaker(engine),
         notifier=SocketNotifier(sio),
@@ -105,6 +111,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     realtime.attach(sio, app, admit_socket)
     metrics.instrument(sio)
+    realtime.count_received(sio, metrics.redis_received.inc)
     metrics_view = metrics.handler(deps, settings.metrics_token)
     if settings.metrics_token:
         app.router.add_get("/metrics", metrics_view)
@@ -120,6 +127,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         if settings.auto_migrate:
             await migrate(engine)
         await operators.beat(deps)
+        realtime.start_manager(sio)
         beating = asyncio.create_task(_heartbeat(deps, settings.heartbeat_seconds))
         yield
         beating.cancel()
@@ -127,6 +135,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await beating
         with contextlib.suppress(Exception):
             await operators.leave(deps)
+        await realtime.close_manager(sio)
         deps.close()
         await deps.throttle.close()
         await engine.dispose()

@@ -52,6 +52,11 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=r,
         )
+        self.redis_received = Counter(
+            "prilavok_redis_messages_received",
+            "Socket.IO messages this process received from other processes through Redis",
+            registry=r,
+        )
         self.http = Counter(
             "prilavok_http_responses", "HTTP responses by status class", ["status"], registry=r
         )

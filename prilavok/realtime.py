@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -13,6 +13,7 @@ from aiohttp import web
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from consult.namespace import MALFORMED
+from prilavok.room_manager import RoutedRedisManager
 
 SOCKETIO_PATH = "/socket.io/"
 log = logging.getLogger(__name__)
@@ -61,10 +62,66 @@ class CheckedPacket(socketio.packet.Packet):
         return attachments
 
 
+class CountingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    """python-socketio's own Redis manager (every process receives every message), counting
+    what it receives, to compare with `RoutedRedisManager`."""
+
+    def __init__(self, url: str, channel: str) -> None:
+        super().__init__(url, channel=channel)
+        self.received = 0
+        self.on_receive: Callable[[], None] | None = None
+
+    async def _listen(self) -> AsyncIterator[bytes]:
+        async for message in super()._listen():
+            self.received += 1
+            if self.on_receive is not None:
+                self.on_receive()
+            yield message
+
+
+def create_manager(
+    redis_url: str, channel: str, *, routing: str = "routed", host_ttl: float = 6.0
+) -> socketio.AsyncManager | None:
+    """None (one process, rooms in memory) without Redis; else rooms shared through Redis,
+    routed to the processes that host them, or (`routing="broadcast"`) python-socketio's
+    stock manager, which sends every message to every process."""
+    if not redis_url:
+        return None
+    if routing == "broadcast":
+        return CountingRedisManager(redis_url, channel)
+    return RoutedRedisManager(redis_url, channel, host_ttl=host_ttl)
+
+
+def count_received(sio: socketio.AsyncServer, count: Callable[[], None]) -> None:
+    """Calls `count` for every message the server's manager receives from Redis."""
+    if isinstance(sio.manager, RoutedRedisManager | CountingRedisManager):
+        sio.manager.on_receive = count
+
+
+def start_manager(sio: socketio.AsyncServer) -> None:
+    """Starts the manager now rather than at the first connection (python-socketio's moment):
+    a process with no client yet still emits (workers, other processes' requests) and must
+    hear of room changes and beat its heart from the start."""
+    if sio.manager is not None and not sio.manager_initialized:
+        sio.manager_initialized = True
+        sio.manager.initialize()
+
+
+async def close_manager(sio: socketio.AsyncServer) -> None:
+    """A stopping process takes its rooms out of the registry at once, not after its TTL."""
+    if isinstance(sio.manager, RoutedRedisManager):
+        await sio.manager.close()
+
+
 def create_server(
-    redis_url: str, *, max_payload: int, channel: str = "prilavok"
+    redis_url: str,
+    *,
+    max_payload: int,
+    channel: str = "prilavok",
+    routing: str = "routed",
+    host_ttl: float = 6.0,
 ) -> socketio.AsyncServer:
-    manager = socketio.AsyncRedisManager(redis_url, channel=channel) if redis_url else None
+    manager = create_manager(redis_url, channel, routing=routing, host_ttl=host_ttl)
     return socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     redis_url: str = ""
     # Processes that share this channel share Socket.IO rooms.
     redis_channel: str = "prilavok"
+    # "routed": a message goes only to the processes hosting its room (prilavok/room_manager);
+    # "broadcast": python-socketio's stock manager, every message to every process.
+    redis_routing: Literal["routed", "broadcast"] = "routed"
+    # A process that has not beaten for this long is taken for dead and its rooms removed.
+    redis_host_ttl_seconds: float = Field(default=6.0, ge=1)
     # Signs visitor tokens and operator session cookies; generated and kept in data_dir if unset.
     secret_key: str = ""
     public_url: str = ""

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consult.deps import Deps
 from consult.notifier import RecordingNotifier
+from consult.throttle import DEFAULT_RULES as LIMITS
 from storage.db import create_engine, migrate, sessionmaker
 from storage.models import Conversation, Message
 from tests.clients import Recorder, add_operator, cid, login, operator, visitor
@@ -73,6 +74,9 @@ async def start_three(pg_database: str, tmp_path: Path, routing: str) -> Three:
         "PRILAVOK_DATA_DIR": str(tmp_path),
         "PRILAVOK_SECRET_KEY": "three-processes",
         "PRILAVOK_AUTO_MIGRATE": "false",
+        # Load from one test address, as a benchmark's: the per-visitor and per-address limits
+        # (tested on their own in tests/widget/test_limits.py) are off.
+        **{f"PRILAVOK_LIMIT_{name.upper()}": "" for name in LIMITS},
     }
     processes = [ServerProcess(free_port(), env, tmp_path / f"{n}.log") for n in "abc"]
     await asyncio.gather(*(p.start() for p in processes))

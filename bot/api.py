@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import select
 
-from bot import api_keys, catalog, customers, orders, planning
+from bot import api_keys, catalog, customers, orders, planning, shop_events
 from bot.context import Offers
 from consult.console_views import json_object
 from consult.errors import not_found
@@ -17,8 +17,9 @@ RECENT_DELIVERIES = 50
 
 
 class Api:
-    def __init__(self, ctx: Offers) -> None:
+    def __init__(self, ctx: Offers, intake: shop_events.Intake) -> None:
         self.ctx = ctx
+        self.intake = intake
 
     async def _shop(self, request: web.Request) -> str:
         auth = request.headers.get("Authorization", "")
@@ -98,7 +99,14 @@ class Api:
         order, new = await orders.record(self.ctx, shop, orders.parse(await json_object(request)))
         return web.json_response({"order": order}, status=201 if new else 200)
 
+    async def post_events(self, request: web.Request) -> web.Response:
+        shop = await self._shop(request)
+        answer = await self.intake.take(shop, await json_object(request))
+        new = any(a["status"] == "new" for a in answer)
+        return web.json_response({"events": answer}, status=201 if new else 200)
+
     def register(self, app: web.Application) -> None:
+        app.router.add_post("/api/v1/events", self.post_events)
         app.router.add_post("/api/v1/customers", self.put_customers)
         app.router.add_get("/api/v1/customers/{id}", self.get_customer)
         app.router.add_post("/api/v1/catalog", self.put_catalog)

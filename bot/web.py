@@ -14,6 +14,7 @@ from bot.admin_views import AdminViews
 from bot.api import Api
 from bot.context import Offers
 from bot.pages import Pages
+from bot.shop_events import Intake
 from bot.sms_callbacks import SmsCallbacks
 from bot.viber_webhook import ViberWebhook
 from bot.worker import DeliveryWorker
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 OFFERS = web.AppKey("offers", Offers)
 WORKER = web.AppKey("offers_worker", DeliveryWorker)
+INTAKE = web.AppKey("shop_events", Intake)
 TELEGRAM_WEBHOOK = "/bot/telegram/webhook"
 VIBER_WEBHOOK = "/bot/viber/webhook"
 
@@ -37,7 +39,8 @@ def setup(
 ) -> None:
     app[OFFERS] = ctx
     worker = app[WORKER] = DeliveryWorker(ctx, node_id)
-    Api(ctx).register(app)
+    intake = app[INTAKE] = Intake(ctx, [])
+    Api(ctx, intake).register(app)
     Pages(ctx).register(app)
     AdminViews(ctx, static_dir).register(app)
     if ctx.viber is not None:

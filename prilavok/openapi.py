@@ -15,11 +15,14 @@ from bot.catalog import ProductIn
 from bot.customers import CustomerIn
 from bot.orders import OrderIn
 from bot.planning import OfferIn
+from bot.shop_events import EventsIn
 from consult.hours import Hours
 from consult.rules import RuleIn
 
 REF = "#/components/schemas/{model}"
-MODELS: list[type[BaseModel]] = [CustomerIn, ProductIn, OfferIn, OrderIn, RuleIn, Hours]
+MODELS: list[type[BaseModel]] = [
+    CustomerIn, ProductIn, OfferIn, OrderIn, EventsIn, RuleIn, Hours
+]  # fmt: skip
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -46,6 +49,7 @@ ERROR = _obj(
     ["error"],
     {"error": _obj(["code", "message"], {"code": STR, "message": STR})},
 )
+EVENT_ANSWER = _obj(["id", "status"], {"id": STR, "status": {"enum": ["new", "duplicate"]}})
 OPERATOR = _obj(
     ["id", "login", "name", "role", "status", "capacity"],
     {"id": INT, "login": STR, "name": STR, "role": STR, "status": STR, "capacity": INT},
@@ -264,6 +268,16 @@ def paths() -> dict[str, dict[str, Any]]:
                 body=_ref("OrderIn"),
                 ok=(201, _obj(["order"], {"order": {"type": "object"}})),
                 errors=(400, 404),
+            )
+        },
+        "/api/v1/events": {
+            "post": _op(
+                "Shop events in: orders, statuses, purchases, carts, views (idempotent by id); "
+                "201 when any was new, 200 when all were repeats",
+                "offers",
+                body=_ref("EventsIn"),
+                ok=(201, _obj(["events"], {"events": {"type": "array", "items": EVENT_ANSWER}})),
+                errors=(400,),
             )
         },
         "/admin/api/rules": {

@@ -411,8 +411,16 @@ class Customer(Base):
     exhausted: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The shop's own id of this buyer (its events and the widget's identify name them by it).
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    # Consent by purpose: the consent_* columns and opted_out_at are about marketing; service
+    # messages (order status) need none, but a customer may refuse them too, separately.
+    service_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (UniqueConstraint("shop_id", "phone"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "phone"),
+        UniqueConstraint("shop_id", "external_id"),
+    )
 
 
 class Product(Base):
@@ -524,3 +532,34 @@ class ShopOrder(Base):
     ordered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("shop_id", "order_ref"),)
+
+
+# ---- Journeys (issue 14) ----
+
+
+class ShopEvent(Base):
+    """Something the shop (or the widget, for an identified customer) says happened: an
+    order, a status, a purchase, a cart, a view. Once per (shop, event id)."""
+
+    __tablename__ = "shop_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(40))
+    # None while the customer is not known to us (no phone, never identified).
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE")
+    )
+    customer_ref: Mapped[str | None] = mapped_column(String(200))
+    # The order, cart or product the event is about: what a journey is entered once per.
+    subject: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(20), default="api")
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("shop_id", "event_id"),
+        Index("ix_shop_events_customer_type", "customer_id", "type", "at"),
+    )

@@ -143,5 +143,10 @@ async def test_every_route_is_described_and_answers_match(server: Server) -> Non
             "post", "/api/v1/orders", {"order_ref": "1", "code": "nosuchcode", "revenue": 1}
         )
         assert bad[0] == 404
+        event = {"id": "e1", "type": "product.viewed", "customer": {"id": "c1"}}
+        status, _ = await call2(
+            "post", "/api/v1/events", {"events": [{**event, "product": {"sku": "a"}}]}
+        )
+        assert status == 201
     # Every described operation was exercised against a real answer.
     assert call.seen | call2.seen == described

@@ -37,11 +37,11 @@ def render(source: str, variables: dict[str, Any]) -> str:
         raise ConsultError("invalid_template", f"template: {exc}") from None
 
 
-def check(source: str) -> None:
+def check(source: str, sample: dict[str, Any] | None = None) -> None:
     """Refuses a template that does not parse, uses unknown variables or escapes the sandbox."""
     if not source or not source.strip():
         raise ConsultError("invalid_template", "the template is empty")
-    render(source, SAMPLE)
+    render(source, sample or SAMPLE)
 
 
 def fits(channel: str, max_segments: int) -> Callable[[str], bool]:

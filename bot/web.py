@@ -12,7 +12,9 @@ from aiohttp import web
 
 from bot.admin_views import AdminViews
 from bot.api import Api
+from bot.cart_links import CartLinks
 from bot.context import Offers
+from bot.journey_entry import on_events
 from bot.pages import Pages
 from bot.shop_events import Intake
 from bot.sms_callbacks import SmsCallbacks
@@ -39,7 +41,8 @@ def setup(
 ) -> None:
     app[OFFERS] = ctx
     worker = app[WORKER] = DeliveryWorker(ctx, node_id)
-    intake = app[INTAKE] = Intake(ctx, [])
+    intake = app[INTAKE] = Intake(ctx, [on_events])
+    CartLinks(ctx).register(app)
     Api(ctx, intake).register(app)
     Pages(ctx).register(app)
     AdminViews(ctx, static_dir).register(app)

@@ -16,14 +16,15 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("customers") as batch:
-        batch.add_column(sa.Column("external_id", sa.String(200), nullable=True))
-        batch.add_column(
-            sa.Column("service_opted_out_at", sa.DateTime(timezone=True), nullable=True)
-        )
-        batch.create_unique_constraint(
-            "uq_customers_shop_id_external_id", ["shop_id", "external_id"]
-        )
+    # Plain ADD COLUMN and CREATE INDEX: a batch copy on SQLite would drop `customers`, and the
+    # drop cascades to their deliveries.
+    op.add_column("customers", sa.Column("external_id", sa.String(200), nullable=True))
+    op.add_column(
+        "customers", sa.Column("service_opted_out_at", sa.DateTime(timezone=True), nullable=True)
+    )
+    op.create_index(
+        "ix_customers_shop_external", "customers", ["shop_id", "external_id"], unique=True
+    )
     op.create_table(
         "shop_events",
         sa.Column("id", BigId, primary_key=True),
@@ -53,7 +54,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_shop_events_customer_type", "shop_events")
     op.drop_table("shop_events")
+    op.drop_index("ix_customers_shop_external", "customers")
     with op.batch_alter_table("customers") as batch:
-        batch.drop_constraint("uq_customers_shop_id_external_id", type_="unique")
         batch.drop_column("service_opted_out_at")
         batch.drop_column("external_id")

@@ -1,0 +1,246 @@
+"""Due journey steps: found by the index on `journey_timers.due_at`, claimed with a lease,
+each taken in one transaction (its message planned as a delivery, the run moved on, the timer
+moved or removed). A crash before the commit leaves the timer due again; after it, the step is
+done: no step is lost and none but the one in flight is taken twice. Memory stays flat: a
+pass reads a bounded batch.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import journey_defs, links
+from bot.context import Offers
+from bot.delivery_states import State
+from bot.journey_defs import DefinitionIn, StepIn
+from storage.models import (
+    Customer,
+    Delivery,
+    Journey,
+    JourneyRun,
+    JourneyTimer,
+    Offer,
+    ShopEvent,
+)
+
+ACTIVITY = ("cart.changed", "product.viewed")
+
+
+def at_hour(moment: datetime, hour: int, tz: str) -> datetime:
+    """The first `hour`:00 in the zone `tz` at or after `moment`."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("Europe/Moscow")
+    local = moment.astimezone(zone)
+    target = datetime.combine(local.date(), time(hour), tzinfo=zone)
+    if target < local:
+        target = datetime.combine(local.date() + timedelta(days=1), time(hour), tzinfo=zone)
+    return target.astimezone(UTC)
+
+
+class JourneySteps:
+    def __init__(self, ctx: Offers, batch: int = 500) -> None:
+        self.ctx = ctx
+        self.batch = batch
+
+    async def run_once(self) -> int:
+        ids = await self.claim()
+        for timer_id in ids:
+            await self.take(timer_id)
+        return len(ids)
+
+    async def claim(self) -> list[int]:
+        now = self.ctx.clock.now()
+        async with self.ctx.deps.write() as session:
+            ids = list(
+                await session.scalars(
+                    select(JourneyTimer.id)
+                    .where(
+                        JourneyTimer.due_at <= now,
+                        or_(JourneyTimer.lease_until.is_(None), JourneyTimer.lease_until < now),
+                    )
+                    .order_by(JourneyTimer.due_at)
+                    .limit(self.batch)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if ids:
+                await session.execute(
+                    update(JourneyTimer)
+                    .where(JourneyTimer.id.in_(ids))
+                    .values(lease_until=now + self.ctx.config.lease)
+                )
+        return ids
+
+    async def take(self, timer_id: int) -> None:
+        now = self.ctx.clock.now()
+        async with self.ctx.deps.write() as session:
+            timer = await session.get(JourneyTimer, timer_id, with_for_update=True)
+            if timer is None:
+                return  # a newer status replaced it, or the run ended
+            run = await session.get(JourneyRun, timer.run_id)
+            journey = await session.get(Journey, run.journey_id) if run else None
+            customer = await session.get(Customer, run.customer_id) if run else None
+            if run is None or journey is None or customer is None or run.state != "active":
+                await session.delete(timer)
+                return
+            spec = journey_defs.definition(journey.definition)
+            if timer.step >= len(spec.steps):
+                await self._finish(session, run, "done", None, now)
+                return
+            step = spec.steps[timer.step]
+            later = await self._not_yet(session, run, customer, step, timer, now)
+            if later is not None:
+                timer.due_at, timer.lease_until = later, None
+                return
+            why = await self._exit_reason(session, journey, spec, run, customer, step)
+            if why is not None:
+                await self._finish(session, run, "exited", why, now)
+                return
+            if run.group == "treated":
+                await self._plan(session, journey, spec, run, timer.step, now)
+            run.context = {**run.context, "taken": [*run.context.get("taken", []), timer.step]}
+            if spec.is_order():
+                await session.delete(timer)  # the next status's event sets the next timer
+                if step.status in ("delivered", "cancelled"):
+                    await self._finish(session, run, "done", None, now, keep_timer=True)
+                return
+            nxt = timer.step + 1
+            if nxt >= len(spec.steps):
+                await self._finish(session, run, "done", None, now)
+                return
+            run.step = timer.step = nxt
+            timer.due_at = self.due(spec.steps[nxt], now, customer.timezone)
+            timer.lease_until = None
+
+    @staticmethod
+    def due(step: StepIn, after: datetime, tz: str) -> datetime:
+        moment = after + timedelta(minutes=step.wait_minutes)
+        return at_hour(moment, step.until_hour, tz) if step.until_hour is not None else moment
+
+    async def _not_yet(
+        self,
+        session: AsyncSession,
+        run: JourneyRun,
+        customer: Customer,
+        step: StepIn,
+        timer: JourneyTimer,
+        now: datetime,
+    ) -> datetime | None:
+        """When a step counted from the customer's last activity is due, if not now (they
+        were still browsing), or its hour of the day has not come yet."""
+        due = now
+        if step.after == "activity":
+            last = await session.scalar(
+                select(func.max(ShopEvent.at)).where(
+                    ShopEvent.customer_id == customer.id, ShopEvent.type.in_(ACTIVITY)
+                )
+            )
+            if last is not None:
+                due = max(due, last + timedelta(minutes=step.wait_minutes))
+        if step.until_hour is not None:
+            due = at_hour(due, step.until_hour, customer.timezone)
+        return due if due > now else None
+
+    async def _exit_reason(
+        self,
+        session: AsyncSession,
+        journey: Journey,
+        spec: DefinitionIn,
+        run: JourneyRun,
+        customer: Customer,
+        step: StepIn,
+    ) -> str | None:
+        if journey.purpose == "marketing" and "opt_out" in spec.exits and customer.opted_out_at:
+            return "opt_out"
+        if "no_purchase" in step.conditions:
+            bought = await session.scalar(
+                select(ShopEvent.id)
+                .where(
+                    ShopEvent.customer_id == customer.id,
+                    ShopEvent.type == "purchase",
+                    ShopEvent.at >= run.entered_at,
+                )
+                .limit(1)
+            )
+            if bought is not None or run.ordered_at is not None:
+                return "purchase"
+        if "cart_not_empty" in step.conditions and not (run.context.get("cart") or {}).get("items"):
+            return "cart_empty"
+        return None
+
+    async def _plan(
+        self,
+        session: AsyncSession,
+        journey: Journey,
+        spec: DefinitionIn,
+        run: JourneyRun,
+        index: int,
+        now: datetime,
+    ) -> None:
+        """The step's message, as a delivery the worker sends like any other (consent by
+        purpose, send window, fallback)."""
+        step = spec.steps[index]
+        offer = await session.scalar(
+            select(Offer)
+            .where(
+                Offer.journey_id == journey.id,
+                Offer.step == index,
+                Offer.template == step.template,
+            )
+            .order_by(Offer.id.desc())
+            .limit(1)
+        )
+        if offer is None or offer.sms_template != step.sms_template:
+            offer = Offer(
+                shop_id=journey.shop_id,
+                title=f"{journey.name}: {step.status or index + 1}",
+                sku="",
+                template=step.template,
+                sms_template=step.sms_template,
+                starts_at=now,
+                created_at=now,
+                purpose=journey.purpose,
+                journey_id=journey.id,
+                step=index,
+            )
+            session.add(offer)
+            await session.flush()
+        top = await session.scalar(
+            select(func.max(Delivery.attempt)).where(
+                Delivery.offer_id == offer.id, Delivery.customer_id == run.customer_id
+            )
+        )
+        session.add(
+            Delivery(
+                offer_id=offer.id,
+                customer_id=run.customer_id,
+                attempt=(top or 0) + 1,
+                code=links.new_code(),
+                slug="j",
+                state=State.SCHEDULED,
+                not_before=now,
+                tries=0,
+                created_at=now,
+                run_id=run.id,
+            )
+        )
+
+    async def _finish(
+        self,
+        session: AsyncSession,
+        run: JourneyRun,
+        state: str,
+        why: str | None,
+        now: datetime,
+        *,
+        keep_timer: bool = False,
+    ) -> None:
+        run.state, run.exit_reason, run.finished_at = state, why, now
+        if not keep_timer:
+            await session.execute(delete(JourneyTimer).where(JourneyTimer.run_id == run.id))

@@ -14,6 +14,7 @@ from bot.admin_views import AdminViews
 from bot.api import Api
 from bot.cart_links import CartLinks
 from bot.context import Offers
+from bot.journey_admin import JourneyAdmin
 from bot.journey_entry import on_events
 from bot.pages import Pages
 from bot.shop_events import Intake
@@ -43,6 +44,7 @@ def setup(
     worker = app[WORKER] = DeliveryWorker(ctx, node_id)
     intake = app[INTAKE] = Intake(ctx, [on_events])
     CartLinks(ctx).register(app)
+    JourneyAdmin(ctx, static_dir).register(app)
     Api(ctx, intake).register(app)
     Pages(ctx).register(app)
     AdminViews(ctx, static_dir).register(app)

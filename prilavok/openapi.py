@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 
 from bot.catalog import ProductIn
 from bot.customers import CustomerIn
+from bot.journey_defs import JourneyIn
 from bot.orders import OrderIn
 from bot.planning import OfferIn
 from bot.shop_events import EventsIn
@@ -21,7 +22,7 @@ from consult.rules import RuleIn
 
 REF = "#/components/schemas/{model}"
 MODELS: list[type[BaseModel]] = [
-    CustomerIn, ProductIn, OfferIn, OrderIn, EventsIn, RuleIn, Hours
+    CustomerIn, ProductIn, OfferIn, OrderIn, EventsIn, JourneyIn, RuleIn, Hours
 ]  # fmt: skip
 
 
@@ -380,6 +381,41 @@ def paths() -> dict[str, dict[str, Any]]:
                 "admin",
                 params=["id"],
                 ok=(200, _obj(["api_key"], {"api_key": API_KEY})),
+                errors=(404,),
+            )
+        },
+        "/admin/api/journeys": {
+            "get": _op(
+                "Journeys with their definitions and reports (per step, uplift, cost)",
+                "admin",
+                ok=(200, _obj(["journeys", "prices"], {"journeys": {"type": "array"}})),
+                errors=(),
+            )
+        },
+        "/admin/api/journeys/{id}": {
+            "put": _op(
+                "Change a journey (its trigger, steps, templates, exits, holdout)",
+                "admin",
+                body=_ref("JourneyIn"),
+                params=["id"],
+                ok=(200, _obj(["journey"], {"journey": {"type": "object"}})),
+                errors=(400, 404),
+            )
+        },
+        "/admin/api/channel-prices": {
+            "put": _op(
+                "Rubles a message per channel (an SMS segment, a Viber message), for the reports",
+                "admin",
+                body=_obj([], {"sms": NUM, "viber": NUM, "telegram": NUM}, extra=False),
+                ok=(200, _obj(["prices"], {"prices": {"type": "object"}})),
+            )
+        },
+        "/admin/api/customers/{id}/timeline": {
+            "get": _op(
+                "A customer's journeys, steps and messages",
+                "admin",
+                params=["id"],
+                ok=(200, _obj(["customer", "journeys"], {"journeys": {"type": "array"}})),
                 errors=(404,),
             )
         },

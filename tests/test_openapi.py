@@ -120,6 +120,14 @@ async def test_every_route_is_described_and_answers_match(server: Server) -> Non
         listed = (await call("get", "/admin/api/api-keys"))[1]["api_keys"]
         await call("delete", "/admin/api/api-keys/{id}", id=listed[-1]["id"])
         await call("get", "/admin/api/audit")
+        _, journeys = await call("get", "/admin/api/journeys")
+        cart = next(j for j in journeys["journeys"] if j["key"] == "abandoned_cart")
+        edit = {k: cart[k] for k in ("name", "enabled", "purpose", "holdout_percent", "definition")}
+        await call(
+            "put", "/admin/api/journeys/{id}", {**edit, "holdout_percent": 20}, id=cart["id"]
+        )
+        await call("put", "/admin/api/channel-prices", {"sms": 3.5, "viber": 1.2})
+        assert (await call("get", "/admin/api/customers/{id}/timeline", id=999))[0] == 404
 
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as shop:
         call2 = Checked(server, doc, shop)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import select
 
-from bot import api_keys, catalog, customers, orders, planning, shop_events
+from bot import api_keys, catalog, customers, orders, planning, shop_events, yml_feed
 from bot.context import Offers
 from consult.console_views import json_object
-from consult.errors import not_found
+from consult.errors import ConsultError, not_found
 from storage.models import Customer, Delivery, OfferEvent
 
 # The customer's latest deliveries shown with their state and reason.
@@ -17,9 +17,12 @@ RECENT_DELIVERIES = 50
 
 
 class Api:
-    def __init__(self, ctx: Offers, intake: shop_events.Intake) -> None:
+    def __init__(
+        self, ctx: Offers, intake: shop_events.Intake, feeds: yml_feed.FeedSchedule
+    ) -> None:
         self.ctx = ctx
         self.intake = intake
+        self.feeds = feeds
 
     async def _shop(self, request: web.Request) -> str:
         auth = request.headers.get("Authorization", "")
@@ -80,6 +83,20 @@ class Api:
         items = catalog.parse_batch((await json_object(request)).get("products"))
         return web.json_response({"saved": await catalog.upsert(self.ctx, shop, items)})
 
+    async def post_yml(self, request: web.Request) -> web.Response:
+        """The feed as the body, read in chunks (not limited by the JSON body size)."""
+        shop = await self._shop(request)
+        done = await yml_feed.load(self.ctx, shop, request.content.iter_chunked(65536))
+        return web.json_response({"imported": done.answer()})
+
+    async def put_yml_source(self, request: web.Request) -> web.Response:
+        shop = await self._shop(request)
+        body = await json_object(request)
+        url, every = body.get("url"), body.get("every_minutes", 60)
+        if not isinstance(url, str) or not isinstance(every, int) or isinstance(every, bool):
+            raise ConsultError("invalid_payload", "url: a string; every_minutes: an integer")
+        return web.json_response({"source": await self.feeds.set_source(shop, url, every)})
+
     async def post_offer(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)
         new = planning.parse(await json_object(request))
@@ -110,6 +127,8 @@ class Api:
         app.router.add_post("/api/v1/customers", self.put_customers)
         app.router.add_get("/api/v1/customers/{id}", self.get_customer)
         app.router.add_post("/api/v1/catalog", self.put_catalog)
+        app.router.add_post("/api/v1/catalog/yml", self.post_yml)
+        app.router.add_put("/api/v1/catalog/yml-source", self.put_yml_source)
         app.router.add_post("/api/v1/offers", self.post_offer)
         app.router.add_get("/api/v1/offers/{id}", self.get_offer)
         app.router.add_post("/api/v1/orders", self.post_order)

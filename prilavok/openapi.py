@@ -271,6 +271,28 @@ def paths() -> dict[str, dict[str, Any]]:
                 errors=(400, 404),
             )
         },
+        "/api/v1/catalog/yml": {
+            "post": {
+                **_op(
+                    "The catalog from a YML feed sent as the body (streamed, any size to 512 MiB)",
+                    "offers",
+                    ok=(200, _obj(["imported"], {"imported": {"type": "object"}})),
+                    errors=(400, 413),
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/xml": {"schema": {"type": "string"}}},
+                },
+            }
+        },
+        "/api/v1/catalog/yml-source": {
+            "put": _op(
+                "Fetch the catalog from this YML feed URL every N minutes (15 to 10080)",
+                "offers",
+                body=_obj(["url"], {"url": STR, "every_minutes": INT}, extra=False),
+                ok=(200, _obj(["source"], {"source": {"type": "object"}})),
+            )
+        },
         "/api/v1/events": {
             "post": _op(
                 "Shop events in: orders, statuses, purchases, carts, views (idempotent by id); "
@@ -464,7 +486,8 @@ pre{padding:.6rem;overflow:auto;font-size:13px}h3{margin:1.6rem 0 .3rem}.m{font-
 {% for path, ops in doc.paths.items() %}{% for method, op in ops.items() %}
 <h3><span class="m">{{ method|upper }}</span> <code>{{ path }}</code></h3><p>{{ op.summary }}</p>
 {% if op.requestBody %}<details><summary>request body</summary>
-<pre>{{ op.requestBody.content["application/json"].schema|tojson(2) }}</pre></details>{% endif %}
+<pre>{% for kind, c in op.requestBody.content.items() %}{{ kind }}: {{ c.schema|tojson(2) }}
+{% endfor %}</pre></details>{% endif %}
 <p>Answers: {% for status in op.responses %}<code>{{ status }}</code> {% endfor %}</p>
 {% endfor %}{% endfor %}
 <h2>Schemas</h2>{% for name, schema in doc.components.schemas.items() %}

@@ -437,6 +437,8 @@ class Product(Base):
     photo_url: Mapped[str | None] = mapped_column(Text)
     product_url: Mapped[str | None] = mapped_column(Text)
     price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    # The price before a discount (a YML feed's <oldprice>).
+    old_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     stock: Mapped[int] = mapped_column(Integer, default=0)
     # Offered instead while this one is out of stock.
     analogue_sku: Mapped[str | None] = mapped_column(String(100))

@@ -151,6 +151,9 @@ async def test_every_route_is_described_and_answers_match(server: Server) -> Non
             "post", "/api/v1/orders", {"order_ref": "1", "code": "nosuchcode", "revenue": 1}
         )
         assert bad[0] == 404
+        assert (await call2("post", "/api/v1/catalog/yml"))[0] == 400  # no feed in the body
+        source = {"url": "https://shop.example/feed.yml", "every_minutes": 60}
+        assert (await call2("put", "/api/v1/catalog/yml-source", source))[0] == 200
         event = {"id": "e1", "type": "product.viewed", "customer": {"id": "c1"}}
         status, _ = await call2(
             "post", "/api/v1/events", {"events": [{**event, "product": {"sku": "a"}}]}

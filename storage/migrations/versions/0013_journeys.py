@@ -99,12 +99,14 @@ def upgrade() -> None:
     op.add_column("deliveries", sa.Column("run_id", BigId, nullable=True))
     op.create_index("ix_deliveries_run_id", "deliveries", ["run_id"])
     op.add_column("products", sa.Column("category", sa.String(100), nullable=True))
+    op.add_column("products", sa.Column("old_price", sa.Numeric(12, 2), nullable=True))
 
 
 def downgrade() -> None:
     op.drop_index("ix_deliveries_run_id", "deliveries")
     op.drop_index("ix_offers_journey_id", "offers")
     with op.batch_alter_table("products") as batch:
+        batch.drop_column("old_price")
         batch.drop_column("category")
     with op.batch_alter_table("deliveries") as batch:
         batch.drop_column("run_id")

@@ -4,6 +4,7 @@ statuses as service messages, a status skipped, a restart mid-journey."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
@@ -11,7 +12,8 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot import journey_defs
+from bot import journey_defs, reports
+from bot.journey_steps import JourneySteps, at_hour
 from consult.errors import ConsultError
 from storage.models import Journey, JourneyRun, JourneyTimer
 from tests.bot.conftest import ClockedServer, Env
@@ -167,10 +169,13 @@ async def test_order_status_is_a_service_message_and_a_skipped_status_sends_noth
     ]
     (run,) = await runs(env)
     assert (run.state, run.group) == ("done", "treated")
-    # Service messages are not offers: the offers report counts none of them.
+    # Service messages are not marketing: the offers report counts none of them.
     async with env.server.deps.sessions() as session:
         journey = await session.get(Journey, run.journey_id)
     assert journey is not None and journey.purpose == "service"
+    start, end = env.clock.now() - timedelta(days=1), env.clock.now() + timedelta(days=1)
+    report = await reports.offers_report(env.server.deps, start, end)
+    assert report["rows"] == [] and report["totals"]["sent"] == 0
 
 
 async def test_a_newer_status_replaces_one_waiting_for_the_send_window(env: Env) -> None:
@@ -227,3 +232,17 @@ async def test_journey_definitions_are_checked() -> None:
     with pytest.raises(ConsultError) as refused:
         journey_defs.parse(bad)
     assert refused.value.code == "invalid_template"
+
+
+def test_a_step_waits_until_an_hour_in_the_customers_zone() -> None:
+    noon_msk = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    assert at_hour(noon_msk, 10, "Europe/Moscow") == datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+    assert at_hour(noon_msk, 19, "Europe/Moscow") == datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    # 19:00 in Vladivostok (UTC+10): its next 10:00 is midnight UTC.
+    assert at_hour(noon_msk, 10, "Asia/Vladivostok") == datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
+    step = journey_defs.StepIn.model_validate(
+        {"wait_minutes": 24 * 60, "until_hour": 11, "template": "x"}
+    )
+    assert JourneySteps.due(step, noon_msk, "Europe/Moscow") == datetime(
+        2026, 11, 24, 8, 0, tzinfo=UTC
+    )

@@ -241,8 +241,9 @@ def test_a_step_waits_until_an_hour_in_the_customers_zone() -> None:
     # 19:00 in Vladivostok (UTC+10): its next 10:00 is midnight UTC.
     assert at_hour(noon_msk, 10, "Asia/Vladivostok") == datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
     step = journey_defs.StepIn.model_validate(
-        {"wait_minutes": 24 * 60, "until_hour": 11, "template": "x"}
+        {"wait_minutes": 24 * 60, "until_hour": 15, "template": "x"}
     )
+    # A day later, then on to 15:00 there.
     assert JourneySteps.due(step, noon_msk, "Europe/Moscow") == datetime(
-        2026, 11, 24, 8, 0, tzinfo=UTC
+        2026, 11, 24, 12, 0, tzinfo=UTC
     )

@@ -1,8 +1,9 @@
 """Due journey steps: found by the index on `journey_timers.due_at`, claimed with a lease,
-each taken in one transaction (its message planned as a delivery, the run moved on, the timer
-moved or removed). A crash before the commit leaves the timer due again; after it, the step is
-done: no step is lost and none but the one in flight is taken twice. Memory stays flat: a
-pass reads a bounded batch.
+and a claimed batch taken in one transaction (each step's message planned as a delivery, the
+run moved on, the timer moved or removed). A crash before the commit leaves the timers to be
+claimed again once the lease ends; after it, the steps are done: no step is lost and none is
+taken twice (sending is the delivery worker's, which repeats at most the message in flight).
+Memory stays flat: a pass reads a bounded batch.
 """
 
 from __future__ import annotations
@@ -47,11 +48,13 @@ class JourneySteps:
     def __init__(self, ctx: Offers, batch: int = 500) -> None:
         self.ctx = ctx
         self.batch = batch
+        # Each journey step's offer row, within one pass.
+        self._offers: dict[tuple[int, int], Offer] = {}
 
     async def run_once(self) -> int:
         ids = await self.claim()
-        for timer_id in ids:
-            await self.take(timer_id)
+        if ids:
+            await self.take(ids)
         return len(ids)
 
     async def claim(self) -> list[int]:
@@ -77,46 +80,81 @@ class JourneySteps:
                 )
         return ids
 
-    async def take(self, timer_id: int) -> None:
+    async def take(self, ids: list[int]) -> None:
         now = self.ctx.clock.now()
+        self._offers = {}
         async with self.ctx.deps.write() as session:
-            timer = await session.get(JourneyTimer, timer_id, with_for_update=True)
-            if timer is None:
-                return  # a newer status replaced it, or the run ended
-            run = await session.get(JourneyRun, timer.run_id)
-            journey = await session.get(Journey, run.journey_id) if run else None
-            customer = await session.get(Customer, run.customer_id) if run else None
-            if run is None or journey is None or customer is None or run.state != "active":
-                await session.delete(timer)
-                return
-            spec = journey_defs.definition(journey.definition)
-            if timer.step >= len(spec.steps):
-                await self._finish(session, run, "done", None, now)
-                return
-            step = spec.steps[timer.step]
-            later = await self._not_yet(session, run, customer, step, timer, now)
-            if later is not None:
-                timer.due_at, timer.lease_until = later, None
-                return
-            why = await self._exit_reason(session, journey, spec, run, customer, step)
-            if why is not None:
-                await self._finish(session, run, "exited", why, now)
-                return
-            if run.group == "treated":
-                await self._plan(session, journey, spec, run, timer.step, now)
-            run.context = {**run.context, "taken": [*run.context.get("taken", []), timer.step]}
-            if spec.is_order():
-                await session.delete(timer)  # the next status's event sets the next timer
-                if step.status in ("delivered", "cancelled"):
-                    await self._finish(session, run, "done", None, now, keep_timer=True)
-                return
-            nxt = timer.step + 1
-            if nxt >= len(spec.steps):
-                await self._finish(session, run, "done", None, now)
-                return
-            run.step = timer.step = nxt
-            timer.due_at = self.due(spec.steps[nxt], now, customer.timezone)
-            timer.lease_until = None
+            timers = list(
+                await session.scalars(
+                    select(JourneyTimer).where(JourneyTimer.id.in_(ids)).order_by(JourneyTimer.id)
+                )
+            )
+            runs = {
+                r.id: r
+                for r in await session.scalars(
+                    select(JourneyRun).where(JourneyRun.id.in_({t.run_id for t in timers}))
+                )
+            }
+            customers = {
+                c.id: c
+                for c in await session.scalars(
+                    select(Customer).where(Customer.id.in_({r.customer_id for r in runs.values()}))
+                )
+            }
+            journeys = {
+                j.id: j
+                for j in await session.scalars(
+                    select(Journey).where(Journey.id.in_({r.journey_id for r in runs.values()}))
+                )
+            }
+            specs = {j.id: journey_defs.definition(j.definition) for j in journeys.values()}
+            for timer in timers:
+                run = runs.get(timer.run_id)
+                if run is None or run.state != "active":
+                    await session.delete(timer)
+                    continue
+                await self._one(
+                    session, timer, run, journeys[run.journey_id], specs[run.journey_id],
+                    customers[run.customer_id], now,
+                )  # fmt: skip
+
+    async def _one(
+        self,
+        session: AsyncSession,
+        timer: JourneyTimer,
+        run: JourneyRun,
+        journey: Journey,
+        spec: DefinitionIn,
+        customer: Customer,
+        now: datetime,
+    ) -> None:
+        if timer.step >= len(spec.steps):
+            await self._finish(session, run, "done", None, now)
+            return
+        step = spec.steps[timer.step]
+        later = await self._not_yet(session, run, customer, step, timer, now)
+        if later is not None:
+            timer.due_at, timer.lease_until = later, None
+            return
+        why = await self._exit_reason(session, journey, spec, run, customer, step)
+        if why is not None:
+            await self._finish(session, run, "exited", why, now)
+            return
+        if run.group == "treated":
+            await self._plan(session, journey, spec, run, timer.step, now)
+        run.context = {**run.context, "taken": [*run.context.get("taken", []), timer.step]}
+        if spec.is_order():
+            await session.delete(timer)  # the next status's event sets the next timer
+            if step.status in ("delivered", "cancelled"):
+                await self._finish(session, run, "done", None, now, keep_timer=True)
+            return
+        nxt = timer.step + 1
+        if nxt >= len(spec.steps):
+            await self._finish(session, run, "done", None, now)
+            return
+        run.step = timer.step = nxt
+        timer.due_at = self.due(spec.steps[nxt], now, customer.timezone)
+        timer.lease_until = None
 
     @staticmethod
     def due(step: StepIn, after: datetime, tz: str) -> datetime:
@@ -186,16 +224,18 @@ class JourneySteps:
         """The step's message, as a delivery the worker sends like any other (consent by
         purpose, send window, fallback)."""
         step = spec.steps[index]
-        offer = await session.scalar(
-            select(Offer)
-            .where(
-                Offer.journey_id == journey.id,
-                Offer.step == index,
-                Offer.template == step.template,
+        offer = self._offers.get((journey.id, index))
+        if offer is None or offer.template != step.template:
+            offer = await session.scalar(
+                select(Offer)
+                .where(
+                    Offer.journey_id == journey.id,
+                    Offer.step == index,
+                    Offer.template == step.template,
+                )
+                .order_by(Offer.id.desc())
+                .limit(1)
             )
-            .order_by(Offer.id.desc())
-            .limit(1)
-        )
         if offer is None or offer.sms_template != step.sms_template:
             offer = Offer(
                 shop_id=journey.shop_id,
@@ -211,6 +251,7 @@ class JourneySteps:
             )
             session.add(offer)
             await session.flush()
+        self._offers[(journey.id, index)] = offer
         top = await session.scalar(
             select(func.max(Delivery.attempt)).where(
                 Delivery.offer_id == offer.id, Delivery.customer_id == run.customer_id

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import journey_defs, links
@@ -50,6 +50,11 @@ class JourneySteps:
         self.batch = batch
         # Each journey step's offer row, within one pass.
         self._offers: dict[tuple[int, int], Offer] = {}
+        # Per pass: the last attempt number per (offer, customer) given out, each customer's
+        # last activity and last purchase (see _preload).
+        self._attempts: dict[tuple[int, int], int] = {}
+        self._activity: dict[int, datetime] = {}
+        self._bought: dict[int, datetime] = {}
 
     async def run_once(self) -> int:
         ids = await self.claim()
@@ -108,15 +113,19 @@ class JourneySteps:
                 )
             }
             specs = {j.id: journey_defs.definition(j.definition) for j in journeys.values()}
-            for timer in timers:
-                run = runs.get(timer.run_id)
-                if run is None or run.state != "active":
-                    await session.delete(timer)
-                    continue
-                await self._one(
-                    session, timer, run, journeys[run.journey_id], specs[run.journey_id],
-                    customers[run.customer_id], now,
-                )  # fmt: skip
+            await self._preload(session, list(customers))
+            # One flush at the commit, as batched statements: the queries on the way read
+            # events and deliveries, which the steps do not change.
+            with session.no_autoflush:
+                for timer in timers:
+                    run = runs.get(timer.run_id)
+                    if run is None or run.state != "active":
+                        await session.delete(timer)
+                        continue
+                    await self._one(
+                        session, timer, run, journeys[run.journey_id], specs[run.journey_id],
+                        customers[run.customer_id], now,
+                    )  # fmt: skip
 
     async def _one(
         self,
@@ -129,7 +138,7 @@ class JourneySteps:
         now: datetime,
     ) -> None:
         if timer.step >= len(spec.steps):
-            await self._finish(session, run, "done", None, now)
+            await self._finish(session, run, "done", None, now, timer)
             return
         step = spec.steps[timer.step]
         later = await self._not_yet(session, run, customer, step, timer, now)
@@ -138,7 +147,7 @@ class JourneySteps:
             return
         why = await self._exit_reason(session, journey, spec, run, customer, step)
         if why is not None:
-            await self._finish(session, run, "exited", why, now)
+            await self._finish(session, run, "exited", why, now, timer)
             return
         if run.group == "treated":
             await self._plan(session, journey, spec, run, timer.step, now)
@@ -146,15 +155,33 @@ class JourneySteps:
         if spec.is_order():
             await session.delete(timer)  # the next status's event sets the next timer
             if step.status in ("delivered", "cancelled"):
-                await self._finish(session, run, "done", None, now, keep_timer=True)
+                await self._finish(session, run, "done", None, now, None)
             return
         nxt = timer.step + 1
         if nxt >= len(spec.steps):
-            await self._finish(session, run, "done", None, now)
+            await self._finish(session, run, "done", None, now, timer)
             return
         run.step = timer.step = nxt
         timer.due_at = self.due(spec.steps[nxt], now, customer.timezone)
         timer.lease_until = None
+
+    async def _preload(self, session: AsyncSession, customer_ids: list[int]) -> None:
+        """What the steps ask of each customer, for the whole batch in three queries: the
+        last activity, the last purchase, the journey messages' attempt numbers."""
+        self._activity, self._bought = {}, {}
+        for kinds, into in ((ACTIVITY, self._activity), (("purchase",), self._bought)):
+            rows = await session.execute(
+                select(ShopEvent.customer_id, func.max(ShopEvent.at))
+                .where(ShopEvent.customer_id.in_(customer_ids), ShopEvent.type.in_(kinds))
+                .group_by(ShopEvent.customer_id)
+            )
+            into.update((c, at) for c, at in rows.all() if c is not None)
+        rows = await session.execute(
+            select(Delivery.offer_id, Delivery.customer_id, func.max(Delivery.attempt))
+            .where(Delivery.customer_id.in_(customer_ids), Delivery.run_id.is_not(None))
+            .group_by(Delivery.offer_id, Delivery.customer_id)
+        )
+        self._attempts = {(o, c): n for o, c, n in rows.all()}
 
     @staticmethod
     def due(step: StepIn, after: datetime, tz: str) -> datetime:
@@ -174,11 +201,7 @@ class JourneySteps:
         were still browsing), or its hour of the day has not come yet."""
         due = now
         if step.after == "activity":
-            last = await session.scalar(
-                select(func.max(ShopEvent.at)).where(
-                    ShopEvent.customer_id == customer.id, ShopEvent.type.in_(ACTIVITY)
-                )
-            )
+            last = self._activity.get(customer.id)
             if last is not None:
                 due = max(due, last + timedelta(minutes=step.wait_minutes))
         if step.until_hour is not None:
@@ -197,16 +220,8 @@ class JourneySteps:
         if journey.purpose == "marketing" and "opt_out" in spec.exits and customer.opted_out_at:
             return "opt_out"
         if "no_purchase" in step.conditions:
-            bought = await session.scalar(
-                select(ShopEvent.id)
-                .where(
-                    ShopEvent.customer_id == customer.id,
-                    ShopEvent.type == "purchase",
-                    ShopEvent.at >= run.entered_at,
-                )
-                .limit(1)
-            )
-            if bought is not None or run.ordered_at is not None:
+            bought = self._bought.get(customer.id)
+            if (bought is not None and bought >= run.entered_at) or run.ordered_at is not None:
                 return "purchase"
         if "cart_not_empty" in step.conditions and not (run.context.get("cart") or {}).get("items"):
             return "cart_empty"
@@ -252,16 +267,13 @@ class JourneySteps:
             session.add(offer)
             await session.flush()
         self._offers[(journey.id, index)] = offer
-        top = await session.scalar(
-            select(func.max(Delivery.attempt)).where(
-                Delivery.offer_id == offer.id, Delivery.customer_id == run.customer_id
-            )
-        )
+        key = (offer.id, run.customer_id)
+        self._attempts[key] = self._attempts.get(key, 0) + 1
         session.add(
             Delivery(
                 offer_id=offer.id,
                 customer_id=run.customer_id,
-                attempt=(top or 0) + 1,
+                attempt=self._attempts[key],
                 code=links.new_code(),
                 slug="j",
                 state=State.SCHEDULED,
@@ -279,9 +291,8 @@ class JourneySteps:
         state: str,
         why: str | None,
         now: datetime,
-        *,
-        keep_timer: bool = False,
+        timer: JourneyTimer | None,
     ) -> None:
         run.state, run.exit_reason, run.finished_at = state, why, now
-        if not keep_timer:
-            await session.execute(delete(JourneyTimer).where(JourneyTimer.run_id == run.id))
+        if timer is not None:
+            await session.delete(timer)

@@ -29,11 +29,13 @@ function reportTable(report) {
 
 function journeyCard(j) {
   const r = j.report || {};
-  const editor = h('textarea', { rows: '14', cols: '90', 'data-testid': `journey-def-${j.key}` });
+  const editor = h('textarea', { rows: '14', cols: '90', testid: `journey-def-${j.key}` });
   editor.value = JSON.stringify(j.definition, null, 2);
   const enabled = h('input', { type: 'checkbox' });
   enabled.checked = j.enabled;
-  const holdout = h('input', { type: 'number', min: '0', max: '50', value: String(j.holdout_percent) });
+  const holdout = h('input', {
+    type: 'number', min: '0', max: '50', value: String(j.holdout_percent), testid: `journey-holdout-${j.key}`,
+  });
   const slot = h('div', { class: 'error-slot' });
   const save = h('button', { class: 'btn btn-primary', text: 'Сохранить', testid: `journey-save-${j.key}` });
   save.addEventListener('click', async () => {

@@ -103,6 +103,8 @@ async def steps(url: str, m: int) -> dict[str, Any]:
     async with ctx.deps.write() as session:
         await session.execute(update(Journey).values(holdout_percent=0))
         await session.execute(update(JourneyRun).values(group="treated"))
+        # Only the first M are due; the others wait far ahead.
+        await session.execute(update(JourneyTimer).values(due_at=clock.t + timedelta(days=30)))
         ids = list(
             await session.scalars(select(JourneyTimer.id).order_by(JourneyTimer.id).limit(m))
         )

@@ -6,11 +6,12 @@ from __future__ import annotations
 import hmac
 
 from aiohttp import web
+from sqlalchemy import select
 
 from bot import journey_compose, journey_defs
 from bot.context import Offers
 from consult.errors import not_found
-from storage.models import Journey, JourneyRun
+from storage.models import Delivery, Journey, JourneyRun
 
 
 class CartLinks:
@@ -33,7 +34,15 @@ class CartLinks:
             cart_url = journey_defs.definition(journey.definition).cart_url
             if not cart_url:
                 raise not_found("cart")
-            run.context = {**run.context, "clicked": True}
+            # The latest message sent with this link counts the click (the journey's report).
+            last = await session.scalar(
+                select(Delivery)
+                .where(Delivery.run_id == run.id, Delivery.sent_at.is_not(None))
+                .order_by(Delivery.id.desc())
+                .limit(1)
+            )
+            if last is not None and last.clicked_at is None:
+                last.clicked_at = self.ctx.clock.now()
         target = journey_compose.restore_target(cart_url, run, self.ctx.config.secret)
         raise web.HTTPFound(target, headers={"Referrer-Policy": "no-referrer"})
 

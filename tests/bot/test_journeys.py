@@ -99,6 +99,8 @@ async def test_abandoned_cart_15_minutes_after_the_visit_then_a_day_later(env: E
         assert (await http.get(env.url + forged, allow_redirects=False)).status == 404
         other = path.replace("/j/cart/1-", "/j/cart/2-")
         assert (await http.get(env.url + other, allow_redirects=False)).status == 404
+    (clicked,) = [d for d in await env.deliveries() if d.run_id is not None]
+    assert clicked.clicked_at == env.clock.now()  # the journey's report counts the click
 
     env.clock.advance(hours=23)
     await env.drain()

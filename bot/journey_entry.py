@@ -136,7 +136,9 @@ async def _enter(
         )
     if not new_runs:
         return
-    ids = (await session.execute(insert(JourneyRun).returning(JourneyRun.id), new_runs)).scalars()
+    # Ids in the order of the rows given, whatever the driver's batching.
+    returning = insert(JourneyRun).returning(JourneyRun.id, sort_by_parameter_order=True)
+    ids = (await session.execute(returning, new_runs)).scalars()
     timers = [
         {"run_id": run_id, "step": row["step"], "due_at": _first_due(spec, row["step"], row)}
         for run_id, row in zip(list(ids), new_runs, strict=True)

@@ -220,7 +220,11 @@ async def record(
                     "received_at": now,
                 }
             )
-        result = await session.execute(insert(ShopEvent.__table__).returning(ShopEvent.id), rows)
+        # Ids in the order of the rows given, whatever the driver's batching.
+        returning = insert(ShopEvent.__table__).returning(
+            ShopEvent.id, sort_by_parameter_order=True
+        )
+        result = await session.execute(returning, rows)
         row_ids = list(result.scalars())
         stored = [
             Stored(i, shop_id, e, r["customer_id"], r["at"])

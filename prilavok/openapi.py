@@ -19,6 +19,7 @@ from bot.planning import OfferIn
 from bot.shop_events import EventsIn
 from consult.hours import Hours
 from consult.rules import RuleIn
+from prilavok import openapi_journeys
 
 REF = "#/components/schemas/{model}"
 MODELS: list[type[BaseModel]] = [
@@ -271,38 +272,6 @@ def paths() -> dict[str, dict[str, Any]]:
                 errors=(400, 404),
             )
         },
-        "/api/v1/catalog/yml": {
-            "post": {
-                **_op(
-                    "The catalog from a YML feed sent as the body (streamed, any size to 512 MiB)",
-                    "offers",
-                    ok=(200, _obj(["imported"], {"imported": {"type": "object"}})),
-                    errors=(400, 413),
-                ),
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/xml": {"schema": {"type": "string"}}},
-                },
-            }
-        },
-        "/api/v1/catalog/yml-source": {
-            "put": _op(
-                "Fetch the catalog from this YML feed URL every N minutes (15 to 10080)",
-                "offers",
-                body=_obj(["url"], {"url": STR, "every_minutes": INT}, extra=False),
-                ok=(200, _obj(["source"], {"source": {"type": "object"}})),
-            )
-        },
-        "/api/v1/events": {
-            "post": _op(
-                "Shop events in: orders, statuses, purchases, carts, views (idempotent by id); "
-                "201 when any was new, 200 when all were repeats",
-                "offers",
-                body=_ref("EventsIn"),
-                ok=(201, _obj(["events"], {"events": {"type": "array", "items": EVENT_ANSWER}})),
-                errors=(400,),
-            )
-        },
         "/admin/api/rules": {
             "get": _op("Proactive rules", "admin", ok=(200, rule_list), errors=()),
             "post": _op("Add a rule", "admin", body=_ref("RuleIn"), ok=(201, {"type": "object"})),
@@ -406,41 +375,6 @@ def paths() -> dict[str, dict[str, Any]]:
                 errors=(404,),
             )
         },
-        "/admin/api/journeys": {
-            "get": _op(
-                "Journeys with their definitions and reports (per step, uplift, cost)",
-                "admin",
-                ok=(200, _obj(["journeys", "prices"], {"journeys": {"type": "array"}})),
-                errors=(),
-            )
-        },
-        "/admin/api/journeys/{id}": {
-            "put": _op(
-                "Change a journey (its trigger, steps, templates, exits, holdout)",
-                "admin",
-                body=_ref("JourneyIn"),
-                params=["id"],
-                ok=(200, _obj(["journey"], {"journey": {"type": "object"}})),
-                errors=(400, 404),
-            )
-        },
-        "/admin/api/channel-prices": {
-            "put": _op(
-                "Rubles a message per channel (an SMS segment, a Viber message), for the reports",
-                "admin",
-                body=_obj([], {"sms": NUM, "viber": NUM, "telegram": NUM}, extra=False),
-                ok=(200, _obj(["prices"], {"prices": {"type": "object"}})),
-            )
-        },
-        "/admin/api/customers/{id}/timeline": {
-            "get": _op(
-                "A customer's journeys, steps and messages",
-                "admin",
-                params=["id"],
-                ok=(200, _obj(["customer", "journeys"], {"journeys": {"type": "array"}})),
-                errors=(404,),
-            )
-        },
         "/admin/api/offers/report": {
             "get": _op(
                 "Offers: deliveries, reads, orders and revenue by channel",
@@ -462,7 +396,7 @@ def document() -> dict[str, Any]:
             "description": "The shop's offers API (an API key per shop) and the admin API (an "
             'admin\'s console session). Every error is `{"error": {"code", "message"}}`.',
         },
-        "paths": paths(),
+        "paths": {**paths(), **openapi_journeys.paths()},
         "components": {
             "schemas": defs.get("$defs", {}),
             "securitySchemes": {

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import links
@@ -35,6 +36,7 @@ TYPES = (
 )
 STATUSES = ("received", "not_reached", "confirmed", "out_for_delivery", "delivered", "cancelled")
 MAX_BATCH = 1000
+RACE_RETRIES = 3
 
 
 class EventItem(BaseModel):
@@ -182,6 +184,23 @@ async def record(
     listeners: Sequence[Listener] = (),
 ) -> list[dict[str, Any]]:
     """Stores the new events of the batch; answers each id with "new" or "duplicate"."""
+    for _ in range(RACE_RETRIES):
+        try:
+            return await _record(ctx, shop_id, batch, source, listeners)
+        except IntegrityError:
+            # Another process stored one of these events, or entered one of these runs, at
+            # the same moment (PostgreSQL): again, and its rows now count as known.
+            continue
+    return await _record(ctx, shop_id, batch, source, listeners)
+
+
+async def _record(
+    ctx: Offers,
+    shop_id: str,
+    batch: list[EventIn],
+    source: str,
+    listeners: Sequence[Listener],
+) -> list[dict[str, Any]]:
     now = ctx.clock.now()
     answer: list[dict[str, Any]] = []
     async with ctx.deps.write() as session:

@@ -173,3 +173,14 @@ async def test_the_widget_feeds_signed_customers_carts_and_purchases(shop_env: E
     async with env.server.deps.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ShopEvent)) == 3
     assert SHOP == rows[0].shop_id
+
+
+async def test_the_same_events_sent_at_once_are_stored_once(env: Env) -> None:
+    """Two requests racing with the same events (a client's retry on another process): each
+    event and each journey run once, and both requests answered."""
+    import asyncio
+
+    batch = {"events": [status_event(n, "received") for n in range(1, 30)]}
+    answers = await asyncio.gather(*(env.call("POST", "/api/v1/events", batch) for _ in range(4)))
+    assert all(status in (200, 201) for status, _ in answers), answers
+    assert len(await stored(env)) == 29

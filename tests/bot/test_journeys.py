@@ -154,7 +154,7 @@ async def status(env: Env, st: str, **order: Any) -> None:
 async def test_order_status_is_a_service_message_and_a_skipped_status_sends_nothing(
     env: Env,
 ) -> None:
-    # No marketing consent at all, and a stop said: order status still goes, by SMS.
+    # No marketing consent at all: order status still goes, by SMS.
     await env.customers({"name": "Анна", "phone": PHONE, "external_id": "c-1"})
     await status(env, "received")
     await env.drain()
@@ -178,6 +178,21 @@ async def test_order_status_is_a_service_message_and_a_skipped_status_sends_noth
     start, end = env.clock.now() - timedelta(days=1), env.clock.now() + timedelta(days=1)
     report = await reports.offers_report(env.server.deps, start, end)
     assert report["rows"] == [] and report["totals"]["sent"] == 0
+
+
+async def test_a_stop_ends_marketing_but_not_order_status(env: Env) -> None:
+    await telegram_customer(env)
+    assert await env.telegram_update(update_message(env.next_update_id(), CHAT, "/stop")) == 200
+    await send(env, "cart.changed", cart=CART)
+    await status(env, "confirmed", total=8450)
+    env.clock.advance(minutes=16)
+    await env.drain()
+    sent_texts = texts(env)
+    assert sent_texts[0].startswith("Вы отписались")  # the bot's answer to /stop
+    assert sent_texts[1:] == ["Мария, ваш заказ №12465 на сумму 8450 руб. подтверждён."]
+    # The service message has no unsubscribe button: it is no advertising.
+    (sent,) = [m for m in env.tg.messages_to(CHAT) if "12465" in m["text"]]
+    assert not sent["reply_markup"]
 
 
 async def test_a_newer_status_replaces_one_waiting_for_the_send_window(env: Env) -> None:

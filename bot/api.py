@@ -6,11 +6,20 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import select
 
-from bot import api_keys, catalog, customers, message_templates, orders, planning
+from bot import (
+    api_keys,
+    catalog,
+    customers,
+    message_templates,
+    orders,
+    planning,
+    shop_events,
+    yml_feed,
+)
 from bot.context import Offers
 from consult import http_input
 from consult.console_views import json_object
-from consult.errors import not_found
+from consult.errors import ConsultError, not_found
 from storage.models import Customer, Delivery, OfferEvent
 
 # The customer's latest deliveries shown with their state and reason.
@@ -18,8 +27,12 @@ RECENT_DELIVERIES = 50
 
 
 class Api:
-    def __init__(self, ctx: Offers) -> None:
+    def __init__(
+        self, ctx: Offers, intake: shop_events.Intake, feeds: yml_feed.FeedSchedule
+    ) -> None:
         self.ctx = ctx
+        self.intake = intake
+        self.feeds = feeds
 
     async def _shop(self, request: web.Request) -> str:
         auth = request.headers.get("Authorization", "")
@@ -77,6 +90,20 @@ class Api:
         items = catalog.parse_batch((await json_object(request)).get("products"))
         return web.json_response({"saved": await catalog.upsert(self.ctx, shop, items)})
 
+    async def post_yml(self, request: web.Request) -> web.Response:
+        """The feed as the body, read in chunks (not limited by the JSON body size)."""
+        shop = await self._shop(request)
+        done = await yml_feed.load(self.ctx, shop, request.content.iter_chunked(65536))
+        return web.json_response({"imported": done.answer()})
+
+    async def put_yml_source(self, request: web.Request) -> web.Response:
+        shop = await self._shop(request)
+        body = await json_object(request)
+        url, every = body.get("url"), body.get("every_minutes", 60)
+        if not isinstance(url, str) or not isinstance(every, int) or isinstance(every, bool):
+            raise ConsultError("invalid_payload", "url: a string; every_minutes: an integer")
+        return web.json_response({"source": await self.feeds.set_source(shop, url, every)})
+
     async def post_offer(self, request: web.Request) -> web.Response:
         shop = await self._shop(request)
         # The template's test render runs off the event loop, like every render.
@@ -94,10 +121,19 @@ class Api:
         order, new = await orders.record(self.ctx, shop, orders.parse(await json_object(request)))
         return web.json_response({"order": order}, status=201 if new else 200)
 
+    async def post_events(self, request: web.Request) -> web.Response:
+        shop = await self._shop(request)
+        answer = await self.intake.take(shop, await json_object(request))
+        new = any(a["status"] == "new" for a in answer)
+        return web.json_response({"events": answer}, status=201 if new else 200)
+
     def register(self, app: web.Application) -> None:
+        app.router.add_post("/api/v1/events", self.post_events)
         app.router.add_post("/api/v1/customers", self.put_customers)
         app.router.add_get("/api/v1/customers/{id}", self.get_customer)
         app.router.add_post("/api/v1/catalog", self.put_catalog)
+        app.router.add_post("/api/v1/catalog/yml", self.post_yml)
+        app.router.add_put("/api/v1/catalog/yml-source", self.put_yml_source)
         app.router.add_post("/api/v1/offers", self.post_offer)
         app.router.add_get("/api/v1/offers/{id}", self.get_offer)
         app.router.add_post("/api/v1/orders", self.post_order)

@@ -33,6 +33,8 @@ class ProductIn(BaseModel):
     price: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     stock: int = Field(ge=0, le=2**31 - 1)  # an INTEGER column
     analogue_sku: str | None = Field(default=None, max_length=100)
+    # Journeys offer goods in stock from the same category (the abandoned cart's second step).
+    category: str | None = Field(default=None, max_length=100)
 
     _urls = field_validator("photo_url", "product_url")(_http_url)
 

@@ -59,9 +59,7 @@ def parse(text: str) -> list[tuple[int, dict[str, Any]]]:
         item: dict[str, Any] = {"name": row.get("name", ""), "phone": row.get("phone", "")}
         if row.get("timezone", "").strip():
             item["timezone"] = row["timezone"].strip()
-        item["consent"] = {
-            c: row[c].strip().lower() in _TRUTHY for c in CHANNELS if c in row
-        }
+        item["consent"] = {c: row[c].strip().lower() in _TRUTHY for c in CHANNELS if c in row}
         rows.append((line, item))
     if not rows:
         raise ConsultError("invalid_payload", "the CSV file has a header but no rows")

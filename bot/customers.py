@@ -32,7 +32,11 @@ class CustomerIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     phone: str = Field(min_length=3, max_length=40)
     timezone: str = "Europe/Moscow"
+    # Marketing consent, per channel.
     consent: dict[Literal["telegram", "viber", "sms"], bool] = Field(default_factory=dict)
+    # Service messages (order status) need no consent; False records the customer's refusal.
+    service: bool | None = None
+    external_id: str | None = Field(default=None, min_length=1, max_length=200)
 
     @field_validator("timezone")
     @classmethod
@@ -93,10 +97,40 @@ async def upsert(ctx: Offers, shop_id: str, items: list[CustomerIn]) -> list[Cus
                 await session.flush()
                 known[item.phone] = customer
             customer.name, customer.timezone, customer.updated_at = item.name, item.timezone, now
+            if item.external_id and item.external_id != customer.external_id:
+                await _take_external_id(session, shop_id, customer, item.external_id)
             for channel, given in item.consent.items():
                 await set_consent(session, customer, channel, given, now, how="api")
+            if item.service is not None:
+                set_service(session, customer, item.service, now, how="api")
             out.append(customer)
     return out
+
+
+async def _take_external_id(
+    session: AsyncSession, shop_id: str, customer: Customer, external_id: str
+) -> None:
+    other = await session.scalar(
+        select(Customer.id).where(
+            Customer.shop_id == shop_id,
+            Customer.external_id == external_id,
+            Customer.id != customer.id,
+        )
+    )
+    if other is not None:
+        raise ConsultError("conflict", f"external_id {external_id!r} is another customer's", 409)
+    customer.external_id = external_id
+
+
+def set_service(
+    session: AsyncSession, customer: Customer, allowed: bool, at: datetime, how: str
+) -> None:
+    """Service messages allowed or refused: apart from marketing, which this never touches."""
+    if (customer.service_opted_out_at is None) == allowed:
+        return
+    customer.service_opted_out_at = None if allowed else at
+    kind = "consent" if allowed else "opt_out"
+    events.record(session, customer.id, kind, at, detail=f"service ({how})")
 
 
 async def set_consent(
@@ -241,7 +275,9 @@ def as_dict(customer: Customer, ctx: Offers) -> dict[str, Any]:
         "name": customer.name,
         "phone": customer.phone,
         "timezone": customer.timezone,
+        "external_id": customer.external_id,
         "consent": {c: bool(getattr(customer, f"consent_{c}")) for c in CHANNELS},
+        "service": customer.service_opted_out_at is None,
         "telegram_linked": customer.telegram_chat_id is not None,
         "viber_linked": customer.viber_user_id is not None,
         "channel": customer.channel,

@@ -48,6 +48,7 @@ class Reason(StrEnum):
     REJECTED = "rejected"  # the service refused this message (a bad number, say)
     DELIVERY_FAILED = "delivery_failed"  # sent, then reported failed by the service
     BAD_TEMPLATE = "bad_template"
+    SUPERSEDED = "superseded"  # a journey's order status overtaken by a newer one
     UNREAD = "unread"  # switched: unread in a row in that channel
 
 

@@ -56,12 +56,12 @@ def render(source: str, variables: dict[str, Any]) -> str:
         raise ConsultError("invalid_template", f"template: {type(exc).__name__}") from None
 
 
-def check(source: str) -> None:
+def check(source: str, sample: dict[str, Any] | None = None) -> None:
     """Refuses a template that does not parse, uses unknown variables, escapes the sandbox or
-    goes past a limit with sample data."""
+    goes past a limit with sample data (`sample`: a journey's own variables)."""
     if not source or not source.strip():
         raise ConsultError("invalid_template", "the template is empty")
-    render(source, SAMPLE)
+    render(source, sample or SAMPLE)
 
 
 async def off_loop(fn: Callable[..., T], *args: Any) -> T:

@@ -86,6 +86,16 @@ async def offers_report(deps: Deps, start: datetime, end: datetime) -> dict[str,
         ]
 
         wanted = {k[0] for k in rows} | {r["offer_id"] for r in reasons}
+        # Journeys' messages (order status among them, which is service, not marketing) have
+        # their own report (bot/journey_reports.py): they are no offers here.
+        of_journeys = set(
+            await session.scalars(
+                select(Offer.id).where(Offer.id.in_(wanted), Offer.journey_id.is_not(None))
+            )
+        )
+        rows = {k: v for k, v in rows.items() if k[0] not in of_journeys}
+        reasons = [r for r in reasons if r["offer_id"] not in of_journeys]
+        wanted -= of_journeys
         titles = dict(
             (await session.execute(select(Offer.id, Offer.title).where(Offer.id.in_(wanted)))).all()
         )

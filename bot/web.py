@@ -12,16 +12,24 @@ from aiohttp import web
 
 from bot.admin_views import AdminViews
 from bot.api import Api
+from bot.cart_links import CartLinks
 from bot.context import Offers
+from bot.journey_admin import JourneyAdmin
+from bot.journey_entry import on_events
 from bot.pages import Pages
+from bot.shop_events import Intake
 from bot.sms_callbacks import SmsCallbacks
 from bot.viber_webhook import ViberWebhook
 from bot.worker import DeliveryWorker
+from bot.yml_feed import FeedSchedule
 
 log = logging.getLogger(__name__)
 
 OFFERS = web.AppKey("offers", Offers)
 WORKER = web.AppKey("offers_worker", DeliveryWorker)
+INTAKE = web.AppKey("shop_events", Intake)
+FEEDS = web.AppKey("yml_feeds", FeedSchedule)
+FEED_POLL_SECONDS = 60
 TELEGRAM_WEBHOOK = "/bot/telegram/webhook"
 VIBER_WEBHOOK = "/bot/viber/webhook"
 
@@ -37,7 +45,11 @@ def setup(
 ) -> None:
     app[OFFERS] = ctx
     worker = app[WORKER] = DeliveryWorker(ctx, node_id)
-    Api(ctx).register(app)
+    intake = app[INTAKE] = Intake(ctx, [on_events])
+    CartLinks(ctx).register(app)
+    JourneyAdmin(ctx, static_dir).register(app)
+    feeds = app[FEEDS] = FeedSchedule(ctx)
+    Api(ctx, intake, feeds).register(app)
     Pages(ctx).register(app)
     AdminViews(ctx, static_dir).register(app)
     if ctx.viber is not None:
@@ -65,14 +77,31 @@ def setup(
         for transport in (ctx.viber, ctx.sms):
             if transport is not None:
                 await transport.open()
-        running = asyncio.create_task(worker.run()) if run_worker else None
+        # Without the worker (tests, `prilavok offers run-once`) nothing runs by itself.
+        tasks = (
+            [asyncio.create_task(job) for job in (worker.run(), _feeds(feeds))]
+            if run_worker
+            else []
+        )
         yield
-        if running is not None:
-            running.cancel()
+        for task in tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await running
+                await task
         for transport in (ctx.telegram, ctx.viber, ctx.sms):
             if transport is not None:
                 await transport.close()
 
     app.cleanup_ctx.append(lifecycle)
+
+
+async def _feeds(feeds: FeedSchedule) -> None:
+    """Catalog feeds by URL, looked at once a minute; a failure is logged and tried again."""
+    while True:
+        try:
+            await feeds.run_once()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("feed pass failed")
+        await asyncio.sleep(FEED_POLL_SECONDS)

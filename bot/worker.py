@@ -16,19 +16,33 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
-from bot import catalog, fallback, planning, quiet_hours, signals
+from bot import (
+    catalog,
+    fallback,
+    journey_compose,
+    journey_defs,
+    message_templates,
+    planning,
+    purposes,
+    quiet_hours,
+    signals,
+)
 from bot import delivery_states as states
 from bot.compose import Outgoing, compose_off_loop
 from bot.context import Offers
 from bot.delivery_states import Reason, State
+from bot.journey_steps import JourneySteps
 from bot.limits import Pacer
+from bot.purposes import Purpose
 from channels.errors import Blocked, NotSubscribed, RateLimited, Rejected, Unreachable
 from consult.errors import ConsultError
-from storage.models import Customer, Delivery, Offer, Product
+from storage.models import Customer, Delivery, Journey, JourneyRun, Offer, Product
 
 log = logging.getLogger(__name__)
 
 SMS_POLL_EVERY = timedelta(minutes=1)
+# A journey step's message is filled from: the run, similar goods, the cart URL, the contact.
+JourneyStep = tuple[JourneyRun, list[dict[str, Any]], str | None, str]
 SMS_STATUS_FOR = timedelta(days=3)
 
 
@@ -43,6 +57,7 @@ class DeliveryWorker:
             "sms": Pacer(ctx.clock, 0),
         }
         self._sms_polled: datetime | None = None
+        self.journeys = JourneySteps(ctx)
         # For /readyz: whether the loop runs, when it last began or ended a pass, the last error.
         self.running = False
         self.beat = 0.0
@@ -74,7 +89,9 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """One pass; returns how many rows it worked (unread ones included)."""
-        done = await self.expire_unread()
+        # Due journey steps first: the messages they plan go out in this same pass.
+        done = await self.journeys.run_once()
+        done += await self.expire_unread()
         await self.poll_sms()
         claimed = await self.claim()
         for out in await self._prepare(claimed):
@@ -180,9 +197,10 @@ class DeliveryWorker:
                 assert offer is not None
                 key = (offer.shop_id, offer.sku)
                 if key not in stock:
-                    stock[key] = await catalog.available(session, *key)
+                    stock[key] = await catalog.available(session, *key) if offer.sku else None
+                step = await self._journey_step(session, d, offer) if d.run_id else None
                 one = await self._decide(
-                    session, d, customers[d.customer_id], offer, stock[key], now
+                    session, d, customers[d.customer_id], offer, stock[key], now, step
                 )
                 if one is not None:
                     out.append(one)
@@ -196,10 +214,12 @@ class DeliveryWorker:
         offer: Offer,
         product: Product | None,
         now: datetime,
+        step: JourneyStep | None = None,
     ) -> Outgoing | None:
         cfg = self.ctx.config
-        if fallback.pick(customer, self.ctx.configured()) is None:
-            why = fallback.why_none(customer, self.ctx.configured())
+        purpose = Purpose(offer.purpose)
+        if purposes.pick(customer, purpose, self.ctx.configured()) is None:
+            why = purposes.why_none(customer, purpose, self.ctx.configured())
             if why == Reason.NOT_SUBSCRIBED:  # may subscribe any time: wait, look again
                 states.wait(d, now + cfg.not_subscribed_recheck, why)
             else:
@@ -211,10 +231,13 @@ class DeliveryWorker:
         if night_ends is not None:
             states.wait(d, night_ends, Reason.QUIET_HOURS)
             return None
-        if product is None:
+        if product is None and offer.sku:
             states.wait(d, now + cfg.out_of_stock_recheck, Reason.OUT_OF_STOCK)
             return None
-        channel = fallback.choose(session, customer, now, self.ctx.configured())
+        if purpose == Purpose.MARKETING:
+            channel = fallback.choose(session, customer, now, self.ctx.configured())
+        else:  # service: any linked channel or SMS, whatever marketing consent says
+            channel = purposes.pick(customer, purpose, self.ctx.configured())
         assert channel is not None  # pick() found one above, on the same row
         if channel == "viber":
             wait_until = await self._viber_quota(session, customer, now)
@@ -222,12 +245,29 @@ class DeliveryWorker:
                 states.wait(d, wait_until, Reason.VIBER_HOURLY_LIMIT)
                 return None
         try:
-            out = await compose_off_loop(cfg, channel, d, customer, offer, product)
+            # Every render on the template threads: a template at its limits never holds the loop.
+            if step is not None:
+                out = await message_templates.off_loop(
+                    journey_compose.compose, cfg, channel, d, customer, offer, *step
+                )
+            else:
+                assert product is not None
+                out = await compose_off_loop(cfg, channel, d, customer, offer, product)
         except ConsultError as exc:
             states.fail(d, Reason.BAD_TEMPLATE, exc.message)
             return None
-        states.sending(d, channel, product.sku, now + cfg.lease)
+        states.sending(d, channel, product.sku if product else "", now + cfg.lease)
         return out
+
+    async def _journey_step(self, session: Any, d: Delivery, offer: Offer) -> JourneyStep | None:
+        """What a journey's message is filled from: its run, similar goods, the cart link."""
+        run = await session.get(JourneyRun, d.run_id)
+        journey = await session.get(Journey, offer.journey_id) if offer.journey_id else None
+        if run is None or journey is None:
+            return None
+        spec = journey_defs.definition(journey.definition)
+        found = await journey_compose.similar(session, offer.shop_id, run)
+        return run, found, spec.cart_url, spec.contact
 
     async def _viber_quota(
         self, session: Any, customer: Customer, now: datetime

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from consult.addresses import ClientAddresses
 from consult.notifier import Notifier
 from consult.passwords import Passwords
+from consult.shop_feed import ShopFeed
 from consult.throttle import Throttle
 from storage.db import Transactions
 
@@ -55,6 +56,8 @@ class Deps:
     # Per-process batching by name, like the lock above: group-commit queues (consult.grouping)
     # and the coalesced queue pushes (consult.queue_feed).
     groups: dict[str, Any] = field(default_factory=dict)
+    # Where identified customers' carts and purchases go as shop events (the journeys).
+    shop_feed: ShopFeed | None = None
     _transactions: Transactions | None = None
 
     def _serial(self) -> bool:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from consult import shop_feed
 from consult.deps import Deps
 from consult.errors import ConsultError
 from consult.visitors import current_visit
@@ -87,7 +88,15 @@ async def identify(
         if data.name and data.name.strip():
             me.name = data.name.strip()
         me.last_seen_at = utcnow()
-        return me.id, {"id": me.id, "name": me.name}
+        answer = me.id, {"id": me.id, "name": me.name}
+        # Only a signed identity speaks for the shop's customer: an unsigned one could name
+        # anybody and send them messages.
+        external_id = me.external_id if verified else None
+    if external_id:
+        await shop_feed.send(
+            deps.shop_feed, [shop_feed.identified_event(external_id, answer[0], data.name)]
+        )
+    return answer
 
 
 async def set_cart(deps: Deps, visitor_id: int, cart: CartIn) -> dict[str, Any]:
@@ -99,7 +108,19 @@ async def set_cart(deps: Deps, visitor_id: int, cart: CartIn) -> dict[str, Any]:
         visit.cart_total = data["total"]
         visit.cart_count = data["count"]
         visit.had_cart = visit.had_cart or data["count"] > 0
+        visit_id = visit.id
+        external_id = await _external_id(session, visitor_id)
+    if external_id:
+        await shop_feed.send(deps.shop_feed, [shop_feed.cart_event(external_id, visit_id, data)])
     return data
+
+
+async def _external_id(session: Any, visitor_id: int) -> str | None:
+    """The shop's id of a visitor identified with the shop's signature: only they feed the
+    shop's events (an unsigned identity could name anybody)."""
+    return await session.scalar(
+        select(Visitor.external_id).where(Visitor.id == visitor_id, Visitor.verified)
+    )
 
 
 async def purchase(deps: Deps, visitor_id: int, order: PurchaseIn) -> dict[str, Any]:
@@ -124,6 +145,11 @@ async def purchase(deps: Deps, visitor_id: int, order: PurchaseIn) -> dict[str, 
             await session.flush()
     except IntegrityError:
         pass  # the same order reported again (a reload of the thank-you page)
+    async with deps.sessions() as session:
+        external_id = await _external_id(session, visitor_id)
+    if external_id:
+        event = shop_feed.purchase_event(external_id, order.order_id, order.total, items)
+        await shop_feed.send(deps.shop_feed, [event])
     categories = {i.category for i in order.items if i.category}
     bought = {i.name for i in order.items}
     related: list[dict[str, Any]] = []

@@ -163,6 +163,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         run_worker=settings.offers_worker,
         sms_callback_secret=settings.sms_callback_secret,
     )
+    if settings.widget_shop_id:
+        app[DEPS].shop_feed = offers.widget_feed(app[offers_web.INTAKE], settings.widget_shop_id)
     health.setup(
         app,
         deps,

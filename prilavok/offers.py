@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.context import Offers, OffersConfig
+from bot.shop_events import Intake
 from channels.sms import SmsRu
 from channels.viber import ViberChannel
 from consult.deps import Deps
+from consult.shop_feed import ShopFeed
 from prilavok.settings import Settings
 
 
@@ -44,3 +47,12 @@ def build(settings: Settings, deps: Deps, clock: Clock | None = None) -> Offers:
         else None,
         sms=SmsRu(s.sms_api_key, s.sms_api_base, s.sms_sender) if s.sms_api_key else None,
     )
+
+
+def widget_feed(intake: Intake, shop_id: str) -> ShopFeed:
+    """The widget's identified customers' carts and purchases, as the shop's events."""
+
+    async def feed(events: list[dict[str, Any]]) -> None:
+        await intake.take(shop_id, {"events": events}, source="widget")
+
+    return feed

@@ -13,10 +13,13 @@ from pydantic.json_schema import models_json_schema
 
 from bot.catalog import ProductIn
 from bot.customers import CustomerIn
+from bot.journey_defs import JourneyIn
 from bot.orders import OrderIn
 from bot.planning import OfferIn
+from bot.shop_events import EventsIn
 from consult.hours import Hours
 from consult.rules import RuleIn
+from prilavok import openapi_journeys
 from prilavok.openapi_shapes import (
     API_KEY,
     AUDIT,
@@ -33,7 +36,9 @@ from prilavok.openapi_shapes import (
 )
 
 REF = "#/components/schemas/{model}"
-MODELS: list[type[BaseModel]] = [CustomerIn, ProductIn, OfferIn, OrderIn, RuleIn, Hours]
+MODELS: list[type[BaseModel]] = [
+    CustomerIn, ProductIn, OfferIn, OrderIn, EventsIn, JourneyIn, RuleIn, Hours
+]  # fmt: skip
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -367,7 +372,7 @@ def document() -> dict[str, Any]:
             "description": "The shop's offers API (an API key per shop) and the admin API (an "
             'admin\'s console session). Every error is `{"error": {"code", "message"}}`.',
         },
-        "paths": paths(),
+        "paths": {**paths(), **openapi_journeys.paths()},
         "components": {
             "schemas": defs.get("$defs", {}),
             "securitySchemes": {
@@ -391,7 +396,8 @@ pre{padding:.6rem;overflow:auto;font-size:13px}h3{margin:1.6rem 0 .3rem}.m{font-
 {% for path, ops in doc.paths.items() %}{% for method, op in ops.items() %}
 <h3><span class="m">{{ method|upper }}</span> <code>{{ path }}</code></h3><p>{{ op.summary }}</p>
 {% if op.requestBody %}<details><summary>request body</summary>
-<pre>{{ op.requestBody.content["application/json"].schema|tojson(2) }}</pre></details>{% endif %}
+<pre>{% for kind, c in op.requestBody.content.items() %}{{ kind }}: {{ c.schema|tojson(2) }}
+{% endfor %}</pre></details>{% endif %}
 <p>Answers: {% for status in op.responses %}<code>{{ status }}</code> {% endfor %}</p>
 {% endfor %}{% endfor %}
 <h2>Schemas</h2>{% for name, schema in doc.components.schemas.items() %}

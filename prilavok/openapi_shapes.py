@@ -74,3 +74,5 @@ AUDIT = obj(
     ["id", "at", "actor", "action", "target", "detail"],
     {"id": INT, "at": STR, "actor": STR, "action": STR, "target": STR, "detail": STR},
 )
+
+EVENT_ANSWER = obj(["id", "status"], {"id": STR, "status": {"enum": ["new", "duplicate"]}})

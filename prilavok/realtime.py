@@ -187,6 +187,7 @@ class SocketNotifier:
         if isinstance(self.sio.manager, AsyncPubSubManager):
             return True
         return bool(self.sio.manager.rooms.get(namespace, {}).get(room))
+
     async def disconnect(self, sid: str, *, namespace: str) -> None:
         # With the Redis manager a socket of another process is closed by that process.
         await self.sio.disconnect(sid, namespace=namespace)

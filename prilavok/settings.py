@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     offers_quiet_from_hour: int = Field(default=21, ge=0, le=23)
     offers_quiet_to_hour: int = Field(default=10, ge=0, le=23)
     offers_sms_max_segments: int = Field(default=3, ge=1, le=10)
+    # The shop (its API keys' shop id) whose customers the widget's signed identities are:
+    # their carts and purchases become its events (issue 14). Empty: the widget feeds none.
+    widget_shop_id: str = Field(default="", max_length=64)
     offers_lease_seconds: int = Field(default=300, ge=2)
     telegram_token: str = ""
     telegram_api_base: str = "https://api.telegram.org"

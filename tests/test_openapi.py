@@ -129,6 +129,14 @@ async def test_every_route_is_described_and_answers_match(server: Server) -> Non
         listed = (await call("get", "/admin/api/api-keys"))[1]["api_keys"]
         await call("delete", "/admin/api/api-keys/{id}", id=listed[-1]["id"])
         await call("get", "/admin/api/audit")
+        _, journeys = await call("get", "/admin/api/journeys")
+        cart = next(j for j in journeys["journeys"] if j["key"] == "abandoned_cart")
+        edit = {k: cart[k] for k in ("name", "enabled", "purpose", "holdout_percent", "definition")}
+        await call(
+            "put", "/admin/api/journeys/{id}", {**edit, "holdout_percent": 20}, id=cart["id"]
+        )
+        await call("put", "/admin/api/channel-prices", {"sms": 3.5, "viber": 1.2})
+        assert (await call("get", "/admin/api/customers/{id}/timeline", id=999))[0] == 404
 
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as shop:
         call2 = Checked(server, doc, shop)
@@ -152,5 +160,13 @@ async def test_every_route_is_described_and_answers_match(server: Server) -> Non
             "post", "/api/v1/orders", {"order_ref": "1", "code": "nosuchcode", "revenue": 1}
         )
         assert bad[0] == 404
+        assert (await call2("post", "/api/v1/catalog/yml"))[0] == 400  # no feed in the body
+        source = {"url": "https://shop.example/feed.yml", "every_minutes": 60}
+        assert (await call2("put", "/api/v1/catalog/yml-source", source))[0] == 200
+        event = {"id": "e1", "type": "product.viewed", "customer": {"id": "c1"}}
+        status, _ = await call2(
+            "post", "/api/v1/events", {"events": [{**event, "product": {"sku": "a"}}]}
+        )
+        assert status == 201
     # Every described operation was exercised against a real answer.
     assert call.seen | call2.seen == described

@@ -239,10 +239,26 @@ async def fakes() -> AsyncIterator[tuple[FakeClock, FakeTelegram, FakeViber, Fak
         await fake.stop()
 
 
+WIDGET_SECRET = "widget-shop-secret"
+
+
 @pytest.fixture
 async def env(db_url: str, tmp_path: Path, fakes: Any) -> AsyncIterator[Env]:
+    async for one in _env(db_url, tmp_path, fakes):
+        yield one
+
+
+@pytest.fixture
+async def shop_env(db_url: str, tmp_path: Path, fakes: Any) -> AsyncIterator[Env]:
+    """The same, with the widget signing identities and feeding the shop's events."""
+    extra = {"shop_secret": WIDGET_SECRET, "widget_shop_id": SHOP}
+    async for one in _env(db_url, tmp_path, fakes, **extra):
+        yield one
+
+
+async def _env(db_url: str, tmp_path: Path, fakes: Any, **extra: Any) -> AsyncIterator[Env]:
     clock, tg, viber, sms = fakes
-    server = ClockedServer(offers_settings(db_url, tmp_path, tg, viber, sms), clock)
+    server = ClockedServer(offers_settings(db_url, tmp_path, tg, viber, sms, **extra), clock)
     await server.start()
     tg.resolve["https://shop.example"] = server.url  # where the fake fetches link previews
     key = await api_keys.create(server.deps, SHOP)

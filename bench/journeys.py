@@ -1,0 +1,150 @@
+"""Journeys at scale, measured in a process of its own so that its peak RSS is its own.
+
+python -m bench.journeys enter DATABASE_URL N   # N customers' carts enter the journey
+python -m bench.journeys steps DATABASE_URL M   # then M of their first steps fall due at once
+
+`enter` migrates the (empty) database and seeds N customers (bulk, not measured), then times
+the intake of N `cart.changed` events in batches of 1,000 — the call `POST /api/v1/events`
+makes for each request: parsing, storing, tying to customers, entering the abandoned-cart
+journey, writing runs and timers. `steps` makes M timers due now and times the journey pass of
+the delivery worker (claim by the due index, one transaction per step, a delivery row each).
+Each prints one JSON object: seconds, per second, and peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from bot import links, shop_events
+from bot.context import Offers, OffersConfig
+from bot.journey_entry import on_events
+from bot.journey_steps import JourneySteps
+from consult.deps import Deps
+from consult.notifier import RecordingNotifier
+from storage.db import create_engine, migrate, sessionmaker
+from storage.models import Customer, Delivery, Journey, JourneyRun, JourneyTimer
+
+SHOP = "bench-shop"
+BATCH = 1_000
+
+
+class StillClock:
+    """Time stands where the bench puts it, so that waits do not pass by themselves."""
+
+    def __init__(self) -> None:
+        self.t = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(0)
+
+
+def _peak_mib() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _ctx(url: str, clock: StillClock) -> Offers:
+    engine = create_engine(url)
+    return Offers(Deps(sessionmaker(engine), RecordingNotifier()), OffersConfig(), clock)
+
+
+def _event(i: int) -> dict[str, Any]:
+    return {
+        "id": f"cart-{i}",
+        "type": "cart.changed",
+        "customer": {"id": f"k{i}"},
+        "cart": {"id": f"c{i}", "items": [{"sku": "a", "price": 990, "category": "cases"}]},
+    }
+
+
+async def enter(url: str, n: int) -> dict[str, Any]:
+    clock = StillClock()
+    ctx = _ctx(url, clock)
+    await migrate(ctx.deps.sessions.kw["bind"])
+    async with ctx.deps.write() as session:
+        for start in range(0, n, 10_000):
+            await session.execute(
+                insert(Customer),
+                [{"shop_id": SHOP, "name": f"Покупатель {i}", "phone": f"+7900{i:07d}",
+                  "external_id": f"k{i}", "timezone": "Europe/Moscow", "consent_sms": True,
+                  "consent_telegram": False, "consent_viber": False, "telegram_blocked": False,
+                  "link_token": links.new_link_token(), "unread_streak": 0, "exhausted": ""}
+                 for i in range(start, min(n, start + 10_000))],
+            )  # fmt: skip
+    began = time.perf_counter()
+    for start in range(0, n, BATCH):
+        batch = shop_events.parse_batch(
+            {"events": [_event(i) for i in range(start, min(n, start + BATCH))]}
+        )
+        await shop_events.record(ctx, SHOP, batch, listeners=[on_events])
+    seconds = time.perf_counter() - began
+    async with ctx.deps.sessions() as session:
+        runs = await session.scalar(select(func.count()).select_from(JourneyRun))
+        timers = await session.scalar(select(func.count()).select_from(JourneyTimer))
+    await ctx.deps.sessions.kw["bind"].dispose()
+    return {"events": n, "runs": runs, "timers": timers, "seconds": round(seconds, 2),
+            "per_second": round(n / seconds), "peak_rss_mib": _peak_mib()}  # fmt: skip
+
+
+async def steps(url: str, m: int) -> dict[str, Any]:
+    clock = StillClock()
+    ctx = _ctx(url, clock)
+    async with ctx.deps.write() as session:
+        await session.execute(update(Journey).values(holdout_percent=0))
+        await session.execute(update(JourneyRun).values(group="treated"))
+        # Only the first M are due; the others wait far ahead.
+        await session.execute(update(JourneyTimer).values(due_at=clock.t + timedelta(days=30)))
+        ids = list(
+            await session.scalars(select(JourneyTimer.id).order_by(JourneyTimer.id).limit(m))
+        )
+        for start in range(0, len(ids), 10_000):
+            await session.execute(
+                update(JourneyTimer)
+                .where(JourneyTimer.id.in_(ids[start : start + 10_000]))
+                .values(due_at=clock.t - timedelta(minutes=1))
+            )
+    # Far after the carts: the last activity is long past, so every step goes now.
+    clock.t += timedelta(hours=1)
+    runner = JourneySteps(ctx, batch=500)
+    began = time.perf_counter()
+    taken = 0
+    while taken < m:
+        done = await runner.run_once()
+        if not done:
+            break
+        taken += done
+    seconds = time.perf_counter() - began
+    async with ctx.deps.sessions() as session:
+        planned = await session.scalar(select(func.count()).select_from(Delivery))
+    await ctx.deps.sessions.kw["bind"].dispose()
+    return {"steps": taken, "deliveries": planned, "seconds": round(seconds, 2),
+            "per_second": round(taken / seconds) if seconds else None,
+            "peak_rss_mib": _peak_mib()}  # fmt: skip
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(prog="bench.journeys", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    for name in ("enter", "steps"):
+        s = sub.add_parser(name)
+        s.add_argument("url")
+        s.add_argument("n", type=int)
+    args = p.parse_args()
+    fn = enter if args.command == "enter" else steps
+    json.dump(asyncio.run(fn(args.url, args.n)), sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()

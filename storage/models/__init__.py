@@ -1,0 +1,51 @@
+"""The tables, by concern. Timestamps are stored and returned as UTC-aware datetimes on every
+backend. Everything is importable from here, as `from storage.models import Conversation`."""
+
+from storage.models.base import Base, BigId, UTCDateTime, utcnow
+from storage.models.chats import Conversation, HotReply, Invitation, Message, ProactiveRule, Task
+from storage.models.journeys import Journey, JourneyRun, JourneyTimer, ShopEvent
+from storage.models.offers import ApiKey, Customer, Delivery, Offer, OfferEvent, Product, ShopOrder
+from storage.models.team import (
+    AuditEntry,
+    Node,
+    Operator,
+    OperatorPresence,
+    OperatorSession,
+    ShopSetting,
+)
+from storage.models.visitors import PageView, Purchase, RelatedProduct, Visit, Visitor
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Base",
+    "BigId",
+    "Conversation",
+    "Customer",
+    "Delivery",
+    "HotReply",
+    "Invitation",
+    "Journey",
+    "JourneyRun",
+    "JourneyTimer",
+    "Message",
+    "Node",
+    "Offer",
+    "OfferEvent",
+    "Operator",
+    "OperatorPresence",
+    "OperatorSession",
+    "PageView",
+    "ProactiveRule",
+    "Product",
+    "Purchase",
+    "RelatedProduct",
+    "ShopEvent",
+    "ShopOrder",
+    "ShopSetting",
+    "Task",
+    "UTCDateTime",
+    "Visit",
+    "Visitor",
+    "utcnow",
+]

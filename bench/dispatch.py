@@ -29,13 +29,13 @@ from typing import Any
 import aiohttp
 import asyncpg
 import psutil
+from prilavok.bot.clock import SystemClock
+from prilavok.storage.db import create_engine, migrate
 
 from bench import seed, servers
 from bench.config import Profile
 from bench.meter import CpuMeter
 from bench.targets import PG_ADMIN, PG_DATABASE, pg_url
-from bot.clock import SystemClock
-from storage.db import create_engine, migrate
 from tests.fakes.telegram import FakeTelegram, update_message
 
 TOKEN = "424242:bench-token"

@@ -22,16 +22,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from prilavok.bot import links, shop_events
+from prilavok.bot.context import Offers, OffersConfig
+from prilavok.bot.journey_entry import on_events
+from prilavok.bot.journey_steps import JourneySteps
+from prilavok.consult.deps import Deps
+from prilavok.consult.notifier import RecordingNotifier
+from prilavok.storage.db import create_engine, migrate, sessionmaker
+from prilavok.storage.models import Customer, Delivery, Journey, JourneyRun, JourneyTimer
 from sqlalchemy import func, insert, select, update
-
-from bot import links, shop_events
-from bot.context import Offers, OffersConfig
-from bot.journey_entry import on_events
-from bot.journey_steps import JourneySteps
-from consult.deps import Deps
-from consult.notifier import RecordingNotifier
-from storage.db import create_engine, migrate, sessionmaker
-from storage.models import Customer, Delivery, Journey, JourneyRun, JourneyTimer
 
 SHOP = "bench-shop"
 BATCH = 1_000

@@ -25,15 +25,14 @@ from decimal import Decimal
 from typing import Any
 
 import psutil
+from prilavok.bot import links, planning
+from prilavok.bot.compose import compose
+from prilavok.bot.context import Offers, OffersConfig
+from prilavok.consult.deps import Deps
+from prilavok.consult.notifier import RecordingNotifier
+from prilavok.storage.db import create_engine, migrate, sessionmaker
+from prilavok.storage.models import Customer, Delivery, Offer, Product
 from sqlalchemy import func, insert, select
-
-from bot import links, planning
-from bot.compose import compose
-from bot.context import Offers, OffersConfig
-from consult.deps import Deps
-from consult.notifier import RecordingNotifier
-from storage.db import create_engine, migrate, sessionmaker
-from storage.models import Customer, Delivery, Offer, Product
 
 SHOP = "bench-shop"
 SKU = "case-12"

@@ -6,11 +6,10 @@ import asyncio
 
 import aiohttp
 import asyncpg
+from prilavok.consult.passwords import hash_password
+from prilavok.storage.db import create_engine, migrate
+from prilavok.storage.models import Operator
 from sqlalchemy import insert
-
-from consult.passwords import hash_password
-from storage.db import create_engine, migrate
-from storage.models import Operator
 
 PASSWORD = "bench password 1"
 

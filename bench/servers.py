@@ -16,8 +16,7 @@ from pathlib import Path
 
 import aiohttp
 import psutil
-
-from consult.throttle import DEFAULT_RULES
+from prilavok.consult.throttle import DEFAULT_RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_DIR = ROOT / "bench" / "node"

@@ -6,13 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
-
-from bot import api_keys, reports
-from bot.context import Offers
-from consult import http_input
-from consult.admin_accounts import page_or_login
-from consult.console_views import json_object, require_admin
-from consult.errors import ConsultError
+from prilavok.bot import api_keys, reports
+from prilavok.bot.context import Offers
+from prilavok.consult import http_input
+from prilavok.consult.admin_accounts import page_or_login
+from prilavok.consult.console_views import json_object, require_admin
+from prilavok.consult.errors import ConsultError
 
 
 def _when(raw: str | None, default: datetime, name: str) -> datetime:

@@ -4,9 +4,7 @@ carries the shop's API key; a bad request is refused whole and changes nothing."
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import select
-
-from bot import (
+from prilavok.bot import (
     api_keys,
     catalog,
     customers,
@@ -16,11 +14,12 @@ from bot import (
     shop_events,
     yml_feed,
 )
-from bot.context import Offers
-from consult import http_input
-from consult.console_views import json_object
-from consult.errors import ConsultError, not_found
-from storage.models import Customer, Delivery, OfferEvent
+from prilavok.bot.context import Offers
+from prilavok.consult import http_input
+from prilavok.consult.console_views import json_object
+from prilavok.consult.errors import ConsultError, not_found
+from prilavok.storage.models import Customer, Delivery, OfferEvent
+from sqlalchemy import select
 
 # The customer's latest deliveries shown with their state and reason.
 RECENT_DELIVERIES = 50

@@ -6,12 +6,11 @@ from __future__ import annotations
 import hmac
 
 from aiohttp import web
+from prilavok.bot import journey_compose, journey_defs
+from prilavok.bot.context import Offers
+from prilavok.consult.errors import not_found
+from prilavok.storage.models import Delivery, Journey, JourneyRun
 from sqlalchemy import select
-
-from bot import journey_compose, journey_defs
-from bot.context import Offers
-from consult.errors import not_found
-from storage.models import Delivery, Journey, JourneyRun
 
 
 class CartLinks:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from prilavok.bot.context import Offers
+from prilavok.bot.delivery_states import Reason, State
+from prilavok.consult import payloads
+from prilavok.consult.errors import ConsultError
+from prilavok.storage.models import Delivery, Offer, Product
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.context import Offers
-from bot.delivery_states import Reason, State
-from consult import payloads
-from consult.errors import ConsultError
-from storage.models import Delivery, Offer, Product
 
 
 def _http_url(value: str | None) -> str | None:

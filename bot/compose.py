@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import links, message_templates
-from bot.context import OffersConfig
-from channels import viber
-from channels.telegram_button import Button
-from storage.models import Customer, Delivery, Offer, Product
+from prilavok.bot import links, message_templates
+from prilavok.bot.context import OffersConfig
+from prilavok.channels import viber
+from prilavok.channels.telegram_button import Button
+from prilavok.storage.models import Customer, Delivery, Offer, Product
 
 OPEN, CALLBACK, NOT_INTERESTED = "Открыть предложение", "Перезвоните мне", "Не интересно"
 UNSUBSCRIBE = "Отписаться"  # from every channel (bot/customers.py opt_out)

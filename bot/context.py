@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.clock import Clock, SystemClock
-from channels.sms import SmsGateway
-from channels.viber import ViberChannel
-from consult.deps import Deps
+from prilavok.bot.clock import Clock, SystemClock
+from prilavok.channels.sms import SmsGateway
+from prilavok.channels.viber import ViberChannel
+from prilavok.consult.deps import Deps
 
 if TYPE_CHECKING:  # aiogram takes seconds to import; only a configured bot needs it
-    from channels.telegram import TelegramChannel
+    from prilavok.channels.telegram import TelegramChannel
 
 
 @dataclass

@@ -7,7 +7,7 @@ import csv
 import io
 from typing import Any
 
-from consult.errors import ConsultError
+from prilavok.consult.errors import ConsultError
 
 CHANNELS = ("telegram", "viber", "sms")
 REQUIRED = ("name", "phone")

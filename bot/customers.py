@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from prilavok.bot import delivery_states as states
+from prilavok.bot import events, fallback, links
+from prilavok.bot.context import Offers
+from prilavok.bot.delivery_states import Reason, State
+from prilavok.consult import http_input, payloads
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.phones import normalize
+from prilavok.storage.models import Customer, Delivery
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot import delivery_states as states
-from bot import events, fallback, links
-from bot.context import Offers
-from bot.delivery_states import Reason, State
-from consult import http_input, payloads
-from consult.errors import ConsultError
-from consult.phones import normalize
-from storage.models import Customer, Delivery
 
 CHANNELS = ("telegram", "viber", "sms")
 # A message that is one of these (any case, surrounding spaces ignored) is a stop: in

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from storage.models import Delivery
+from prilavok.storage.models import Delivery
 
 
 class State(StrEnum):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from prilavok.storage.models import OfferEvent
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.models import OfferEvent
 
 
 def record(

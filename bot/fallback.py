@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
+from prilavok.bot import events
+from prilavok.bot.delivery_states import Reason
+from prilavok.storage.models import Customer
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot import events
-from bot.delivery_states import Reason
-from storage.models import Customer
 
 ORDER = ("telegram", "viber", "sms")
 

@@ -7,14 +7,13 @@ import json
 from pathlib import Path
 
 from aiohttp import web
+from prilavok.bot import journey_defs, journey_entry, journey_reports
+from prilavok.bot.context import Offers
+from prilavok.consult import audit
+from prilavok.consult.console_views import json_object, require_admin
+from prilavok.consult.errors import ConsultError, not_found
+from prilavok.storage.models import ApiKey, Customer, Journey, ShopSetting
 from sqlalchemy import select
-
-from bot import journey_defs, journey_entry, journey_reports
-from bot.context import Offers
-from consult import audit
-from consult.console_views import json_object, require_admin
-from consult.errors import ConsultError, not_found
-from storage.models import ApiKey, Customer, Journey, ShopSetting
 
 
 def _id(request: web.Request, what: str) -> int:

@@ -8,15 +8,14 @@ import hmac
 from typing import Any
 from urllib.parse import quote
 
+from prilavok.bot import message_templates
+from prilavok.bot.compose import UNSUBSCRIBE, Outgoing
+from prilavok.bot.context import OffersConfig
+from prilavok.channels import viber
+from prilavok.channels.telegram_button import Button
+from prilavok.storage.models import Customer, Delivery, JourneyRun, Offer, Product
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot import message_templates
-from bot.compose import UNSUBSCRIBE, Outgoing
-from bot.context import OffersConfig
-from channels import viber
-from channels.telegram_button import Button
-from storage.models import Customer, Delivery, JourneyRun, Offer, Product
 
 SIMILAR_SHOWN = 3
 

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from prilavok.bot import message_templates
+from prilavok.bot.shop_events import STATUSES
+from prilavok.consult import payloads
+from prilavok.consult.errors import ConsultError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from bot import message_templates
-from bot.shop_events import STATUSES
-from consult import payloads
-from consult.errors import ConsultError
 
 CONDITIONS = ("no_purchase", "cart_not_empty")
 EXITS = ("purchase", "opt_out", "newer_status")

@@ -9,10 +9,9 @@ import math
 from decimal import Decimal
 from typing import Any
 
+from prilavok.storage.models import Delivery, Journey, JourneyRun, Offer, ShopSetting
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.models import Delivery, Journey, JourneyRun, Offer, ShopSetting
 
 PRICES_KEY = "channel_prices"
 # Rubles a message, until the admin sets them: an SMS (a segment), a Viber message, Telegram.

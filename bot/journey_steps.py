@@ -11,14 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot import journey_defs, links
-from bot.context import Offers
-from bot.delivery_states import State
-from bot.journey_defs import DefinitionIn, StepIn
-from storage.models import (
+from prilavok.bot import journey_defs, links
+from prilavok.bot.context import Offers
+from prilavok.bot.delivery_states import State
+from prilavok.bot.journey_defs import DefinitionIn, StepIn
+from prilavok.storage.models import (
     Customer,
     Delivery,
     Journey,
@@ -27,6 +24,8 @@ from storage.models import (
     Offer,
     ShopEvent,
 )
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 ACTIVITY = ("cart.changed", "product.viewed")
 

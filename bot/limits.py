@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from bot.clock import Clock
+from prilavok.bot.clock import Clock
 
 # Sleeps end a little early or late, and Telegram's second is not ours to the millisecond.
 WINDOW_MARGIN = 0.01

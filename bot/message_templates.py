@@ -13,11 +13,16 @@ from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 from jinja2 import StrictUndefined, Template, TemplateError
-
-from bot.template_limits import MAX_SOURCE, TIME_LIMIT, BoundedSandbox, TooCostly, within_budget
-from channels import telegram_button, viber
-from channels.sms import segments
-from consult.errors import ConsultError
+from prilavok.bot.template_limits import (
+    MAX_SOURCE,
+    TIME_LIMIT,
+    BoundedSandbox,
+    TooCostly,
+    within_budget,
+)
+from prilavok.channels import telegram_button, viber
+from prilavok.channels.sms import segments
+from prilavok.consult.errors import ConsultError
 
 T = TypeVar("T")
 

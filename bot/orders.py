@@ -6,14 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from prilavok.bot import events
+from prilavok.bot.context import Offers
+from prilavok.consult import http_input, payloads
+from prilavok.consult.errors import ConsultError
+from prilavok.storage.models import Delivery, Offer, ShopOrder
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
-
-from bot import events
-from bot.context import Offers
-from consult import http_input, payloads
-from consult.errors import ConsultError
-from storage.models import Delivery, Offer, ShopOrder
 
 
 class OrderIn(BaseModel):

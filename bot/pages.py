@@ -17,12 +17,11 @@ from typing import Any
 import phonenumbers
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-from bot import catalog, links, page_csrf, robots, signals, staff
-from bot.context import Offers
-from consult import http_input
-from consult.errors import ConsultError
-from storage.models import Customer, Delivery, Offer, Product
+from prilavok.bot import catalog, links, page_csrf, robots, signals, staff
+from prilavok.bot.context import Offers
+from prilavok.consult import http_input
+from prilavok.consult.errors import ConsultError
+from prilavok.storage.models import Customer, Delivery, Offer, Product
 
 _HTML = Path(__file__).resolve().parent / "html"
 _env = Environment(loader=FileSystemLoader(_HTML), autoescape=select_autoescape(["html"]))
@@ -157,9 +156,7 @@ class Pages:
             await staff.request_callback(self.ctx, d.id, "offer_page", phone, address)
         except ConsultError as exc:
             # The page says it in its own language by the code (the table is in offer.html).
-            return await self._render(
-                request, code, status=exc.http_status, error_code=exc.code
-            )
+            return await self._render(request, code, status=exc.http_status, error_code=exc.code)
         await signals.page_action(self.ctx, code, "callback")
         return await self._render(request, code, message="Спасибо! Мы скоро перезвоним.")
 

@@ -13,16 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from prilavok.bot import catalog, fallback, links, message_templates
+from prilavok.bot.context import Offers
+from prilavok.bot.delivery_states import Reason, State
+from prilavok.consult import http_input, payloads
+from prilavok.consult.errors import ConsultError, not_found
+from prilavok.storage.models import Customer, Delivery, Offer
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Row, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot import catalog, fallback, links, message_templates
-from bot.context import Offers
-from bot.delivery_states import Reason, State
-from consult import http_input, payloads
-from consult.errors import ConsultError, not_found
-from storage.models import Customer, Delivery, Offer
 
 # Customers read and deliveries written per round trip: big enough that statement overhead
 # vanishes, small enough to stay under every driver's limit of bound parameters (32,767).

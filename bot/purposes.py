@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from enum import StrEnum
 
-from bot import fallback
-from bot.delivery_states import Reason
-from storage.models import Customer
+from prilavok.bot import fallback
+from prilavok.bot.delivery_states import Reason
+from prilavok.storage.models import Customer
 
 
 class Purpose(StrEnum):

@@ -7,11 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from prilavok.bot.delivery_states import State
+from prilavok.consult.deps import Deps
+from prilavok.storage.models import Delivery, Offer, OfferEvent, ShopOrder
 from sqlalchemy import func, select
-
-from bot.delivery_states import State
-from consult.deps import Deps
-from storage.models import Delivery, Offer, OfferEvent, ShopOrder
 
 COUNTS = ("sent", "delivered", "read", "clicked", "switched", "opted_out", "orders")
 

@@ -14,17 +14,16 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from prilavok.bot import links
+from prilavok.bot.context import Offers
+from prilavok.consult import payloads
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.phones import normalize
+from prilavok.storage.models import Customer, ShopEvent
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot import links
-from bot.context import Offers
-from consult import payloads
-from consult.errors import ConsultError
-from consult.phones import normalize
-from storage.models import Customer, ShopEvent
 
 TYPES = (
     "order.created",

@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from prilavok.bot import delivery_states as states
+from prilavok.bot import events, fallback, planning
+from prilavok.bot.context import Offers
+from prilavok.bot.delivery_states import READABLE, Reason, State
+from prilavok.channels.sms import Status
+from prilavok.storage.models import Customer, Delivery
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot import delivery_states as states
-from bot import events, fallback, planning
-from bot.context import Offers
-from bot.delivery_states import READABLE, Reason, State
-from channels.sms import Status
-from storage.models import Customer, Delivery
 
 
 def _mark_read(session: AsyncSession, d: Delivery, customer: Customer, at: datetime) -> None:

@@ -6,12 +6,11 @@ import hmac
 import logging
 
 from aiohttp import web
-
-from bot import signals
-from bot.context import Offers
-from channels.sms import parse_smsru_callback
-from consult import http_input
-from consult.errors import ConsultError
+from prilavok.bot import signals
+from prilavok.bot.context import Offers
+from prilavok.channels.sms import parse_smsru_callback
+from prilavok.consult import http_input
+from prilavok.consult.errors import ConsultError
 
 log = logging.getLogger(__name__)
 

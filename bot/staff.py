@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot import links
-from bot.context import Offers
-from channels.errors import ChannelError
-from consult import tasks
-from consult.errors import ConsultError
-from storage.models import Customer, Delivery, Offer
+from prilavok.bot import links
+from prilavok.bot.context import Offers
+from prilavok.channels.errors import ChannelError
+from prilavok.consult import tasks
+from prilavok.consult.errors import ConsultError
+from prilavok.storage.models import Customer, Delivery, Offer
 
 log = logging.getLogger(__name__)
 

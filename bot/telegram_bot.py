@@ -13,12 +13,11 @@ import re
 from aiogram import Dispatcher, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
+from prilavok.bot import customers, signals, staff
+from prilavok.bot.context import Offers
+from prilavok.consult.errors import ConsultError
+from prilavok.storage.models import Customer
 from sqlalchemy import select
-
-from bot import customers, signals, staff
-from bot.context import Offers
-from consult.errors import ConsultError
-from storage.models import Customer
 
 log = logging.getLogger(__name__)
 

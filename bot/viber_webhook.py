@@ -12,6 +12,12 @@ import logging
 import re
 
 from aiohttp import web
+from prilavok.bot import customers, signals, staff
+from prilavok.bot.context import Offers
+from prilavok.bot.delivery_states import Reason, State
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.http_input import parse_json
+from prilavok.storage.models import Customer, Delivery
 from sqlalchemy import select, update
 from viberbot.api.messages import TextMessage
 from viberbot.api.viber_requests import (
@@ -24,13 +30,6 @@ from viberbot.api.viber_requests import (
     ViberUnsubscribedRequest,
     create_request,
 )
-
-from bot import customers, signals, staff
-from bot.context import Offers
-from bot.delivery_states import Reason, State
-from consult.errors import ConsultError
-from consult.http_input import parse_json
-from storage.models import Customer, Delivery
 
 log = logging.getLogger(__name__)
 

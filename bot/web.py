@@ -9,19 +9,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
-
-from bot.admin_views import AdminViews
-from bot.api import Api
-from bot.cart_links import CartLinks
-from bot.context import Offers
-from bot.journey_admin import JourneyAdmin
-from bot.journey_entry import on_events
-from bot.pages import Pages
-from bot.shop_events import Intake
-from bot.sms_callbacks import SmsCallbacks
-from bot.viber_webhook import ViberWebhook
-from bot.worker import DeliveryWorker
-from bot.yml_feed import FeedSchedule
+from prilavok.bot.admin_views import AdminViews
+from prilavok.bot.api import Api
+from prilavok.bot.cart_links import CartLinks
+from prilavok.bot.context import Offers
+from prilavok.bot.journey_admin import JourneyAdmin
+from prilavok.bot.journey_entry import on_events
+from prilavok.bot.pages import Pages
+from prilavok.bot.shop_events import Intake
+from prilavok.bot.sms_callbacks import SmsCallbacks
+from prilavok.bot.viber_webhook import ViberWebhook
+from prilavok.bot.worker import DeliveryWorker
+from prilavok.bot.yml_feed import FeedSchedule
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +55,8 @@ def setup(
         app.router.add_post(VIBER_WEBHOOK, ViberWebhook(ctx).handle)
     if ctx.telegram is not None:
         if ctx.config.telegram_webhook_secret:
-            from bot.telegram_bot import build_dispatcher
-            from bot.telegram_webhook import TelegramWebhook
+            from prilavok.bot.telegram_bot import build_dispatcher
+            from prilavok.bot.telegram_webhook import TelegramWebhook
 
             # aiogram's handler refuses (401) an update without the right secret header; it
             # answers only after handling, so a failed update is retried by Telegram, and a

@@ -14,9 +14,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
-
-from bot import (
+from prilavok.bot import (
     catalog,
     fallback,
     journey_compose,
@@ -27,16 +25,17 @@ from bot import (
     quiet_hours,
     signals,
 )
-from bot import delivery_states as states
-from bot.compose import Outgoing, compose_off_loop
-from bot.context import Offers
-from bot.delivery_states import Reason, State
-from bot.journey_steps import JourneySteps
-from bot.limits import Pacer
-from bot.purposes import Purpose
-from channels.errors import Blocked, NotSubscribed, RateLimited, Rejected, Unreachable
-from consult.errors import ConsultError
-from storage.models import Customer, Delivery, Journey, JourneyRun, Offer, Product
+from prilavok.bot import delivery_states as states
+from prilavok.bot.compose import Outgoing, compose_off_loop
+from prilavok.bot.context import Offers
+from prilavok.bot.delivery_states import Reason, State
+from prilavok.bot.journey_steps import JourneySteps
+from prilavok.bot.limits import Pacer
+from prilavok.bot.purposes import Purpose
+from prilavok.channels.errors import Blocked, NotSubscribed, RateLimited, Rejected, Unreachable
+from prilavok.consult.errors import ConsultError
+from prilavok.storage.models import Customer, Delivery, Journey, JourneyRun, Offer, Product
+from sqlalchemy import and_, func, or_, select, update
 
 log = logging.getLogger(__name__)
 

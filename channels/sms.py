@@ -7,9 +7,8 @@ from typing import Any, Protocol
 
 import aiohttp
 import phonenumbers
-
-from channels.errors import Rejected, Unreachable
-from channels.http import HttpTransport
+from prilavok.channels.errors import Rejected, Unreachable
+from prilavok.channels.http import HttpTransport
 
 SMSRU_API_BASE = "https://sms.ru"
 

@@ -14,9 +14,8 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-
-from channels.errors import Blocked, RateLimited, Rejected, Unreachable
-from channels.telegram_button import MAX_TEXT, Button
+from prilavok.channels.errors import Blocked, RateLimited, Rejected, Unreachable
+from prilavok.channels.telegram_button import MAX_TEXT, Button
 
 __all__ = ["MAX_TEXT", "Button", "TelegramChannel"]
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+from prilavok.channels.errors import Blocked, NotSubscribed, RateLimited, Rejected, Unreachable
+from prilavok.channels.http import HttpTransport
 from viberbot.api.messages import TextMessage
-
-from channels.errors import Blocked, NotSubscribed, RateLimited, Rejected, Unreachable
-from channels.http import HttpTransport
 
 DEFAULT_API_BASE = "https://chatapi.viber.com/pa"
 MAX_TEXT = 7000

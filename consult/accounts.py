@@ -8,15 +8,14 @@ whoever is free, and they count nowhere as online.
 
 from __future__ import annotations
 
+from prilavok.consult import audit, availability, broadcast, logins, operators, queue_feed
+from prilavok.consult.conversations import drain_queue
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError, not_found
+from prilavok.consult.notifier import OPERATOR_NS
+from prilavok.storage.models import Conversation, Operator, utcnow
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from consult import audit, availability, broadcast, logins, operators, queue_feed
-from consult.conversations import drain_queue
-from consult.deps import Deps
-from consult.errors import ConsultError, not_found
-from consult.notifier import OPERATOR_NS
-from storage.models import Conversation, Operator, utcnow
 
 
 async def _get(session: AsyncSession, operator_id: int) -> Operator:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp import web
-
-from consult import accounts, logins, serialize
-from consult.console_ns import COOKIE
-from consult.console_views import DEPS, STATIC, json_object, log_in, require_admin
-from consult.errors import ConsultError, not_found
+from prilavok.consult import accounts, logins, serialize
+from prilavok.consult.console_ns import COOKIE
+from prilavok.consult.console_views import DEPS, STATIC, json_object, log_in, require_admin
+from prilavok.consult.errors import ConsultError, not_found
 
 LOGIN_PATH = "/admin/login"
 

@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, select
-
-from consult import (
+from prilavok.consult import (
     admin_accounts,
     audit,
     availability,
@@ -25,13 +23,21 @@ from consult import (
     serialize,
     stats,
 )
-from consult.admin_accounts import admin_page
-from consult.broadcast import team
-from consult.console_views import DEPS, json_object, require_admin
-from consult.conversations import drain_queue
-from consult.errors import ConsultError, not_found
-from consult.presence import reachable_ids
-from storage.models import Conversation, HotReply, Operator, ProactiveRule, RelatedProduct, utcnow
+from prilavok.consult.admin_accounts import admin_page
+from prilavok.consult.broadcast import team
+from prilavok.consult.console_views import DEPS, json_object, require_admin
+from prilavok.consult.conversations import drain_queue
+from prilavok.consult.errors import ConsultError, not_found
+from prilavok.consult.presence import reachable_ids
+from prilavok.storage.models import (
+    Conversation,
+    HotReply,
+    Operator,
+    ProactiveRule,
+    RelatedProduct,
+    utcnow,
+)
+from sqlalchemy import func, select
 
 STATS_MAX_DAYS = 366
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from prilavok.storage.models import AuditEntry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.models import AuditEntry
 
 CLI = "cli"
 PAGE = 100

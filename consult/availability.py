@@ -23,14 +23,13 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
+from prilavok.consult import hours, presence, routing, serialize
+from prilavok.consult.deps import Deps, Limits
+from prilavok.consult.notifier import VISITOR_NS, VISITORS_ROOM
+from prilavok.storage.models import Conversation, Operator, ShopSetting, utcnow
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from consult import hours, presence, routing, serialize
-from consult.deps import Deps, Limits
-from consult.notifier import VISITOR_NS, VISITORS_ROOM
-from storage.models import Conversation, Operator, ShopSetting, utcnow
 
 KEY = "availability"
 # The figures come from this many recent chats, no older than this.

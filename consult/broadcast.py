@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from consult import chats, queue_feed, serialize, waiting
-from consult.deps import Deps
-from consult.notifier import (
+from prilavok.consult import chats, queue_feed, serialize, waiting
+from prilavok.consult.deps import Deps
+from prilavok.consult.notifier import (
     OPERATOR_NS,
     OPERATORS_ROOM,
     VISITOR_NS,
     operator_room,
     visitor_room,
 )
-from consult.presence import reachable_ids
-from consult.routing import loads
-from storage.models import Conversation, Operator
+from prilavok.consult.presence import reachable_ids
+from prilavok.consult.routing import loads
+from prilavok.storage.models import Conversation, Operator
+from sqlalchemy import select
 
 
 async def visitor_conversation(deps: Deps, conv_id: int) -> dict[str, Any] | None:

@@ -7,8 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import socketio
-
-from consult import (
+from prilavok.consult import (
     broadcast,
     chats,
     conversations,
@@ -19,10 +18,10 @@ from consult import (
     tasks,
     waiting,
 )
-from consult.deps import Deps
-from consult.errors import ConsultError, forbidden
-from consult.namespace import Handler, Namespace
-from consult.notifier import (
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError, forbidden
+from prilavok.consult.namespace import Handler, Namespace
+from prilavok.consult.notifier import (
     OPERATOR_NS,
     OPERATORS_ROOM,
     QUEUE_DELTA_ROOM,
@@ -31,7 +30,7 @@ from consult.notifier import (
     operator_room,
     visitor_room,
 )
-from consult.payloads import (
+from prilavok.consult.payloads import (
     ConversationRef,
     HotReplyRef,
     OperatorMessage,
@@ -44,8 +43,8 @@ from consult.payloads import (
     Typing,
     parse,
 )
-from consult.visitors import context, history
-from storage.models import Operator, Visit, Visitor
+from prilavok.consult.visitors import context, history
+from prilavok.storage.models import Operator, Visit, Visitor
 
 COOKIE = "prilavok_op"
 

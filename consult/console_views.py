@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp import web
-
-from consult import http_input, logins, operators, serialize
-from consult.console_ns import COOKIE
-from consult.deps import Deps
-from consult.errors import ConsultError
-from consult.tokens import Signer
-from storage.models import Operator
+from prilavok.consult import http_input, logins, operators, serialize
+from prilavok.consult.console_ns import COOKIE
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.tokens import Signer
+from prilavok.storage.models import Operator
 
 DEPS = web.AppKey("consult_deps", Deps)
 SIGNER = web.AppKey("consult_signer", Signer)

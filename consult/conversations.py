@@ -7,11 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from consult import (
+from prilavok.consult import (
     availability,
     broadcast,
     presence,
@@ -21,12 +17,15 @@ from consult import (
     visitor_messages,
     waiting,
 )
-from consult.deps import Deps
-from consult.errors import ConsultError, forbidden, not_found
-from consult.invitations import origin_of_new_chat
-from consult.notifier import OPERATOR_NS, VISITOR_NS, operator_room, visitor_room
-from consult.visitors import current_visit, history
-from storage.models import Conversation, Message, Operator, utcnow
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError, forbidden, not_found
+from prilavok.consult.invitations import origin_of_new_chat
+from prilavok.consult.notifier import OPERATOR_NS, VISITOR_NS, operator_room, visitor_room
+from prilavok.consult.visitors import current_visit, history
+from prilavok.storage.models import Conversation, Message, Operator, utcnow
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def clean_text(text: str, limit: int) -> str:

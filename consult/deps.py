@@ -8,15 +8,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from prilavok.consult.addresses import ClientAddresses
+from prilavok.consult.notifier import Notifier
+from prilavok.consult.passwords import Passwords
+from prilavok.consult.shop_feed import ShopFeed
+from prilavok.consult.throttle import Throttle
+from prilavok.storage.db import Transactions
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from consult.addresses import ClientAddresses
-from consult.notifier import Notifier
-from consult.passwords import Passwords
-from consult.shop_feed import ShopFeed
-from consult.throttle import Throttle
-from storage.db import Transactions
 
 T = TypeVar("T")
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from prilavok.consult import serialize
+from prilavok.consult.errors import ConsultError, forbidden, not_found
+from prilavok.consult.templating import render as render
+from prilavok.storage.models import HotReply
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from consult import serialize
-from consult.errors import ConsultError, forbidden, not_found
-from consult.templating import render as render
-from storage.models import HotReply
 
 
 async def listing(session: AsyncSession, operator_id: int) -> list[dict[str, Any]]:

@@ -6,10 +6,9 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+from prilavok.consult import http_input, payloads
+from prilavok.storage.models import ShopSetting
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from consult import http_input, payloads
-from storage.models import ShopSetting
 
 KEY = "business_hours"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -20,8 +20,7 @@ from zoneinfo import available_timezones
 import orjson
 from aiohttp import web
 from multidict import MultiDictProxy
-
-from consult.errors import ConsultError, invalid, not_found
+from prilavok.consult.errors import ConsultError, invalid, not_found
 
 MAX_DEPTH = 32
 INT64 = 2**63

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from prilavok.storage.models import Invitation, utcnow
 from sqlalchemy import select
-
-from storage.models import Invitation, utcnow
 
 
 async def origin_of_new_chat(session: Any, visit_id: int | None) -> Invitation | None:

@@ -12,12 +12,11 @@ import re
 import secrets
 from datetime import timedelta
 
+from prilavok.consult.deps import Deps
+from prilavok.consult.notifier import OPERATOR_NS
+from prilavok.storage.models import Operator, OperatorPresence, OperatorSession, utcnow
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from consult.deps import Deps
-from consult.notifier import OPERATOR_NS
-from storage.models import Operator, OperatorPresence, OperatorSession, utcnow
 
 # token_urlsafe(32) makes 43 of these; anything else is no token of ours.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")

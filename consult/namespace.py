@@ -7,9 +7,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
-
-from consult.errors import ConsultError, one_line
-from consult.http_input import check_tree
+from prilavok.consult.errors import ConsultError, one_line
+from prilavok.consult.http_input import check_tree
 
 log = logging.getLogger(__name__)
 

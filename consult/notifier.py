@@ -32,6 +32,7 @@ class Notifier(Protocol):
 
     def may_reach(self, room: str, namespace: str) -> bool:
         """False only when nobody can be in the room, so a costly push need not be built."""
+
     async def disconnect(self, sid: str, *, namespace: str) -> None:
         """Closes a connection, on whichever process holds it."""
 
@@ -50,6 +51,7 @@ class RecordingNotifier:
 
     def may_reach(self, room: str, namespace: str) -> bool:
         return True
+
     async def disconnect(self, sid: str, *, namespace: str) -> None:
         self.disconnected.append(sid)
 

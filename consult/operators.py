@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from prilavok.consult import availability, broadcast, logins, queue_feed, routing
+from prilavok.consult.conversations import drain_queue
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.notifier import OPERATOR_NS
+from prilavok.consult.passwords import Passwords, hash_password
+from prilavok.storage.models import Node, Operator, OperatorPresence, utcnow
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from consult import availability, broadcast, logins, queue_feed, routing
-from consult.conversations import drain_queue
-from consult.deps import Deps
-from consult.errors import ConsultError
-from consult.notifier import OPERATOR_NS
-from consult.passwords import Passwords, hash_password
-from storage.models import Node, Operator, OperatorPresence, utcnow
 
 ROLES = ("operator", "admin")
 MIN_PASSWORD = 8

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar
 
+from prilavok.consult.errors import ConsultError, invalid
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
-
-from consult.errors import ConsultError, invalid
 
 Id = Annotated[StrictInt, Field(ge=1, le=2**62)]
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import phonenumbers
-
-from consult.errors import ConsultError
+from prilavok.consult.errors import ConsultError
 
 
 def normalize(raw: str, region: str = "RU") -> str:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from prilavok.consult.deps import Limits
+from prilavok.storage.models import Node, Operator, OperatorPresence, utcnow
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from consult.deps import Limits
-from storage.models import Node, Operator, OperatorPresence, utcnow
 
 
 def _live(query: Select, limits: Limits) -> Select:  # type: ignore[type-arg]

@@ -10,16 +10,15 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
+from prilavok.consult import hours, routing, templating
+from prilavok.consult.conversations import open_conversation
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError, not_found
+from prilavok.consult.notifier import VISITOR_NS, VISITORS_ROOM
+from prilavok.consult.rules import public
+from prilavok.consult.visitors import current_visit
+from prilavok.storage.models import Invitation, ProactiveRule, Visit, Visitor, utcnow
 from sqlalchemy import select
-
-from consult import hours, routing, templating
-from consult.conversations import open_conversation
-from consult.deps import Deps
-from consult.errors import ConsultError, not_found
-from consult.notifier import VISITOR_NS, VISITORS_ROOM
-from consult.rules import public
-from consult.visitors import current_visit
-from storage.models import Invitation, ProactiveRule, Visit, Visitor, utcnow
 
 
 def in_control(visitor_id: int, rule_id: int, holdout_percent: int) -> bool:

@@ -23,18 +23,17 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy import select
-
-from consult import availability, chats, serialize, waiting
-from consult.deps import Deps
-from consult.notifier import (
+from prilavok.consult import availability, chats, serialize, waiting
+from prilavok.consult.deps import Deps
+from prilavok.consult.notifier import (
     OPERATOR_NS,
     QUEUE_DELTA_ROOM,
     QUEUE_FULL_ROOM,
     VISITOR_NS,
     visitor_room,
 )
-from storage.models import Conversation
+from prilavok.storage.models import Conversation
+from sqlalchemy import select
 
 log = logging.getLogger(__name__)
 

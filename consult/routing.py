@@ -5,12 +5,11 @@ Every decision runs inside `Deps.routing()`, so two processes never fill the sam
 
 from __future__ import annotations
 
+from prilavok.consult import presence
+from prilavok.consult.deps import Limits
+from prilavok.storage.models import Conversation, Operator, utcnow
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from consult import presence
-from consult.deps import Limits
-from storage.models import Conversation, Operator, utcnow
 
 
 async def loads(session: AsyncSession) -> dict[int, int]:

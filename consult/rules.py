@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from prilavok.consult import payloads
+from prilavok.storage.models import ProactiveRule
 from pydantic import BaseModel, ConfigDict, Field
-
-from consult import payloads
-from storage.models import ProactiveRule
 
 
 class _Cond(BaseModel):

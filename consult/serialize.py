@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from storage.models import Conversation, HotReply, Message, Operator
+from prilavok.storage.models import Conversation, HotReply, Message, Operator
 
 
 def iso(value: datetime | None) -> str | None:

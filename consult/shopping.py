@@ -6,15 +6,14 @@ import hashlib
 import hmac
 from typing import Annotated, Any
 
+from prilavok.consult import shop_feed
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.visitors import current_visit
+from prilavok.storage.models import Purchase, RelatedProduct, Visitor, utcnow
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-
-from consult import shop_feed
-from consult.deps import Deps
-from consult.errors import ConsultError
-from consult.visitors import current_visit
-from storage.models import Purchase, RelatedProduct, Visitor, utcnow
 
 RELATED_SHOWN = 6
 

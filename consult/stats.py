@@ -13,10 +13,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.models import (
+from prilavok.storage.models import (
     Conversation,
     Invitation,
     Operator,
@@ -25,6 +22,8 @@ from storage.models import (
     Visit,
     utcnow,
 )
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 Z95 = statistics.NormalDist().inv_cdf(0.975)
 # A chat nobody answered within this long counts as missed even while it is still open.

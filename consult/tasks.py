@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from prilavok.consult import serialize
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError, not_found
+from prilavok.consult.notifier import OPERATOR_NS, OPERATORS_ROOM
+from prilavok.consult.phones import normalize
+from prilavok.storage.models import Operator, Task, utcnow
 from sqlalchemy import select
-
-from consult import serialize
-from consult.deps import Deps
-from consult.errors import ConsultError, not_found
-from consult.notifier import OPERATOR_NS, OPERATORS_ROOM
-from consult.phones import normalize
-from storage.models import Operator, Task, utcnow
 
 KINDS = ("callback", "message")
 SOURCES = ("widget", "offer_page", "telegram", "viber")

@@ -14,9 +14,8 @@ from collections.abc import Mapping
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from prilavok.consult.errors import RateLimited
 from redis.asyncio import ConnectionPool
-
-from consult.errors import RateLimited
 
 # The defaults, also the settings' defaults (prilavok/settings.py) and in docs/architecture.md.
 DEFAULT_RULES: dict[str, str] = {

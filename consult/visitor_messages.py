@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from prilavok.consult import serialize, waiting
+from prilavok.consult.deps import Deps
+from prilavok.consult.grouping import Grouper
+from prilavok.storage.models import Conversation, Message, Operator, utcnow
 from sqlalchemy import Connection, Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-
-from consult import serialize, waiting
-from consult.deps import Deps
-from consult.grouping import Grouper
-from storage.models import Conversation, Message, Operator, utcnow
 
 # Bounded so one statement stays well under SQLite's limit on bound parameters.
 MAX_GROUP = 256

@@ -5,12 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from consult import serialize
-from consult.deps import Limits
-from storage.models import (
+from prilavok.consult import serialize
+from prilavok.consult.deps import Limits
+from prilavok.storage.models import (
     Conversation,
     Message,
     Operator,
@@ -20,6 +17,8 @@ from storage.models import (
     Visitor,
     utcnow,
 )
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 EARLIER_CONVERSATIONS = 5
 EARLIER_MESSAGES = 50

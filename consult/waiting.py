@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from prilavok.storage.models import Conversation
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.models import Conversation
 
 
 def ahead(conv_id: int, queued_at: datetime) -> Select[tuple[int]]:

@@ -12,23 +12,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import web as offers_web
-from bot.clock import Clock
-from consult import admin_views, console_views, http_input, operators
-from consult.addresses import ClientAddresses
-from consult.console_ns import ConsoleNamespace
-from consult.deps import Deps, Limits
-from consult.errors import ConsultError, RateLimited, one_line
-from consult.passwords import Passwords
-from consult.throttle import Throttle
-from consult.tokens import Signer
 from prilavok import headers, health, log_filters, offers, openapi, realtime
+from prilavok.bot import web as offers_web
+from prilavok.bot.clock import Clock
+from prilavok.consult import admin_views, console_views, http_input, operators
+from prilavok.consult.addresses import ClientAddresses
+from prilavok.consult.console_ns import ConsoleNamespace
+from prilavok.consult.deps import Deps, Limits
+from prilavok.consult.errors import ConsultError, RateLimited, one_line
+from prilavok.consult.passwords import Passwords
+from prilavok.consult.throttle import Throttle
+from prilavok.consult.tokens import Signer
 from prilavok.metrics import Metrics
 from prilavok.realtime import SocketNotifier, create_server
 from prilavok.settings import Settings
-from storage.db import create_engine, migrate, sessionmaker
-from widget import views as widget_views
-from widget.visitor_ns import VisitorNamespace
+from prilavok.storage.db import create_engine, migrate, sessionmaker
+from prilavok.widget import views as widget_views
+from prilavok.widget.visitor_ns import VisitorNamespace
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,6 @@ async def errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
         log.error("500 on %s %s: %s", request.method, request.path[:200], one_line(exc))
         error = {"code": "internal", "message": "internal error"}
         return web.json_response({"error": error}, status=500)
-
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -118,7 +117,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app.router.add_get("/", home)
     openapi.setup(app)
-    widget_views.setup(app, settings.static_dir, settings.node_modules_dir)
+    widget_views.setup(app, settings.static_dir)
     console_views.setup(app, deps, signer, settings.static_dir, settings.session_cookie_secure)
     admin_views.setup(app, settings.static_dir)
     http_input.add_static(app.router, "/static/", settings.static_dir)

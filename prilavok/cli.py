@@ -12,13 +12,13 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from consult import audit, hot_replies
-from consult.errors import ConsultError
 from prilavok import logs, operator_cli, startup_errors
 from prilavok.cli_support import with_session
+from prilavok.consult import audit, hot_replies
+from prilavok.consult.errors import ConsultError
 from prilavok.settings import Settings
-from storage.db import create_engine, migrate, sessionmaker
-from storage.models import HotReply, Operator
+from prilavok.storage.db import create_engine, migrate, sessionmaker
+from prilavok.storage.models import HotReply, Operator
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -123,10 +123,10 @@ def cmd_hot_reply_remove(settings: Settings, args: argparse.Namespace) -> None:
 
 def _offers(settings: Settings, work: Callable[[Any], Awaitable[None]]) -> None:
     """Runs `work` with the offers context (transports opened), as the server would have it."""
-    from bot.context import Offers
-    from consult.deps import Deps
-    from consult.notifier import RecordingNotifier
     from prilavok import offers
+    from prilavok.bot.context import Offers
+    from prilavok.consult.deps import Deps
+    from prilavok.consult.notifier import RecordingNotifier
 
     async def run() -> None:
         engine = create_engine(settings.resolved_database_url())
@@ -150,7 +150,7 @@ def _offers(settings: Settings, work: Callable[[Any], Awaitable[None]]) -> None:
 
 
 def cmd_api_key_create(settings: Settings, args: argparse.Namespace) -> None:
-    from bot import api_keys
+    from prilavok.bot import api_keys
 
     async def work(ctx: Any) -> None:
         key = await api_keys.create(ctx.deps, args.shop, args.name or "")
@@ -160,7 +160,7 @@ def cmd_api_key_create(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_api_key_list(settings: Settings, args: argparse.Namespace) -> None:
-    from bot import api_keys
+    from prilavok.bot import api_keys
 
     async def work(ctx: Any) -> None:
         for k in await api_keys.listing(ctx.deps, args.shop):
@@ -173,7 +173,7 @@ def cmd_api_key_list(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_api_key_revoke(settings: Settings, args: argparse.Namespace) -> None:
-    from bot import api_keys
+    from prilavok.bot import api_keys
 
     async def work(ctx: Any) -> None:
         k = await api_keys.revoke(ctx.deps, args.id)
@@ -183,7 +183,7 @@ def cmd_api_key_revoke(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_customers_import(settings: Settings, args: argparse.Namespace) -> None:
-    from bot import customer_csv, customers
+    from prilavok.bot import customer_csv, customers
 
     if args.file == "-":
         data = sys.stdin.buffer.read()
@@ -216,7 +216,7 @@ def cmd_customers_import(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_bot_poll(settings: Settings, args: argparse.Namespace) -> None:
     """Long polling for local use: no public address needed."""
-    from bot.telegram_bot import build_dispatcher
+    from prilavok.bot.telegram_bot import build_dispatcher
 
     async def work(ctx: Any) -> None:
         if ctx.telegram is None:
@@ -230,7 +230,7 @@ def cmd_bot_poll(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_bot_webhooks(settings: Settings, args: argparse.Namespace) -> None:
     """Registers our webhooks with Telegram (with the secret) and Viber."""
-    from bot.web import TELEGRAM_WEBHOOK, VIBER_WEBHOOK
+    from prilavok.bot.web import TELEGRAM_WEBHOOK, VIBER_WEBHOOK
 
     base = (settings.public_url or "").rstrip("/")
     if not base.startswith("https://"):

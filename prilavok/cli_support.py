@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from prilavok.settings import Settings
-from storage.db import create_engine, migrate, sessionmaker
+from prilavok.storage.db import create_engine, migrate, sessionmaker
 
 
 def read_password(prompt: str = "Password: ") -> str:

@@ -12,8 +12,8 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from sqlalchemy import text
 
-from bot.worker import DeliveryWorker
-from consult.deps import Deps
+from prilavok.bot.worker import DeliveryWorker
+from prilavok.consult.deps import Deps
 
 CHECK_SECONDS = 2.0
 # A pass that has neither begun nor ended for this long means a stuck worker (a pass that

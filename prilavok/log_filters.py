@@ -12,7 +12,7 @@ import logging
 
 from aiohttp.http_exceptions import HttpProcessingError
 
-from consult.errors import one_line
+from prilavok.consult.errors import one_line
 
 # engine.io / Socket.IO log malformed packets through these (exceptions in our own handlers
 # never get there: consult/namespace.py answers them).

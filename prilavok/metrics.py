@@ -19,10 +19,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
 
-from consult import presence, routing
-from consult.deps import Deps
-from consult.notifier import OPERATOR_NS, VISITOR_NS
-from storage.models import Conversation, Delivery, Invitation, Operator, utcnow
+from prilavok.consult import presence, routing
+from prilavok.consult.deps import Deps
+from prilavok.consult.notifier import OPERATOR_NS, VISITOR_NS
+from prilavok.storage.models import Conversation, Delivery, Invitation, Operator, utcnow
 
 SIDES = {VISITOR_NS: "visitor", OPERATOR_NS: "operator"}
 # Messages a person typed; everything else (typing, pages, acks) is not "relayed".

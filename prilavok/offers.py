@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.clock import Clock, SystemClock
-from bot.context import Offers, OffersConfig
-from bot.shop_events import Intake
-from channels.sms import SmsRu
-from channels.viber import ViberChannel
-from consult.deps import Deps
-from consult.shop_feed import ShopFeed
+from prilavok.bot.clock import Clock, SystemClock
+from prilavok.bot.context import Offers, OffersConfig
+from prilavok.bot.shop_events import Intake
+from prilavok.channels.sms import SmsRu
+from prilavok.channels.viber import ViberChannel
+from prilavok.consult.deps import Deps
+from prilavok.consult.shop_feed import ShopFeed
 from prilavok.settings import Settings
 
 
@@ -19,7 +19,9 @@ def build(settings: Settings, deps: Deps, clock: Clock | None = None) -> Offers:
     s = settings
     telegram = None
     if s.telegram_token:
-        from channels.telegram import TelegramChannel  # aiogram loads slowly: only when used
+        from prilavok.channels.telegram import (
+            TelegramChannel,  # aiogram loads slowly: only when used
+        )
 
         telegram = TelegramChannel(s.telegram_token, s.telegram_api_base)
     config = OffersConfig(

@@ -11,15 +11,15 @@ from jinja2 import Environment, select_autoescape
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from bot.catalog import ProductIn
-from bot.customers import CustomerIn
-from bot.journey_defs import JourneyIn
-from bot.orders import OrderIn
-from bot.planning import OfferIn
-from bot.shop_events import EventsIn
-from consult.hours import Hours
-from consult.rules import RuleIn
 from prilavok import openapi_journeys
+from prilavok.bot.catalog import ProductIn
+from prilavok.bot.customers import CustomerIn
+from prilavok.bot.journey_defs import JourneyIn
+from prilavok.bot.orders import OrderIn
+from prilavok.bot.planning import OfferIn
+from prilavok.bot.shop_events import EventsIn
+from prilavok.consult.hours import Hours
+from prilavok.consult.rules import RuleIn
 from prilavok.openapi_shapes import (
     API_KEY,
     AUDIT,

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from consult import accounts, audit, operators, presence
-from consult.deps import Limits
-from consult.errors import ConsultError
-from consult.passwords import Passwords
 from prilavok.cli_support import read_password, with_session
+from prilavok.consult import accounts, audit, operators, presence
+from prilavok.consult.deps import Limits
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.passwords import Passwords
 from prilavok.settings import Settings
-from storage.models import Operator
+from prilavok.storage.models import Operator
 
 
 async def _by_login(session: Any, login: str) -> Operator:

@@ -12,7 +12,7 @@ import socketio
 from aiohttp import web
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
-from consult.namespace import MALFORMED
+from prilavok.consult.namespace import MALFORMED
 from prilavok.room_manager import RoutedRedisManager
 
 SOCKETIO_PATH = "/socket.io/"

@@ -10,8 +10,15 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from consult.addresses import parse_networks
-from consult.throttle import DEFAULT_RULES, parse_rule
+from prilavok.consult.addresses import parse_networks
+from prilavok.consult.throttle import DEFAULT_RULES, parse_rule
+
+
+def default_static_dir() -> Path:
+    """The web assets: package data when installed, the checkout's static/ in development."""
+    here = Path(__file__).resolve().parent
+    installed = here / "static"
+    return installed if installed.is_dir() else here.parent / "static"
 
 
 class Settings(BaseSettings):
@@ -76,8 +83,7 @@ class Settings(BaseSettings):
     operator_session_idle_minutes: int = Field(default=12 * 60, ge=1)
     # Threads that hash passwords (argon2: a core and 64 MiB each while they work).
     password_hash_threads: int = Field(default=1, ge=1, le=16)
-    static_dir: Path = Path(__file__).resolve().parent.parent / "static"
-    node_modules_dir: Path = Path(__file__).resolve().parent.parent / "node_modules"
+    static_dir: Path = Field(default_factory=default_static_dir)
 
     # ---- Offers over Telegram, Viber and SMS (issue 4) ----
     # The delivery worker runs inside every serving process (rows are claimed, never shared).

@@ -7,9 +7,13 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 extra=${1:-}
-if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ] || [ -n "$extra" ]; then
+if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ] \
+  || [ requirements.lock -nt .venv/.installed ] || [ -n "$extra" ]; then
   .venv/bin/pip install -q --upgrade pip
-  if [ -n "$extra" ]; then .venv/bin/pip install -q -e ".[$extra]"; else .venv/bin/pip install -q -e .; fi
+  # Versions pinned by requirements.lock (scripts/lock.sh writes it), as constraints: only what
+  # the chosen extras need is installed.
+  if [ -n "$extra" ]; then target=".[$extra]"; else target="."; fi
+  .venv/bin/pip install -q -c requirements.lock -e "$target"
   touch .venv/.installed
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then

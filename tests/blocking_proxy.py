@@ -12,8 +12,16 @@ from aiohttp import WSMsgType, web
 from tests.conftest import free_port
 
 HOP = {
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-    "transfer-encoding", "upgrade", "host", "content-length",
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
 }  # fmt: skip (bodies pass as they are, compressed or not: content-encoding stays)
 
 

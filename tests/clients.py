@@ -9,10 +9,9 @@ from typing import Any
 
 import aiohttp
 import socketio
-
-from consult import hot_replies, operators
-from consult.deps import Deps
-from storage.models import Operator
+from prilavok.consult import hot_replies, operators
+from prilavok.consult.deps import Deps
+from prilavok.storage.models import Operator
 
 PASSWORD = "correct horse 1"
 

@@ -14,13 +14,13 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiohttp import web
+from prilavok.consult import operators
+from prilavok.consult.deps import Deps
+from prilavok.consult.notifier import RecordingNotifier
+from prilavok.storage.db import create_engine, migrate, sessionmaker
 
-from consult import operators
-from consult.deps import Deps
-from consult.notifier import RecordingNotifier
 from prilavok.app import DEPS, create_app
 from prilavok.settings import Settings
-from storage.db import create_engine, migrate, sessionmaker
 from tests.fakes.base import free_port
 
 PG_ADMIN = os.environ.get("PRILAVOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

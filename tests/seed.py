@@ -6,8 +6,8 @@ import math
 import random
 from datetime import UTC, datetime, timedelta
 
-from consult.deps import Deps
-from storage.models import (
+from prilavok.consult.deps import Deps
+from prilavok.storage.models import (
     Conversation,
     Invitation,
     Operator,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from prilavok.bot import api_keys
 
-from bot import api_keys
 from prilavok import cli
 from tests.clients import add_operator, login
 from tests.conftest import Server

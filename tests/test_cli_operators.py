@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from prilavok.consult import audit, logins, operators
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.notifier import RecordingNotifier
+from prilavok.consult.passwords import verify_password
+from prilavok.storage.db import create_engine, sessionmaker
+from prilavok.storage.models import Operator, OperatorSession
 from sqlalchemy import func, select
 
-from consult import audit, logins, operators
-from consult.deps import Deps
-from consult.errors import ConsultError
-from consult.notifier import RecordingNotifier
-from consult.passwords import verify_password
 from prilavok import cli
-from storage.db import create_engine, sessionmaker
-from storage.models import Operator, OperatorSession
 
 T = TypeVar("T")
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from prilavok.storage.db import create_engine
 from sqlalchemy import text
 
 from prilavok.headers import STAFF_CSP
 from prilavok.settings import Settings
-from storage.db import create_engine
 from tests import clients
 from tests.conftest import Server
 from tests.conftest import test_settings as settings_for

@@ -74,7 +74,7 @@ async def test_readyz_without_redis_and_with_a_stopped_worker(
     try:
         body = await wait_ready(srv.url, 200)
         assert body["checks"] == {"database": "ok", "delivery_worker": "ok"}
-        from bot.web import WORKER
+        from prilavok.bot.web import WORKER
 
         # A worker whose loop ended (it crashed, or was never started) is not ready.
         srv.app[WORKER].running = False

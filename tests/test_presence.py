@@ -6,9 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from consult.deps import Deps
-from consult.notifier import RecordingNotifier
-from storage.db import create_engine, migrate, sessionmaker
+from prilavok.consult.deps import Deps
+from prilavok.consult.notifier import RecordingNotifier
+from prilavok.storage.db import create_engine, migrate, sessionmaker
+
 from tests.clients import add_operator, cid, login, operator, visitor
 from tests.conftest import free_port, reset_pg
 from tests.processes import ROOT, ServerProcess

@@ -15,14 +15,14 @@ from typing import Any
 import aiohttp
 import pytest
 import redis.asyncio as aioredis
+from prilavok.consult.deps import Deps
+from prilavok.consult.notifier import RecordingNotifier
+from prilavok.consult.throttle import DEFAULT_RULES as LIMITS
+from prilavok.storage.db import create_engine, migrate, sessionmaker
+from prilavok.storage.models import Conversation, Message
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from consult.deps import Deps
-from consult.notifier import RecordingNotifier
-from consult.throttle import DEFAULT_RULES as LIMITS
-from storage.db import create_engine, migrate, sessionmaker
-from storage.models import Conversation, Message
 from tests.clients import Recorder, add_operator, cid, login, operator, visitor
 from tests.conftest import REDIS_URL, free_port, reset_pg
 from tests.processes import ServerProcess

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import aiohttp
 import redis.asyncio as aioredis
+from prilavok.consult.deps import Deps
+from prilavok.consult.notifier import RecordingNotifier
+from prilavok.storage.db import create_engine, migrate, sessionmaker
 
-from consult.deps import Deps
-from consult.notifier import RecordingNotifier
-from storage.db import create_engine, migrate, sessionmaker
 from tests.clients import add_hot_reply, add_operator, cid, login, operator, visitor
 from tests.conftest import REDIS_URL, free_port, reset_pg
 from tests.processes import ServerProcess

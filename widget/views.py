@@ -1,23 +1,19 @@
-"""HTTP routes of the widget: the bundled script, the socket.io client, the sample shop."""
+"""HTTP routes of the widget: the bundled script, the browser libraries, the sample shop."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from aiohttp import web
-
-from consult import http_input
+from prilavok.consult import http_input
 
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
-# name served under /vendor/ → path inside node_modules
-VENDOR_FILES = {
-    "socket.io.esm.min.js": "socket.io-client/dist/socket.io.esm.min.js",
-    "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
-    "chart.umd.js": "chart.js/dist/chart.umd.js",
-}
+# Browser libraries served under /vendor/: `npm run build` copies them out of node_modules into
+# static/vendor/, so an installed server needs no node_modules.
+VENDOR_FILES = ("socket.io.esm.min.js", "socket.io.min.js", "chart.umd.js")
 
 
-def setup(app: web.Application, static_dir: Path, node_modules: Path) -> None:
+def setup(app: web.Application, static_dir: Path) -> None:
     bundle = static_dir / "widget" / "dist" / "widget.js"
 
     async def widget_js(request: web.Request) -> web.StreamResponse:
@@ -34,7 +30,7 @@ def setup(app: web.Application, static_dir: Path, node_modules: Path) -> None:
         if name not in VENDOR_FILES:
             raise web.HTTPNotFound()
         return web.FileResponse(
-            node_modules / VENDOR_FILES[name], headers={**CORS, "Cache-Control": "max-age=3600"}
+            static_dir / "vendor" / name, headers={**CORS, "Cache-Control": "max-age=3600"}
         )
 
     async def shop_index(request: web.Request) -> web.StreamResponse:

@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import socketio
-
-from consult import availability, conversations, proactive, shopping, tasks, visitors
-from consult.deps import Deps
-from consult.errors import ConsultError
-from consult.namespace import Handler, Namespace
-from consult.notifier import OPERATOR_NS, VISITOR_NS, VISITORS_ROOM, operator_room, visitor_room
-from consult.payloads import (
+from prilavok.consult import availability, conversations, proactive, shopping, tasks, visitors
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.namespace import Handler, Namespace
+from prilavok.consult.notifier import (
+    OPERATOR_NS,
+    VISITOR_NS,
+    VISITORS_ROOM,
+    operator_room,
+    visitor_room,
+)
+from prilavok.consult.payloads import (
     Activity,
     CallbackRequest,
     InvitationRef,
@@ -23,8 +28,8 @@ from consult.payloads import (
     VisitorTyping,
     parse,
 )
-from consult.tokens import Signer
-from storage.models import Conversation
+from prilavok.consult.tokens import Signer
+from prilavok.storage.models import Conversation
 
 LOCALES = ("ru", "en")
 

@@ -1,11 +1,26 @@
 """The tables, by concern. Timestamps are stored and returned as UTC-aware datetimes on every
 backend. Everything is importable from here, as `from storage.models import Conversation`."""
 
-from storage.models.base import Base, BigId, UTCDateTime, utcnow
-from storage.models.chats import Conversation, HotReply, Invitation, Message, ProactiveRule, Task
-from storage.models.journeys import Journey, JourneyRun, JourneyTimer, ShopEvent
-from storage.models.offers import ApiKey, Customer, Delivery, Offer, OfferEvent, Product, ShopOrder
-from storage.models.team import (
+from prilavok.storage.models.base import Base, BigId, UTCDateTime, utcnow
+from prilavok.storage.models.chats import (
+    Conversation,
+    HotReply,
+    Invitation,
+    Message,
+    ProactiveRule,
+    Task,
+)
+from prilavok.storage.models.journeys import Journey, JourneyRun, JourneyTimer, ShopEvent
+from prilavok.storage.models.offers import (
+    ApiKey,
+    Customer,
+    Delivery,
+    Offer,
+    OfferEvent,
+    Product,
+    ShopOrder,
+)
+from prilavok.storage.models.team import (
     AuditEntry,
     Node,
     Operator,
@@ -13,7 +28,7 @@ from storage.models.team import (
     OperatorSession,
     ShopSetting,
 )
-from storage.models.visitors import PageView, Purchase, RelatedProduct, Visit, Visitor
+from prilavok.storage.models.visitors import PageView, Purchase, RelatedProduct, Visit, Visitor
 
 __all__ = [
     "ApiKey",

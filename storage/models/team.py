@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from prilavok.storage.models.base import Base, BigId, UTCDateTime, utcnow
 from sqlalchemy import (
     JSON,
     ForeignKey,
@@ -12,8 +13,6 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-
-from storage.models.base import Base, BigId, UTCDateTime, utcnow
 
 
 class Operator(Base):

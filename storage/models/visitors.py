@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from prilavok.storage.models.base import Base, BigId, UTCDateTime, utcnow
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -16,8 +17,6 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-
-from storage.models.base import Base, BigId, UTCDateTime, utcnow
 
 
 class Visitor(Base):

@@ -13,14 +13,14 @@ from typing import Any
 
 import aiohttp
 import pytest
+from prilavok.bot import api_keys
+from prilavok.bot.context import Offers
+from prilavok.bot.web import OFFERS, WORKER
+from prilavok.bot.worker import DeliveryWorker
+from prilavok.storage.models import Customer, Delivery
 from sqlalchemy import select
 
-from bot import api_keys
-from bot.context import Offers
-from bot.web import OFFERS, WORKER
-from bot.worker import DeliveryWorker
 from prilavok.app import create_app
-from storage.models import Customer, Delivery
 from tests.conftest import Server, test_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.sms import FakeSmsRu

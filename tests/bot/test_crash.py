@@ -8,14 +8,14 @@ from collections import Counter
 from pathlib import Path
 
 import aiohttp
+from prilavok.bot import api_keys
+from prilavok.bot.clock import SystemClock
+from prilavok.consult.deps import Deps
+from prilavok.consult.notifier import RecordingNotifier
+from prilavok.storage.db import create_engine, migrate, sessionmaker
+from prilavok.storage.models import Customer
 from sqlalchemy import update
 
-from bot import api_keys
-from bot.clock import SystemClock
-from consult.deps import Deps
-from consult.notifier import RecordingNotifier
-from storage.db import create_engine, migrate, sessionmaker
-from storage.models import Customer
 from tests.bot.conftest import SHOP, TG_TOKEN
 from tests.conftest import free_port, reset_pg
 from tests.fakes.telegram import FakeTelegram

@@ -7,10 +7,10 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime
 
+from prilavok.bot.worker import DeliveryWorker
+from prilavok.storage.models import Customer
 from sqlalchemy import update
 
-from bot.worker import DeliveryWorker
-from storage.models import Customer
 from tests.bot.conftest import ClockedServer, Env
 from tests.fakes.viber import event, user
 

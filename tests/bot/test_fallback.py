@@ -3,9 +3,9 @@ blocked bot switches at once."""
 
 from __future__ import annotations
 
+from prilavok.storage.models import OfferEvent
 from sqlalchemy import select
 
-from storage.models import OfferEvent
 from tests.bot.conftest import Env, Visitor
 from tests.fakes.viber import event
 

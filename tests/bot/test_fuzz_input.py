@@ -20,8 +20,8 @@ import aiohttp
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from prilavok.bot.viber_webhook import signature
 
-from bot.viber_webhook import signature
 from tests import clients
 from tests.bot.conftest import SMS_SECRET, TG_SECRET, VIBER_TOKEN, Env
 
@@ -405,8 +405,8 @@ class SocketTarget:
 
 
 def event_names() -> dict[str, list[str]]:
-    from consult.console_ns import ConsoleNamespace
-    from widget.visitor_ns import VisitorNamespace
+    from prilavok.consult.console_ns import ConsoleNamespace
+    from prilavok.widget.visitor_ns import VisitorNamespace
 
     return {
         "/visitor": sorted(VisitorNamespace(None, None).handlers()),  # type: ignore[arg-type]

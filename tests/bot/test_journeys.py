@@ -10,12 +10,12 @@ from typing import Any
 
 import aiohttp
 import pytest
+from prilavok.bot import journey_defs, reports
+from prilavok.bot.journey_steps import JourneySteps, at_hour
+from prilavok.consult.errors import ConsultError
+from prilavok.storage.models import Journey, JourneyRun, JourneyTimer
 from sqlalchemy import select
 
-from bot import journey_defs, reports
-from bot.journey_steps import JourneySteps, at_hour
-from consult.errors import ConsultError
-from storage.models import Journey, JourneyRun, JourneyTimer
 from tests.bot.conftest import ClockedServer, Env
 from tests.fakes.telegram import update_message
 

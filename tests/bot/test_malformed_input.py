@@ -8,9 +8,9 @@ import logging
 
 import aiohttp
 import pytest
+from prilavok.storage.models import Customer, Operator
 from sqlalchemy import func, select
 
-from storage.models import Customer, Operator
 from tests import clients
 from tests.bot.conftest import SMS_SECRET, VIBER_TOKEN, Env
 from tests.fakes.viber import post_callback

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import aiohttp
+from prilavok.storage.db import create_engine, migrate
 from sqlalchemy import text
 
-from storage.db import create_engine, migrate
 from tests.bot.conftest import Env
 from tests.clients import add_operator, login
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from prilavok.bot import api_keys
+from prilavok.bot.clock import SystemClock
+from prilavok.storage.models import Customer
 from sqlalchemy import update
 
-from bot import api_keys
-from bot.clock import SystemClock
-from storage.models import Customer
 from tests.bot.conftest import SHOP, Env, offers_settings
 from tests.conftest import Server
 from tests.fakes.sms import FakeSmsRu

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from prilavok.bot import purposes
+from prilavok.bot.purposes import Purpose
+from prilavok.consult.shopping import identity_hash
+from prilavok.storage.models import Customer, ShopEvent
 from sqlalchemy import func, select
 
-from bot import purposes
-from bot.purposes import Purpose
-from consult.shopping import identity_hash
-from storage.models import Customer, ShopEvent
 from tests.bot.conftest import SHOP, WIDGET_SECRET, Env
 from tests.clients import visitor
 from tests.fakes.telegram import update_message

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from prilavok.storage.models import OfferEvent
 from sqlalchemy import select
 
-from storage.models import OfferEvent
 from tests.bot.conftest import Env
 from tests.fakes.telegram import update_button, update_message
 from tests.fakes.viber import event, user

@@ -8,10 +8,10 @@ import threading
 import time
 
 import pytest
+from prilavok.bot import message_templates
+from prilavok.bot.template_limits import MAX_SOURCE, TIME_LIMIT
+from prilavok.consult.errors import ConsultError
 
-from bot import message_templates
-from bot.template_limits import MAX_SOURCE, TIME_LIMIT
-from consult.errors import ConsultError
 from tests.bot.conftest import Env
 
 NESTED_20000 = "{% for i in range(20000) %}{% for j in range(20000) %}{% endfor %}{% endfor %}"

@@ -7,10 +7,9 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-
-from bot import links, message_templates, quiet_hours
-from channels.errors import Rejected
-from channels.sms import segments, valid_phone
+from prilavok.bot import links, message_templates, quiet_hours
+from prilavok.channels.errors import Rejected
+from prilavok.channels.sms import segments, valid_phone
 
 
 @pytest.mark.parametrize(

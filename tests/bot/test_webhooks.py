@@ -4,9 +4,9 @@ failures switch at once; a "call me back" button reaches staff."""
 from __future__ import annotations
 
 import aiohttp
+from prilavok.storage.models import Task
 from sqlalchemy import select
 
-from storage.models import Task
 from tests.bot.conftest import SMS_SECRET, Env
 from tests.fakes.telegram import update_button, update_message
 from tests.fakes.viber import event, user

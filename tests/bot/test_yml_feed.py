@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import aiohttp
 from aiohttp import web
+from prilavok.bot.web import FEEDS
+from prilavok.bot.yml_feed import FeedReader
+from prilavok.storage.models import Product
 from sqlalchemy import func, select
 
-from bot.web import FEEDS
-from bot.yml_feed import FeedReader
-from storage.models import Product
 from tests.bot.conftest import SHOP, Env
 from tests.conftest import free_port
 

@@ -2,10 +2,11 @@
 
 from datetime import UTC, datetime, timedelta
 
-from consult import availability, conversations, hours, operators, queue_feed
-from consult.deps import Deps
-from consult.notifier import VISITORS_ROOM, operator_room
-from storage.models import Conversation, utcnow
+from prilavok.consult import availability, conversations, hours, operators, queue_feed
+from prilavok.consult.deps import Deps
+from prilavok.consult.notifier import VISITORS_ROOM, operator_room
+from prilavok.storage.models import Conversation, utcnow
+
 from tests.clients import add_operator, cid
 from tests.consult.test_routing import chat, new_visitor
 

@@ -3,14 +3,14 @@
 import asyncio
 
 import pytest
+from prilavok.consult import conversations, operators
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.notifier import operator_room, visitor_room
+from prilavok.consult.visitors import context, identify, record_page
+from prilavok.storage.models import Message
 from sqlalchemy import func, select
 
-from consult import conversations, operators
-from consult.deps import Deps
-from consult.errors import ConsultError
-from consult.notifier import operator_room, visitor_room
-from consult.visitors import context, identify, record_page
-from storage.models import Message
 from tests.clients import add_operator, cid
 
 

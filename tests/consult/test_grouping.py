@@ -4,15 +4,15 @@ own answer, their own error and their own place in the order they were stored.""
 import asyncio
 
 import pytest
+from prilavok.consult import conversations, operators
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.grouping import Grouper
+from prilavok.consult.notifier import operator_room, visitor_room
+from prilavok.consult.visitors import identify, record_page
+from prilavok.storage.models import Conversation, Message
 from sqlalchemy import select
 
-from consult import conversations, operators
-from consult.deps import Deps
-from consult.errors import ConsultError
-from consult.grouping import Grouper
-from consult.notifier import operator_room, visitor_room
-from consult.visitors import identify, record_page
-from storage.models import Conversation, Message
 from tests.clients import add_operator, cid
 
 

@@ -1,8 +1,8 @@
 import pytest
+from prilavok.consult import hot_replies
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError
 
-from consult import hot_replies
-from consult.deps import Deps
-from consult.errors import ConsultError
 from tests.clients import add_operator
 
 

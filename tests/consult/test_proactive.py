@@ -3,14 +3,14 @@
 from datetime import UTC, datetime
 
 import pytest
+from prilavok.consult import conversations, hours, operators, proactive
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.rules import apply, parse_rule
+from prilavok.consult.visitors import identify, record_page
+from prilavok.storage.models import Conversation, Invitation, ProactiveRule
 from sqlalchemy import select
 
-from consult import conversations, hours, operators, proactive
-from consult.deps import Deps
-from consult.errors import ConsultError
-from consult.rules import apply, parse_rule
-from consult.visitors import identify, record_page
-from storage.models import Conversation, Invitation, ProactiveRule
 from tests.clients import add_operator, cid
 
 
@@ -68,7 +68,7 @@ async def test_invitation_text_and_caps(deps: Deps) -> None:
     await online(deps)
     rule = await make_rule(deps)
     vid = await new_visitor(deps, name="Мария")
-    from consult import shopping
+    from prilavok.consult import shopping
 
     await shopping.set_cart(
         deps, vid, shopping.CartIn.model_validate({"items": [{"id": "p", "price": 34990}]})

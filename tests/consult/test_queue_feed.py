@@ -1,8 +1,9 @@
 """Queue updates that stay small: deltas to consoles, each visitor only their own new place."""
 
-from consult import conversations, operators, queue_feed
-from consult.deps import Deps
-from consult.notifier import QUEUE_DELTA_ROOM, QUEUE_FULL_ROOM, visitor_room
+from prilavok.consult import conversations, operators, queue_feed
+from prilavok.consult.deps import Deps
+from prilavok.consult.notifier import QUEUE_DELTA_ROOM, QUEUE_FULL_ROOM, visitor_room
+
 from tests.clients import add_operator, cid
 from tests.consult.test_routing import chat
 

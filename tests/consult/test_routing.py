@@ -3,15 +3,15 @@
 import asyncio
 
 import pytest
+from prilavok.consult import conversations, operators, queue_feed
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.notifier import operator_room, visitor_room
+from prilavok.consult.visitors import identify, record_page
+from prilavok.storage.db import sessionmaker
+from prilavok.storage.models import Conversation, Operator
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from consult import conversations, operators, queue_feed
-from consult.deps import Deps
-from consult.errors import ConsultError
-from consult.notifier import operator_room, visitor_room
-from consult.visitors import identify, record_page
-from storage.db import sessionmaker
-from storage.models import Conversation, Operator
 from tests.clients import add_operator, cid
 
 
@@ -151,7 +151,7 @@ async def test_take_from_the_queue_even_when_full(deps: Deps) -> None:
 async def test_presence_of_a_dead_process_does_not_count(deps: Deps) -> None:
     from datetime import timedelta
 
-    from storage.models import Node, utcnow
+    from prilavok.storage.models import Node, utcnow
 
     anna = await online(deps, "anna")
     async with deps.sessions.begin() as s:

@@ -13,10 +13,10 @@ from typing import Any
 import aiohttp
 import pytest
 import socketio
+from prilavok.consult import operators
+from prilavok.storage.models import Operator, OperatorSession, utcnow
 from sqlalchemy import func, select, update
 
-from consult import operators
-from storage.models import Operator, OperatorSession, utcnow
 from tests.clients import PASSWORD, add_operator, login, operator
 from tests.conftest import Server
 from tests.conftest import test_settings as settings_for

@@ -1,10 +1,10 @@
 import pytest
+from prilavok.consult import tasks
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError
+from prilavok.consult.notifier import OPERATORS_ROOM
+from prilavok.consult.phones import normalize
 
-from consult import tasks
-from consult.deps import Deps
-from consult.errors import ConsultError
-from consult.notifier import OPERATORS_ROOM
-from consult.phones import normalize
 from tests.clients import add_operator
 
 

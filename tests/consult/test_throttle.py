@@ -6,10 +6,10 @@ import asyncio
 import uuid
 
 import pytest
+from prilavok.consult.addresses import ClientAddresses
+from prilavok.consult.errors import RateLimited
+from prilavok.consult.throttle import DEFAULT_RULES, Throttle
 
-from consult.addresses import ClientAddresses
-from consult.errors import RateLimited
-from consult.throttle import DEFAULT_RULES, Throttle
 from tests.conftest import REDIS_URL
 
 

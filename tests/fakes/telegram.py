@@ -25,8 +25,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from prilavok.bot.clock import Clock
 
-from bot.clock import Clock
 from tests.fakes.base import FakeServer
 
 PREVIEW_AGENT = "TelegramBot (like TwitterBot)"

@@ -1,10 +1,9 @@
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
+from prilavok.storage.db import alembic_config, create_engine, migrate
+from prilavok.storage.models import Base
 from sqlalchemy import inspect, text
-
-from storage.db import alembic_config, create_engine, migrate
-from storage.models import Base
 
 
 async def test_migrations_create_every_table_and_are_idempotent(empty_db_url: str) -> None:

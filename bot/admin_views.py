@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
+
 from prilavok.bot import api_keys, reports
 from prilavok.bot.context import Offers
 from prilavok.consult import http_input
-from prilavok.consult.admin_accounts import page_or_login
-from prilavok.consult.console_views import json_object, require_admin
 from prilavok.consult.errors import ConsultError
+from prilavok.consult.web_auth import json_object, page_or_login, require_admin
 
 
 def _when(raw: str | None, default: datetime, name: str) -> datetime:

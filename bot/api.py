@@ -4,6 +4,8 @@ carries the shop's API key; a bad request is refused whole and changes nothing."
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy import select
+
 from prilavok.bot import (
     api_keys,
     catalog,
@@ -16,10 +18,9 @@ from prilavok.bot import (
 )
 from prilavok.bot.context import Offers
 from prilavok.consult import http_input
-from prilavok.consult.console_views import json_object
 from prilavok.consult.errors import ConsultError, not_found
+from prilavok.consult.web_auth import json_object
 from prilavok.storage.models import Customer, Delivery, OfferEvent
-from sqlalchemy import select
 
 # The customer's latest deliveries shown with their state and reason.
 RECENT_DELIVERIES = 50

@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy import select
+
 from prilavok.bot import journey_defs, journey_entry, journey_reports
 from prilavok.bot.context import Offers
 from prilavok.consult import audit
-from prilavok.consult.console_views import json_object, require_admin
 from prilavok.consult.errors import ConsultError, not_found
+from prilavok.consult.web_auth import json_object, require_admin
 from prilavok.storage.models import ApiKey, Customer, Journey, ShopSetting
-from sqlalchemy import select
 
 
 def _id(request: web.Request, what: str) -> int:

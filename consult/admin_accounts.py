@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aiohttp import web
+
 from prilavok.consult import accounts, logins, serialize
-from prilavok.consult.console_ns import COOKIE
-from prilavok.consult.console_views import DEPS, STATIC, json_object, log_in, require_admin
+from prilavok.consult.console_views import log_in
 from prilavok.consult.errors import ConsultError, not_found
-
-LOGIN_PATH = "/admin/login"
-
-
-def _next(raw: str | None) -> str:
-    """Where to go after logging in: an admin page of ours, never another site."""
-    if raw and raw.startswith("/admin") and not raw.startswith(LOGIN_PATH) and "//" not in raw:
-        return raw
-    return "/admin"
-
-
-async def page_or_login(request: web.Request, file: Path) -> web.StreamResponse:
-    """An admin page; without a live session, the log-in page first (and back here after).
-    A logged-in operator who is not an admin gets the page, which says so."""
-    deps = request.app[DEPS]
-    op = await logins.operator(deps, logins.session_key(request.cookies.get(COOKIE)))
-    if op is None:
-        raise web.HTTPFound(f"{LOGIN_PATH}?next={_next(request.path_qs)}")
-    return web.FileResponse(file)
+from prilavok.consult.web_auth import (
+    COOKIE,
+    DEPS,
+    LOGIN_PATH,
+    STATIC,
+    json_object,
+    next_admin_path,
+    page_or_login,
+    require_admin,
+)
 
 
 def admin_page(name: str):  # type: ignore[no-untyped-def]
@@ -41,7 +30,7 @@ async def login_page(request: web.Request) -> web.FileResponse:
     """The form; an admin already logged in goes straight on to where they were going."""
     op = await logins.operator(request.app[DEPS], logins.session_key(request.cookies.get(COOKIE)))
     if op is not None and op.role == "admin":
-        raise web.HTTPFound(_next(request.query.get("next")))
+        raise web.HTTPFound(next_admin_path(request.query.get("next")))
     return web.FileResponse(request.app[STATIC] / "admin" / "login.html")
 
 

@@ -1,6 +1,6 @@
 """/admin: rules, business hours, operators, global hot replies, related goods, numbers.
 
-Admins only; every change carries the session's X-CSRF-Token (console_views.require_admin).
+Admins only; every change carries the session's X-CSRF-Token (web_auth.require_admin).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import func, select
+
 from prilavok.consult import (
     admin_accounts,
     audit,
@@ -25,10 +27,10 @@ from prilavok.consult import (
 )
 from prilavok.consult.admin_accounts import admin_page
 from prilavok.consult.broadcast import team
-from prilavok.consult.console_views import DEPS, json_object, require_admin
 from prilavok.consult.conversations import drain_queue
 from prilavok.consult.errors import ConsultError, not_found
 from prilavok.consult.presence import reachable_ids
+from prilavok.consult.web_auth import DEPS, json_object, require_admin
 from prilavok.storage.models import (
     Conversation,
     HotReply,
@@ -37,7 +39,6 @@ from prilavok.storage.models import (
     RelatedProduct,
     utcnow,
 )
-from sqlalchemy import func, select
 
 STATS_MAX_DAYS = 366
 

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import socketio
+
 from prilavok.consult import (
     broadcast,
     chats,
@@ -44,9 +45,8 @@ from prilavok.consult.payloads import (
     parse,
 )
 from prilavok.consult.visitors import context, history
+from prilavok.consult.web_auth import COOKIE
 from prilavok.storage.models import Operator, Visit, Visitor
-
-COOKIE = "prilavok_op"
 
 
 def cookie_value(environ: dict[str, Any], name: str = COOKIE) -> str | None:

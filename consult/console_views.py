@@ -5,25 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp import web
-from prilavok.consult import http_input, logins, operators, serialize
-from prilavok.consult.console_ns import COOKIE
+
+from prilavok.consult import logins, operators, serialize
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError
 from prilavok.consult.tokens import Signer
-from prilavok.storage.models import Operator
-
-DEPS = web.AppKey("consult_deps", Deps)
-SIGNER = web.AppKey("consult_signer", Signer)
-STATIC = web.AppKey("consult_static_dir", Path)
-SECURE_COOKIE = web.AppKey("consult_secure_cookie", bool)
+from prilavok.consult.web_auth import (
+    COOKIE,
+    DEPS,
+    SECURE_COOKIE,
+    SIGNER,
+    STATIC,
+    current_operator,
+    json_object,
+)
 
 
 async def page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(request.app[STATIC] / "console" / "index.html")
 
-
-async def json_object(request: web.Request) -> dict:
-    return await http_input.json_object(request)
 
 
 async def login(request: web.Request) -> web.Response:
@@ -81,30 +81,7 @@ async def logout(request: web.Request) -> web.Response:
     return response
 
 
-async def current_operator(request: web.Request) -> Operator:
-    """The logged-in operator, or 401."""
-    op = await logins.operator(request.app[DEPS], logins.session_key(request.cookies.get(COOKIE)))
-    if op is None:
-        raise ConsultError("unauthorized", "log in first", 401)
-    return op
 
-
-async def require_operator(request: web.Request) -> Operator:
-    """The logged-in operator; a request that changes something must also carry the session's
-    X-CSRF-Token (from /console/api/me), which a page on another site cannot read."""
-    op = await current_operator(request)
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        cookie = request.cookies.get(COOKIE, "")
-        if not request.app[SIGNER].csrf_ok(cookie, request.headers.get("X-CSRF-Token")):
-            raise ConsultError("csrf", "missing or wrong X-CSRF-Token", 403)
-    return op
-
-
-async def require_admin(request: web.Request) -> Operator:
-    op = await require_operator(request)
-    if op.role != "admin":
-        raise ConsultError("forbidden", "admins only", 403)
-    return op
 
 
 async def me(request: web.Request) -> web.Response:

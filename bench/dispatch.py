@@ -29,14 +29,14 @@ from typing import Any
 import aiohttp
 import asyncpg
 import psutil
-from prilavok.bot.clock import SystemClock
-from prilavok.storage.db import create_engine, migrate
 
 from bench import seed, servers
 from bench.config import Profile
 from bench.meter import CpuMeter
 from bench.targets import PG_ADMIN, PG_DATABASE, pg_url
-from tests.fakes.telegram import FakeTelegram, update_message
+from devkit.fakes.telegram import FakeTelegram, update_message
+from prilavok.bot.clock import SystemClock
+from prilavok.storage.db import create_engine, migrate
 
 TOKEN = "424242:bench-token"
 SECRET = "bench-webhook-secret"
@@ -62,7 +62,7 @@ def daytime_zone(now: datetime) -> str:
     return f"Etc/GMT{-east:+d}" if east else "Etc/UTC"
 
 
-async def _api_key(server: servers.ServerProcess) -> str:
+async def _api_key(server: servers.MeasuredServer) -> str:
     """`prilavok api-key create`, as an admin would run it."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "prilavok.cli", "api-key", "create", SHOP,

@@ -15,7 +15,7 @@ import aiohttp
 import psutil
 
 from bench import seed, servers
-from bench.servers import ServerProcess
+from bench.servers import MeasuredServer
 
 PG_ADMIN = os.environ.get("PRILAVOK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Two runs on one machine must not drop each other's database: give each its own name.
@@ -45,7 +45,7 @@ class Running:
     visitor_url: str
     operator_url: str
     cookies: list[str | None]
-    servers: list[ServerProcess]
+    servers: list[MeasuredServer]
     # Where each load generator worker's visitors connect (worker i: i modulo the list).
     visitor_urls: list[str] | None = None
 
@@ -79,7 +79,7 @@ async def running(
     """Starts the named target with `operators` operators (each with `capacity` places)."""
     work = run_dir / name
     work.mkdir(parents=True, exist_ok=True)
-    started: list[ServerProcess] = []
+    started: list[MeasuredServer] = []
     try:
         if name in BASELINES:
             make = servers.bare_python if name == "bare-python" else servers.bare_node

@@ -9,7 +9,7 @@ import contextlib
 import aiohttp
 from aiohttp import WSMsgType, web
 
-from tests.conftest import free_port
+from devkit.ports import free_port
 
 HOP = {
     "connection",

@@ -14,14 +14,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiohttp import web
+
+from devkit.ports import free_port
+from prilavok.app import DEPS, create_app
 from prilavok.consult import operators
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import RecordingNotifier
-from prilavok.storage.db import create_engine, migrate, sessionmaker
-
-from prilavok.app import DEPS, create_app
 from prilavok.settings import Settings
-from tests.fakes.base import free_port
+from prilavok.storage.db import create_engine, migrate, sessionmaker
 
 PG_ADMIN = os.environ.get("PRILAVOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 # One database per run, so that two runs on one machine never drop each other's tables.

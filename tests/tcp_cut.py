@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from tests.conftest import free_port
+from devkit.ports import free_port
 
 
 class CuttableRelay:

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from prilavok.storage.db import create_engine
 from sqlalchemy import text
 
+from devkit.ports import free_port
 from prilavok.headers import STAFF_CSP
 from prilavok.settings import Settings
+from prilavok.storage.db import create_engine
 from tests import clients
 from tests.conftest import Server
 from tests.conftest import test_settings as settings_for
-from tests.fakes.base import free_port
 
 
 def mode(path: Path) -> int:

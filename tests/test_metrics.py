@@ -8,9 +8,10 @@ from pathlib import Path
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from devkit.ports import free_port
 from tests import conftest
 from tests.clients import add_operator, cid, login, operator, visitor
-from tests.conftest import Server, free_port
+from tests.conftest import Server
 
 
 async def scrape(url: str, token: str | None = None) -> tuple[int, dict[tuple[str, tuple], float]]:

@@ -6,13 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from devkit.processes import ROOT, ServerProcess
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import RecordingNotifier
 from prilavok.storage.db import create_engine, migrate, sessionmaker
-
 from tests.clients import add_operator, cid, login, operator, visitor
-from tests.conftest import free_port, reset_pg
-from tests.processes import ROOT, ServerProcess
+from tests.conftest import reset_pg
 
 
 def operator_list(env: dict[str, str]) -> dict[str, str]:
@@ -49,8 +48,8 @@ async def test_operator_list_and_routing_count_only_connected_consoles(
         "PRILAVOK_PRESENCE_TTL_SECONDS": "2",
         "PRILAVOK_HEARTBEAT_SECONDS": "0.5",
     }
-    a = ServerProcess(free_port(), env, tmp_path / "a.log")
-    b = ServerProcess(free_port(), env, tmp_path / "b.log")
+    a = ServerProcess.prilavok(tmp_path / "a.log", env)
+    b = ServerProcess.prilavok(tmp_path / "b.log", env)
     await a.start()
     await b.start()
     try:

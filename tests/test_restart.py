@@ -2,13 +2,11 @@
 
 from pathlib import Path
 
+from devkit.processes import ServerProcess
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import RecordingNotifier
 from prilavok.storage.db import create_engine, migrate, sessionmaker
-
 from tests.clients import add_operator, cid, login, operator, visitor
-from tests.conftest import free_port
-from tests.processes import ServerProcess
 
 
 async def test_after_a_crash_and_restart_every_acknowledged_message_is_there(
@@ -24,7 +22,7 @@ async def test_after_a_crash_and_restart_every_acknowledged_message_is_there(
         "PRILAVOK_DATA_DIR": str(tmp_path),
         "PRILAVOK_SECRET_KEY": "restart-test",
     }
-    srv = ServerProcess(free_port(), env, tmp_path / "server.log")
+    srv = ServerProcess.prilavok(tmp_path / "server.log", env)
     await srv.start()
     try:
         op = await operator(srv.url, await login(srv.url, "anna"), reconnection_delay=0.2)

@@ -18,11 +18,11 @@ import redis.asyncio as aioredis
 import socketio
 from aiohttp import web
 
+from devkit.ports import free_port
 from prilavok.realtime import start_manager
 from prilavok.room_manager import RoutedRedisManager
 from prilavok.room_registry import token
 from tests.conftest import REDIS_URL
-from tests.fakes.base import free_port
 from tests.tcp_cut import CuttableRelay
 
 TTL = 2.0

@@ -15,17 +15,17 @@ from typing import Any
 import aiohttp
 import pytest
 import redis.asyncio as aioredis
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from devkit.processes import ServerProcess
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import RecordingNotifier
 from prilavok.consult.throttle import DEFAULT_RULES as LIMITS
 from prilavok.storage.db import create_engine, migrate, sessionmaker
 from prilavok.storage.models import Conversation, Message
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from tests.clients import Recorder, add_operator, cid, login, operator, visitor
-from tests.conftest import REDIS_URL, free_port, reset_pg
-from tests.processes import ServerProcess
+from tests.conftest import REDIS_URL, reset_pg
 from tests.tcp_cut import CuttableRelay
 
 TOKEN = "three-processes"
@@ -78,7 +78,7 @@ async def start_three(pg_database: str, tmp_path: Path, routing: str) -> Three:
         # (tested on their own in tests/widget/test_limits.py) are off.
         **{f"PRILAVOK_LIMIT_{name.upper()}": "" for name in LIMITS},
     }
-    processes = [ServerProcess(free_port(), env, tmp_path / f"{n}.log") for n in "abc"]
+    processes = [ServerProcess.prilavok(tmp_path / f"{n}.log", env) for n in "abc"]
     await asyncio.gather(*(p.start() for p in processes))
     return Three(processes, deps, engine, channel)
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import aiohttp
 import redis.asyncio as aioredis
+
+from devkit.processes import ServerProcess
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import RecordingNotifier
 from prilavok.storage.db import create_engine, migrate, sessionmaker
-
 from tests.clients import add_hot_reply, add_operator, cid, login, operator, visitor
-from tests.conftest import REDIS_URL, free_port, reset_pg
-from tests.processes import ServerProcess
+from tests.conftest import REDIS_URL, reset_pg
 
 
 async def test_visitor_and_operator_on_different_processes(pg_database: str, tmp_path: Path):
@@ -32,8 +32,8 @@ async def test_visitor_and_operator_on_different_processes(pg_database: str, tmp
         "PRILAVOK_DATA_DIR": str(tmp_path),
         "PRILAVOK_SECRET_KEY": "two-processes",
     }
-    a = ServerProcess(free_port(), env, tmp_path / "a.log")
-    b = ServerProcess(free_port(), env, tmp_path / "b.log")
+    a = ServerProcess.prilavok(tmp_path / "a.log", env)
+    b = ServerProcess.prilavok(tmp_path / "b.log", env)
     await a.start()
     await b.start()
     try:
@@ -99,8 +99,8 @@ async def test_deactivating_on_one_process_logs_out_a_console_on_the_other(
         # at process B's next heartbeat.
         "PRILAVOK_HEARTBEAT_SECONDS": "60",
     }
-    a = ServerProcess(free_port(), env, tmp_path / "a.log")
-    b = ServerProcess(free_port(), env, tmp_path / "b.log")
+    a = ServerProcess.prilavok(tmp_path / "a.log", env)
+    b = ServerProcess.prilavok(tmp_path / "b.log", env)
     await a.start()
     await b.start()
     try:

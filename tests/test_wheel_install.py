@@ -23,7 +23,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.fakes.base import free_port
+from devkit.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TOP_FOLDERS = ("bot", "widget", "consult", "channels", "storage")

@@ -13,19 +13,19 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import select
+
+from devkit.fakes.clock import FakeClock
+from devkit.fakes.sms import FakeSmsRu
+from devkit.fakes.telegram import FakeTelegram, update_message
+from devkit.fakes.viber import FakeViber, event, post_callback, user
+from prilavok.app import create_app
 from prilavok.bot import api_keys
 from prilavok.bot.context import Offers
 from prilavok.bot.web import OFFERS, WORKER
 from prilavok.bot.worker import DeliveryWorker
 from prilavok.storage.models import Customer, Delivery
-from sqlalchemy import select
-
-from prilavok.app import create_app
 from tests.conftest import Server, test_settings
-from tests.fakes.clock import FakeClock
-from tests.fakes.sms import FakeSmsRu
-from tests.fakes.telegram import FakeTelegram, update_message
-from tests.fakes.viber import FakeViber, event, post_callback, user
 
 TG_TOKEN = "123456:TEST-token_for_fake"
 TG_SECRET = "webhook-secret-1"

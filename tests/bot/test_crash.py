@@ -8,18 +8,18 @@ from collections import Counter
 from pathlib import Path
 
 import aiohttp
+from sqlalchemy import update
+
+from devkit.fakes.telegram import FakeTelegram
+from devkit.processes import ServerProcess
 from prilavok.bot import api_keys
 from prilavok.bot.clock import SystemClock
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import RecordingNotifier
 from prilavok.storage.db import create_engine, migrate, sessionmaker
 from prilavok.storage.models import Customer
-from sqlalchemy import update
-
 from tests.bot.conftest import SHOP, TG_TOKEN
-from tests.conftest import free_port, reset_pg
-from tests.fakes.telegram import FakeTelegram
-from tests.processes import ServerProcess
+from tests.conftest import reset_pg
 
 N = 300
 
@@ -47,7 +47,7 @@ async def test_sigkill_mid_campaign_then_restart(pg_database: str, tmp_path: Pat
         "PRILAVOK_OFFERS_QUIET_FROM_HOUR": "0",
         "PRILAVOK_OFFERS_QUIET_TO_HOUR": "0",
     }
-    srv = ServerProcess(free_port(), env, tmp_path / "server.log")
+    srv = ServerProcess.prilavok(tmp_path / "server.log", env)
     await srv.start()
     try:
         headers = {"Authorization": f"Bearer {key}"}

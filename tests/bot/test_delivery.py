@@ -7,12 +7,12 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime
 
-from prilavok.bot.worker import DeliveryWorker
-from prilavok.storage.models import Customer
 from sqlalchemy import update
 
+from devkit.fakes.viber import event, user
+from prilavok.bot.worker import DeliveryWorker
+from prilavok.storage.models import Customer
 from tests.bot.conftest import ClockedServer, Env
-from tests.fakes.viber import event, user
 
 
 async def telegram_customers(env: Env, n: int, first_chat: int = 100_000) -> list[int]:

@@ -3,11 +3,11 @@ blocked bot switches at once."""
 
 from __future__ import annotations
 
-from prilavok.storage.models import OfferEvent
 from sqlalchemy import select
 
+from devkit.fakes.viber import event
+from prilavok.storage.models import OfferEvent
 from tests.bot.conftest import Env, Visitor
-from tests.fakes.viber import event
 
 WINDOW = {"hours": 24, "minutes": 1}
 PHONE = "+79123456789"

@@ -10,14 +10,14 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import select
+
+from devkit.fakes.telegram import update_message
 from prilavok.bot import journey_defs, reports
 from prilavok.bot.journey_steps import JourneySteps, at_hour
 from prilavok.consult.errors import ConsultError
 from prilavok.storage.models import Journey, JourneyRun, JourneyTimer
-from sqlalchemy import select
-
 from tests.bot.conftest import ClockedServer, Env
-from tests.fakes.telegram import update_message
 
 PHONE, CHAT = "+79123456789", 7400
 _ids = count(1)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from prilavok.storage.models import Delivery, OfferEvent
 from sqlalchemy import func, select
 
+from devkit.fakes.telegram import PREVIEW_AGENT
+from prilavok.storage.models import Delivery, OfferEvent
 from tests.bot.conftest import BROWSER_AGENT, Env, Visitor
 from tests.bot.test_fallback import linked_customer, one_offer_unread
-from tests.fakes.telegram import PREVIEW_AGENT
 
 ROBOTS = [
     PREVIEW_AGENT,

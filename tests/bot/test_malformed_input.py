@@ -8,12 +8,12 @@ import logging
 
 import aiohttp
 import pytest
-from prilavok.storage.models import Customer, Operator
 from sqlalchemy import func, select
 
+from devkit.fakes.viber import post_callback
+from prilavok.storage.models import Customer, Operator
 from tests import clients
 from tests.bot.conftest import SMS_SECRET, VIBER_TOKEN, Env
-from tests.fakes.viber import post_callback
 
 
 async def post_raw(env: Env, path: str, body: bytes, ctype: str, **headers: str) -> tuple[int, str]:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from sqlalchemy import update
+
+from devkit.fakes.sms import FakeSmsRu
+from devkit.fakes.telegram import FakeTelegram
+from devkit.fakes.viber import FakeViber
 from prilavok.bot import api_keys
 from prilavok.bot.clock import SystemClock
 from prilavok.storage.models import Customer
-from sqlalchemy import update
-
 from tests.bot.conftest import SHOP, Env, offers_settings
 from tests.conftest import Server
-from tests.fakes.sms import FakeSmsRu
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.viber import FakeViber
 
 
 async def test_the_worker_in_the_server_sends_without_being_asked(

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
+
+from devkit.fakes.telegram import update_message
 from prilavok.bot import purposes
 from prilavok.bot.purposes import Purpose
 from prilavok.consult.shopping import identity_hash
 from prilavok.storage.models import Customer, ShopEvent
-from sqlalchemy import func, select
-
 from tests.bot.conftest import SHOP, WIDGET_SECRET, Env
 from tests.clients import visitor
-from tests.fakes.telegram import update_message
 
 PHONE = "+79123456789"
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from prilavok.storage.models import OfferEvent
 from sqlalchemy import select
 
+from devkit.fakes.telegram import update_button, update_message
+from devkit.fakes.viber import event, user
+from prilavok.storage.models import OfferEvent
 from tests.bot.conftest import Env
-from tests.fakes.telegram import update_button, update_message
-from tests.fakes.viber import event, user
 
 PHONE = "+79123456789"
 CHAT, VIBER = 7100, "vb-7100"

@@ -4,8 +4,8 @@ offer goes by the next channel, or waits, and a later `subscribed` brings Viber 
 
 from __future__ import annotations
 
+from devkit.fakes.viber import event, user
 from tests.bot.conftest import Env
-from tests.fakes.viber import event, user
 
 PHONE = "+79123456789"
 

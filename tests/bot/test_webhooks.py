@@ -4,12 +4,12 @@ failures switch at once; a "call me back" button reaches staff."""
 from __future__ import annotations
 
 import aiohttp
-from prilavok.storage.models import Task
 from sqlalchemy import select
 
+from devkit.fakes.telegram import update_button, update_message
+from devkit.fakes.viber import event, user
+from prilavok.storage.models import Task
 from tests.bot.conftest import SMS_SECRET, Env
-from tests.fakes.telegram import update_button, update_message
-from tests.fakes.viber import event, user
 
 
 async def test_a_telegram_update_without_the_secret_is_refused(env: Env) -> None:

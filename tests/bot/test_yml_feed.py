@@ -9,13 +9,13 @@ from decimal import Decimal
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import func, select
+
+from devkit.ports import free_port
 from prilavok.bot.web import FEEDS
 from prilavok.bot.yml_feed import FeedReader
 from prilavok.storage.models import Product
-from sqlalchemy import func, select
-
 from tests.bot.conftest import SHOP, Env
-from tests.conftest import free_port
 
 N = 100_000
 

@@ -49,10 +49,10 @@ async def browser() -> AsyncIterator[Browser]:
         assert errors == [], f"JavaScript errors in the page: {errors}"
 
 
-async def new_page(browser: Browser, **kw: object) -> tuple[BrowserContext, Page]:
-    context = await browser.new_context(viewport={"width": 1280, "height": 800}, **kw)
-    context.set_default_timeout(10_000)
-    page = await context.new_page()
+def watch(browser: Browser, page: Page) -> None:
+    """Records the page's uncaught errors, and its CSP refusals, in `page.js_errors`."""
+    if hasattr(page, "js_errors"):
+        return
     errors: list[str] = []
 
     def on_error(exc: Exception) -> None:
@@ -68,4 +68,14 @@ async def new_page(browser: Browser, **kw: object) -> tuple[BrowserContext, Page
 
     page.on("console", on_console)
     page.js_errors = errors  # type: ignore[attr-defined]
+
+
+async def new_page(browser: Browser, **kw: object) -> tuple[BrowserContext, Page]:
+    """A fresh context and its first page; every page the context opens later (a second tab,
+    a popup) is watched too, so no page of a test escapes the error check."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, **kw)
+    context.set_default_timeout(10_000)
+    context.on("page", lambda page: watch(browser, page))
+    page = await context.new_page()
+    watch(browser, page)
     return context, page

@@ -2,27 +2,9 @@
 
 from __future__ import annotations
 
-import random
-import socket
-
 from aiohttp import web
 
-# Below Linux's ephemeral range (32768-60999): a port the kernel hands out for port 0 can be taken
-# by any outgoing connection (to PostgreSQL, say) before the server binds it.
-_PORTS = range(20000, 32000)
-
-
-def free_port() -> int:
-    for _ in range(200):
-        port = random.choice(_PORTS)
-        with socket.socket() as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port below the ephemeral range")
+from devkit.ports import free_port
 
 
 class FakeServer:

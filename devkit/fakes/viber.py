@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.fakes.base import FakeServer
+from devkit.fakes.base import FakeServer
 
 
 class FakeViber(FakeServer):

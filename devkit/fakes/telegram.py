@@ -25,9 +25,9 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from prilavok.bot.clock import Clock
 
-from tests.fakes.base import FakeServer
+from devkit.fakes.base import FakeServer
+from prilavok.bot.clock import Clock
 
 PREVIEW_AGENT = "TelegramBot (like TwitterBot)"
 _URL = re.compile(r"https?://[^\s<>\"']+")

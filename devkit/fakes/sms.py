@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.base import FakeServer
+from devkit.fakes.base import FakeServer
 
 
 class FakeSmsRu(FakeServer):

@@ -1,0 +1,1 @@
+"""In-process fakes of the services Prilavok talks to, speaking their real wire formats."""

@@ -87,6 +87,7 @@ def setup(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await worker.close()
         for transport in (ctx.telegram, ctx.viber, ctx.sms):
             if transport is not None:
                 await transport.close()

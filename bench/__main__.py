@@ -25,7 +25,7 @@ from bench.machine import describe
 from bench.queue_bytes import queue_bytes
 from bench.relay import relay
 from bench.report import render
-from bench.targets import BASELINES, MULTI_PROCESS, PRILAVOK
+from bench.targets import BASELINES, MULTI_PROCESS, PRILAVOK, THREE_PROCESSES
 
 Scenario = Callable[[str, Profile, Path], Awaitable[dict[str, Any]]]
 
@@ -33,6 +33,7 @@ PLAN: list[tuple[str, Scenario, str]] = [
     *(("idle_density", idle_density, t) for t in ("prilavok-sqlite", *BASELINES)),
     *(("relay", relay, t) for t in (*BASELINES, *PRILAVOK, *MULTI_PROCESS)),
     ("dispatch", dispatch, "prilavok-sqlite"),
+    ("dispatch", dispatch, THREE_PROCESSES),
     ("queue_bytes", queue_bytes, "prilavok-sqlite"),
 ]
 

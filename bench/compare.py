@@ -125,19 +125,24 @@ def targets(results: list[dict[str, Any]], compared: dict[str, Any]) -> list[tup
     return out
 
 
-def _dispatch(results: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    found = next((r for r in results if r.get("scenario") == "dispatch"), None)
-    camp = (found or {}).get("campaign")
+def _campaign(camp: dict[str, Any] | None) -> str:
     if camp is None:
-        sent = "not measured"
-    else:
-        share = camp["sustained_share_of_limit"]
-        sent = (
-            f"{_fmt(share and round(share * 100, 1), '%')} "
-            f"({_fmt(camp['sustained_per_second'], '/s')} sustained), "
-            f"{camp['http_429']} × 429, {camp['retries_before_retry_after']} retries before "
-            f"retry_after, lost {camp['lost']} ({camp['planned']} customers)"
-        )
+        return "not measured"
+    share = camp["sustained_share_of_limit"]
+    return (
+        f"{_fmt(share and round(share * 100, 1), '%')} "
+        f"({_fmt(camp['sustained_per_second'], '/s')} sustained, busiest second "
+        f"{camp.get('busiest_second', '—')}), "
+        f"{camp['http_429']} × 429, {camp['retries_before_retry_after']} retries before "
+        f"retry_after, lost {camp['lost']} ({camp['planned']} customers)"
+    )
+
+
+def _dispatch(results: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    runs = [r for r in results if r.get("scenario") == "dispatch"]
+    found = next((r for r in runs if r.get("target") == "prilavok-sqlite"), None)
+    three = next((r for r in runs if r.get("target") == "prilavok-3proc"), None)
+    sent = _campaign((found or {}).get("campaign"))
     plans = [
         f"{p['backend']}: {p['seconds']} s, peak RSS {p['peak_rss_mib']} MiB, "
         f"{p['rows_written']:,} rows"
@@ -147,6 +152,10 @@ def _dispatch(results: list[dict[str, Any]]) -> list[tuple[str, str]]:
     of = f" ({', '.join(f'{c:,}' for c in sorted(customers))} customers)" if customers else ""
     return [
         ("dispatch ≥ 95% of 30 msg/s, every 429 waited out, 0 lost", sent),
+        (
+            "dispatch from three processes: ≥ 95% of 30 msg/s, no second above 30, 0 lost",
+            _campaign((three or {}).get("campaign")),
+        ),
         (
             "500,000 customers planned in ≤ 60 s, ≤ 600 MB (572 MiB)",
             "; ".join(plans) + of if plans else "not measured",

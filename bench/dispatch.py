@@ -1,7 +1,7 @@
 """Dispatch: a campaign through a fake Telegram that enforces 30 messages a second, and the
 planning of a big campaign (500,000 customers in the full profile).
 
-Campaign: the fake Telegram Bot API of `tests/fakes` runs in this process (a real aiohttp
+Campaign: the fake Telegram Bot API of `devkit/fakes` runs in this process (a real aiohttp
 server on loopback) with Telegram's bot-wide limit switched on: more than 30 accepted
 sendMessage calls in any one second are answered 429 with `retry_after`. `prilavok serve`
 (SQLite) is pointed at it through PRILAVOK_TELEGRAM_API_BASE. Customers come in through the
@@ -10,6 +10,10 @@ the t.me link does (the limit is off while they link: the bot's replies are not 
 then one offer through the REST API, and the server's own delivery worker sends it. Counted at
 the fake: messages a second sustained after the first seconds, 429s, retries that came before
 their retry_after was over, and customers who did not get exactly one message.
+
+Three processes (`prilavok-3proc`): the same campaign, with three `prilavok serve` on
+PostgreSQL sharing Redis, each with its own delivery worker; the limit is kept by all three
+together through Redis (bot/shared_pace.py). Counted besides: the busiest one-second window.
 
 Planning: `bench/planning.py` in processes of their own, on SQLite and on PostgreSQL.
 """
@@ -21,6 +25,7 @@ import contextlib
 import json
 import os
 import sys
+import uuid
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +38,7 @@ import psutil
 from bench import seed, servers
 from bench.config import Profile
 from bench.meter import CpuMeter
-from bench.targets import PG_ADMIN, PG_DATABASE, pg_url
+from bench.targets import PG_ADMIN, PG_DATABASE, REDIS_URL, THREE_PROCESSES, pg_url
 from devkit.fakes.telegram import FakeTelegram, update_message
 from prilavok.bot.clock import SystemClock
 from prilavok.storage.db import create_engine, migrate
@@ -115,6 +120,16 @@ async def _link(url: str, customers: list[dict[str, Any]]) -> int:
     return done.count(False)
 
 
+def busiest_second(times: list[float]) -> int:
+    """The most messages any one-second window held (sliding, as Telegram counts)."""
+    most, first = 0, 0
+    for last, t in enumerate(times):
+        while t - times[first] >= 1:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
 def _rates(times: list[float], ramp: float) -> dict[str, Any]:
     """Messages a second over the whole campaign, and sustained after the first `ramp` s."""
     if len(times) < 2:
@@ -128,6 +143,7 @@ def _rates(times: list[float], ramp: float) -> dict[str, Any]:
         "sustained_per_second": None if sustained is None else round(sustained, 2),
         "sustained_share_of_limit": None if sustained is None else round(sustained / LIMIT, 3),
         "sending_seconds": round(last - first, 1),
+        "busiest_second": busiest_second(times),
     }
 
 
@@ -136,30 +152,43 @@ async def _states(http: aiohttp.ClientSession, url: str, offer_id: int) -> dict[
         return dict((await r.json())["offer"]["deliveries"])
 
 
-async def campaign(profile: Profile, work: Path) -> dict[str, Any]:
+async def campaign(profile: Profile, work: Path, target: str = "prilavok-sqlite") -> dict[str, Any]:
+    """One process on SQLite, or (`prilavok-3proc`) three on PostgreSQL sharing Redis."""
     n = profile.dispatch_customers
     _folder(work)
-    db_url = f"sqlite+aiosqlite:///{work / 'prilavok.db'}"
+    three = target == THREE_PROCESSES
+    if three:
+        await seed.fresh_postgres(PG_ADMIN, PG_DATABASE)
+        db_url = pg_url()
+    else:
+        db_url = f"sqlite+aiosqlite:///{work / 'prilavok.db'}"
     engine = create_engine(db_url)
     await migrate(engine)
     await engine.dispose()
     fake = FakeTelegram(TOKEN, SystemClock(), username=BOT)
     await fake.start()
-    server = servers.prilavok(
-        "prilavok-sqlite",
-        work / "server.log",
-        profile.scenario_timeout,
-        database_url=db_url,
-        data_dir=work,
-        telegram_token=TOKEN,
-        telegram_api_base=fake.url,
-        telegram_webhook_secret=SECRET,
-        telegram_bot_username=BOT,
-        telegram_per_second=str(LIMIT),
-    )
+    shared = {"redis_url": REDIS_URL, "redis_channel": f"bench-{uuid.uuid4().hex[:12]}"}
+    running = [
+        servers.prilavok(
+            f"{target}-{side}",
+            work / f"server-{side}.log",
+            profile.scenario_timeout,
+            database_url=db_url,
+            data_dir=work,
+            telegram_token=TOKEN,
+            telegram_api_base=fake.url,
+            telegram_webhook_secret=SECRET,
+            telegram_bot_username=BOT,
+            telegram_per_second=str(LIMIT),
+            **(shared if three else {}),
+        )
+        for side in ("abc" if three else "a")
+    ]
+    server = running[0]  # the API and the webhook; every process's worker sends
     try:
         key = await _api_key(server)
-        await server.start()
+        for s in running:
+            await s.start()
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as http:
             product = {"sku": "case-12", "title": "Чехол", "stock": n, "price": "990"}
             async with http.post(f"{server.url}/api/v1/catalog", json={"products": [product]}) as r:
@@ -175,7 +204,7 @@ async def campaign(profile: Profile, work: Path) -> dict[str, Any]:
             fake.rate_limited = fake.calls = 0
             fake.per_second = LIMIT
             loop = asyncio.get_running_loop()
-            server_cpu = CpuMeter(server.procs()).start()
+            server_cpu = CpuMeter([p for s in running for p in s.procs()]).start()
             fake_cpu = CpuMeter([psutil.Process()]).start()
             began = loop.time()
             offer = {"title": "Чехол к новому телефону", "sku": "case-12", "template": TEMPLATE}
@@ -199,8 +228,11 @@ async def campaign(profile: Profile, work: Path) -> dict[str, Any]:
             wall = loop.time() - began
             states = await _states(http, server.url, offer_id)
     finally:
-        server.stop()
+        for s in running:
+            s.stop()
         await fake.stop()
+        if three:
+            await _drop_postgres()
 
     offers = [m for m in fake.sent if m["reply_markup"]]
     got = Counter(m["chat_id"] for m in offers)
@@ -209,6 +241,7 @@ async def campaign(profile: Profile, work: Path) -> dict[str, Any]:
     repeated = sum(1 for c in chats if got[c] > 1)
     early = [v for v in fake.violations if "retry_after" in v]
     return {
+        "processes": len(running),
         "customers": len(customers),
         "link_failures": link_failures,
         "planned": planned,
@@ -293,11 +326,12 @@ async def dispatch(target: str, profile: Profile, run_dir: Path) -> dict[str, An
     result: dict[str, Any] = {"scenario": "dispatch", "target": target}
     failed: list[str] = []
     try:
-        result["campaign"] = await campaign(profile, work)
+        result["campaign"] = await campaign(profile, work / target, target)
     except Exception as exc:  # the planning figures are worth having all the same
         failed.append(f"campaign: {type(exc).__name__}: {exc}")
     result["planning"] = []
-    for backend in ("sqlite", "postgresql"):
+    # Planning does not depend on the number of processes: measured with the one-process run.
+    for backend in ("sqlite", "postgresql") if target != THREE_PROCESSES else ():
         print(f"# dispatch: planning on {backend} ...", file=sys.stderr, flush=True)
         try:
             result["planning"].append(await planning(backend, profile, work))

@@ -43,7 +43,9 @@ def _dispatch(found: list[dict[str, Any]]) -> list[str]:
         "`retry_after`) a 31st message within any one second. *sustained/s* leaves out the "
         "first seconds (*ramp s*); *early retries*: sends that came before their retry_after "
         "was over; *lost*: customers who did not get exactly one message (*missing* + "
-        "*duplicated*). CPU in % of one core over the campaign.",
+        "*duplicated*); *busiest second*: the most messages any one-second window held "
+        "(`prilavok-3proc`: three processes, each with its own worker, keeping the limit "
+        "together through Redis). CPU in % of one core over the campaign, all processes.",
         "",
     ]
     lines += _table(
@@ -53,6 +55,7 @@ def _dispatch(found: list[dict[str, Any]]) -> list[str]:
             "accepted",
             "sustained/s",
             "% of 30/s",
+            "busiest second",
             "overall/s",
             "ramp s",
             "429s",
@@ -71,6 +74,7 @@ def _dispatch(found: list[dict[str, Any]]) -> list[str]:
                 c["accepted"],
                 c["sustained_per_second"],
                 c["sustained_share_of_limit"] and round(c["sustained_share_of_limit"] * 100, 1),
+                c.get("busiest_second"),
                 c["overall_per_second"],
                 c["ramp_seconds_left_out"],
                 c["http_429"],

@@ -34,6 +34,9 @@ class OffersConfig:
     quiet_to_hour: int = 10
     telegram_per_second: float = 30.0
     telegram_per_chat_seconds: float = 1.0
+    # With Redis, the limits above hold for every process together.
+    redis_url: str = ""
+    redis_prefix: str = "prilavok"
     viber_per_user_hour: int = 100
     sms_max_segments: int = 3
     # A claimed row not finished by then is taken back by any process.

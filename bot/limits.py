@@ -44,7 +44,7 @@ class Pacer:
     def _ts(self) -> float:
         return self.clock.now().timestamp()
 
-    def pause(self, seconds: float) -> None:
+    async def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._ts() + seconds)
 
     def paused_for(self) -> float:

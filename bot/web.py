@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
+
 from prilavok.bot.admin_views import AdminViews
 from prilavok.bot.api import Api
 from prilavok.bot.cart_links import CartLinks
@@ -87,6 +88,7 @@ def setup(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await worker.close()
         for transport in (ctx.telegram, ctx.viber, ctx.sms):
             if transport is not None:
                 await transport.close()

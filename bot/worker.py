@@ -14,6 +14,8 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import and_, func, or_, select, update
+
 from prilavok.bot import (
     catalog,
     fallback,
@@ -32,10 +34,10 @@ from prilavok.bot.delivery_states import Reason, State
 from prilavok.bot.journey_steps import JourneySteps
 from prilavok.bot.limits import Pacer
 from prilavok.bot.purposes import Purpose
+from prilavok.bot.shared_pace import PaceUnavailable, SharedPacer
 from prilavok.channels.errors import Blocked, NotSubscribed, RateLimited, Rejected, Unreachable
 from prilavok.consult.errors import ConsultError
 from prilavok.storage.models import Customer, Delivery, Journey, JourneyRun, Offer, Product
-from sqlalchemy import and_, func, or_, select, update
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ SMS_POLL_EVERY = timedelta(minutes=1)
 # A journey step's message is filled from: the run, similar goods, the cart URL, the contact.
 JourneyStep = tuple[JourneyRun, list[dict[str, Any]], str | None, str]
 SMS_STATUS_FOR = timedelta(days=3)
+PACE_RETRY_SECONDS = 5
 
 
 class DeliveryWorker:
@@ -50,8 +53,19 @@ class DeliveryWorker:
         self.ctx = ctx
         self.node_id = node_id
         cfg = ctx.config
+        # With Redis, every process paces Telegram against the same books (bot/shared_pace.py).
+        telegram: Pacer | SharedPacer = (
+            SharedPacer(
+                cfg.redis_url,
+                f"{cfg.redis_prefix}:pace:telegram",
+                cfg.telegram_per_second,
+                cfg.telegram_per_chat_seconds,
+            )
+            if cfg.redis_url
+            else Pacer(ctx.clock, cfg.telegram_per_second, cfg.telegram_per_chat_seconds)
+        )
         self.pacers = {
-            "telegram": Pacer(ctx.clock, cfg.telegram_per_second, cfg.telegram_per_chat_seconds),
+            "telegram": telegram,
             "viber": Pacer(ctx.clock, 0),
             "sms": Pacer(ctx.clock, 0),
         }
@@ -61,6 +75,11 @@ class DeliveryWorker:
         self.running = False
         self.beat = 0.0
         self.failure: str | None = None
+
+    async def close(self) -> None:
+        for pacer in self.pacers.values():
+            if isinstance(pacer, SharedPacer):
+                await pacer.close()
 
     async def run(self) -> None:
         """Forever: a pass, then a nap when there was nothing to do."""
@@ -142,8 +161,11 @@ class DeliveryWorker:
             async with self.pacers[channel].turn(out.address):
                 provider_id = await self._send(out)
         except RateLimited as exc:
-            self.pacers[channel].pause(exc.retry_after)
+            await self.pacers[channel].pause(exc.retry_after)
             wait = timedelta(seconds=exc.retry_after)
+            await self._release(delivery_id, Reason.RATE_LIMITED, str(exc), wait, count_try=False)
+        except PaceUnavailable as exc:  # Redis is away: not sent, back in a few seconds
+            wait = timedelta(seconds=PACE_RETRY_SECONDS)
             await self._release(delivery_id, Reason.RATE_LIMITED, str(exc), wait, count_try=False)
         except NotSubscribed as exc:
             await self._gone(delivery_id, channel, Reason.NOT_SUBSCRIBED, str(exc))

@@ -25,7 +25,6 @@ async def page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(request.app[STATIC] / "console" / "index.html")
 
 
-
 async def login(request: web.Request) -> web.Response:
     return await log_in(request)
 
@@ -79,9 +78,6 @@ async def logout(request: web.Request) -> web.Response:
     response = web.json_response({"ok": True})
     response.del_cookie(COOKIE, path="/")
     return response
-
-
-
 
 
 async def me(request: web.Request) -> web.Response:

@@ -36,6 +36,8 @@ def build(settings: Settings, deps: Deps, clock: Clock | None = None) -> Offers:
         quiet_from_hour=s.offers_quiet_from_hour,
         quiet_to_hour=s.offers_quiet_to_hour,
         telegram_per_second=s.telegram_per_second,
+        redis_url=s.redis_url,
+        redis_prefix=s.redis_channel,
         sms_max_segments=s.offers_sms_max_segments,
         lease=timedelta(seconds=s.offers_lease_seconds),
     )

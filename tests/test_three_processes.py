@@ -55,8 +55,10 @@ class Three:
         return total
 
 
-async def start_three(pg_database: str, tmp_path: Path, routing: str) -> Three:
-    await aioredis.from_url(REDIS_URL).ping()  # no Redis: fail here, loudly
+async def start_three(
+    pg_database: str, tmp_path: Path, routing: str, redis_url: str = REDIS_URL
+) -> Three:
+    await aioredis.from_url(redis_url).ping()  # no Redis: fail here, loudly
     await reset_pg()
     engine = create_engine(pg_database)
     await migrate(engine)
@@ -64,7 +66,7 @@ async def start_three(pg_database: str, tmp_path: Path, routing: str) -> Three:
     channel = f"three-{uuid.uuid4().hex[:10]}"
     env = {
         "PRILAVOK_DATABASE_URL": pg_database,
-        "PRILAVOK_REDIS_URL": REDIS_URL,
+        "PRILAVOK_REDIS_URL": redis_url,
         "PRILAVOK_REDIS_CHANNEL": channel,
         "PRILAVOK_REDIS_ROUTING": routing,
         "PRILAVOK_REDIS_HOST_TTL_SECONDS": str(HOST_TTL),
@@ -79,7 +81,8 @@ async def start_three(pg_database: str, tmp_path: Path, routing: str) -> Three:
         **{f"PRILAVOK_LIMIT_{name.upper()}": "" for name in LIMITS},
     }
     processes = [ServerProcess.prilavok(tmp_path / f"{n}.log", env) for n in "abc"]
-    await asyncio.gather(*(p.start() for p in processes))
+    # Three at once on a busy 2-core machine can take a while to import and bind.
+    await asyncio.gather(*(p.start(timeout=120) for p in processes))
     return Three(processes, deps, engine, channel)
 
 

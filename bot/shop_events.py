@@ -79,6 +79,9 @@ class EventOrder(BaseModel):
     courier: str | None = Field(default=None, max_length=200)
     call_time: str | None = Field(default=None, max_length=100)
     offline: bool = False  # bought in a shop and reported by 1C
+    # Bought as a present (the offer calendar calls to check on the recipient).
+    gift: bool = False
+    recipient: str | None = Field(default=None, max_length=200)
 
 
 class EventCart(BaseModel):

@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import web
 from prilavok.bot.admin_views import AdminViews
 from prilavok.bot.api import Api
-from prilavok.bot import renewals
+from prilavok.bot import calendar_plan, renewals
 from prilavok.bot.cart_links import CartLinks
 from prilavok.bot.context import Offers
 from prilavok.bot.journey_admin import JourneyAdmin
@@ -47,7 +47,9 @@ def setup(
     app[OFFERS] = ctx
     worker = app[WORKER] = DeliveryWorker(ctx, node_id)
     # Renewals close a licence's earlier term after the journeys have entered the batch.
-    intake = app[INTAKE] = Intake(ctx, [on_events, renewals.on_events])
+    # Purchases also feed the offer calendar's history.
+    listeners = [on_events, renewals.on_events, calendar_plan.on_events]
+    intake = app[INTAKE] = Intake(ctx, listeners)
     CartLinks(ctx).register(app)
     RenewalLinks(ctx).register(app)
     JourneyAdmin(ctx, static_dir).register(app)

@@ -10,9 +10,11 @@ from prilavok.bot import (
     api_keys,
     catalog,
     customers,
+    licence_csv,
     message_templates,
     orders,
     planning,
+    renewals,
     shop_events,
     yml_feed,
 )
@@ -24,6 +26,7 @@ from prilavok.storage.models import Customer, Delivery, OfferEvent
 
 # The customer's latest deliveries shown with their state and reason.
 RECENT_DELIVERIES = 50
+CSV_MAX = 32 * 2**20
 
 
 class Api:
@@ -127,7 +130,32 @@ class Api:
         new = any(a["status"] == "new" for a in answer)
         return web.json_response({"events": answer}, status=201 if new else 200)
 
+    async def post_licences_csv(self, request: web.Request) -> web.Response:
+        """1C's export of licences as the body (text/csv), read up to CSV_MAX bytes."""
+        shop = await self._shop(request)
+        data = bytearray()
+        async for chunk in request.content.iter_chunked(65536):
+            data += chunk
+            if len(data) > CSV_MAX:
+                raise ConsultError("too_large", f"at most {CSV_MAX // 2**20} MiB", 413)
+        counts = await licence_csv.load(self.intake, shop, bytes(data))
+        return web.json_response({"imported": counts}, status=201 if counts["new"] else 200)
+
+    async def put_checkout_secret(self, request: web.Request) -> web.Response:
+        """The key the shop's checkout verifies renewal links with (HMAC-SHA256)."""
+        shop = await self._shop(request)
+        value = (await json_object(request)).get("secret")
+        if not isinstance(value, str) or not (renewals.MIN_SECRET <= len(value) <= 200):
+            raise ConsultError(
+                "invalid_payload", f"secret: {renewals.MIN_SECRET} to 200 characters"
+            )
+        async with self.ctx.deps.write() as session:
+            await renewals.set_secret(session, shop, value)
+        return web.json_response({"checkout_secret": {"set": True}})
+
     def register(self, app: web.Application) -> None:
+        app.router.add_post("/api/v1/licences/csv", self.post_licences_csv)
+        app.router.add_put("/api/v1/checkout-secret", self.put_checkout_secret)
         app.router.add_post("/api/v1/events", self.post_events)
         app.router.add_post("/api/v1/customers", self.put_customers)
         app.router.add_get("/api/v1/customers/{id}", self.get_customer)

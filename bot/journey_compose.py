@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -34,6 +35,10 @@ def cart_link(config: OffersConfig, run: JourneyRun) -> str:
     return f"{config.public_url}/j/cart/{run.id}-{cart_signature(config.secret, run.id)}"
 
 
+def renewal_link(config: OffersConfig, d: Delivery) -> str:
+    return f"{config.public_url}/r/{d.code}"
+
+
 def restore_target(cart_url: str, run: JourneyRun, secret: str) -> str:
     items = (run.context.get("cart") or {}).get("items") or []
     listed = ",".join(f"{i['sku']}:{i.get('quantity', 1)}" for i in items)
@@ -59,7 +64,12 @@ async def similar(session: AsyncSession, shop_id: str, run: JourneyRun) -> list[
 
 
 def variables(
-    customer: Customer, run: JourneyRun, found: list[dict[str, Any]], link: str, contact: str
+    customer: Customer,
+    run: JourneyRun,
+    found: list[dict[str, Any]],
+    link: str,
+    contact: str,
+    today: date | None = None,
 ) -> dict[str, Any]:
     order = dict(run.context.get("order") or {})
     order["total"] = _money(order.get("total"))
@@ -67,6 +77,11 @@ def variables(
         order.setdefault(key, "")
     cart = run.context.get("cart") or {}
     items = [{**i, "price": _money(i.get("price"))} for i in cart.get("items", [])]
+    licence = dict(run.context.get("licence") or {})
+    if licence.get("ends_on"):
+        end = date.fromisoformat(licence["ends_on"])
+        licence["ends_on"] = end.strftime("%d.%m.%Y")
+        licence["days_left"] = (end - today).days if today else None
     return {
         "customer": {"name": customer.name, "first_name": customer.name.split()[0]},
         "order": order,
@@ -74,6 +89,7 @@ def variables(
         "similar": found,
         "link": link,
         "shop": {"contact": contact},
+        "licence": licence,
     }
 
 
@@ -89,8 +105,11 @@ def compose(
     contact: str,
 ) -> Outgoing:
     link = cart_link(config, run) if cart_url and run.context.get("cart") else ""
+    if run.context.get("licence"):  # the prefilled checkout, through /r/<code>
+        link = renewal_link(config, d)
+    today = d.not_before.date()
     source = (offer.sms_template or offer.template) if channel == "sms" else offer.template
-    body = message_templates.render(source, variables(customer, run, found, link, contact))
+    body = message_templates.render(source, variables(customer, run, found, link, contact, today))
     fits = message_templates.fits(channel, config.sms_max_segments)
     text = message_templates.with_link(body, link, fits) if link else body
     out = Outgoing(d.id, channel, customer.phone, text)

@@ -11,6 +11,8 @@ An order journey (trigger order.created / order.status_changed) has one step per
 ("status": "confirmed"): each status event schedules its step, a newer status drops the
 older one not yet sent, a skipped status sends nothing. Templates see `customer`, `order`,
 `cart`, `similar` (goods in stock from the cart's categories) and `link`.
+A licence journey (trigger licence.updated) times each step by the licence's end
+("before_end_days": 7) and its `link` opens the shop's checkout prefilled (bot/renewals.py).
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ SAMPLE: dict[str, Any] = {
     "cart": {"total": "2980", "count": 2, "items": [{"name": "Чехол", "price": "990"}]},
     "similar": [{"title": "Стекло", "price": "490", "url": "https://shop.example/p/2"}],
     "shop": {"contact": "+7 800 000-00-00"},
-}
+    "licence": {"id": "L-1", "sku": "kis-1y", "title": "Антивирус на год", "term": "1 год",
+                "ends_on": "10.01.2027", "days_left": 7, "quantity": 1},
+}  # fmt: skip
 
 
 class StepIn(BaseModel):
@@ -53,6 +57,9 @@ class StepIn(BaseModel):
     after: Literal["activity", "previous"] = "previous"
     # Then on to this hour of the day in the customer's time zone (0-23), if set.
     until_hour: int | None = Field(default=None, ge=0, le=23)
+    # Licence journeys: this many days before the licence's end (0: on the day), at
+    # `until_hour` (default 11) in the customer's zone, instead of `wait_minutes`.
+    before_end_days: int | None = Field(default=None, ge=0, le=365)
     conditions: list[Literal[CONDITIONS]] = Field(default_factory=list, alias="if")  # type: ignore[valid-type]
     template: str = Field(min_length=1, max_length=4000)
     sms_template: str | None = Field(default=None, max_length=1000)
@@ -60,7 +67,10 @@ class StepIn(BaseModel):
 
 class TriggerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    type: Literal["cart.changed", "order.created", "order.status_changed", "product.viewed"]
+    type: Literal[
+        "cart.changed", "order.created", "order.status_changed", "product.viewed",
+        "licence.updated",
+    ]  # fmt: skip
 
 
 class DefinitionIn(BaseModel):
@@ -72,14 +82,22 @@ class DefinitionIn(BaseModel):
     # Where a restored cart opens: {items} becomes "sku:qty,sku:qty", {sig} the signature.
     cart_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
     contact: str = Field(default="", max_length=200)
+    # Licence journeys: the shop's checkout, filled and signed by /r/<code> (bot/renewals.py).
+    checkout_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
 
     @model_validator(mode="after")
     def _consistent(self) -> DefinitionIn:
         by_status = self.trigger.type in ORDER_TRIGGERS
+        by_end = self.trigger.type == "licence.updated"
         for i, step in enumerate(self.steps):
             if by_status != (step.status is not None):
                 raise ValueError(f"steps[{i}]: order journeys have a status per step, others none")
+            if by_end != (step.before_end_days is not None):
+                raise ValueError(f"steps[{i}]: licence journeys time each step by before_end_days")
         return self
+
+    def is_licence(self) -> bool:
+        return self.trigger.type == "licence.updated"
 
     def is_order(self) -> bool:
         return self.trigger.type in ORDER_TRIGGERS
@@ -166,4 +184,23 @@ ORDER_STATUS = {
     },
 }  # fmt: skip
 
-SHIPPED = {"abandoned_cart": ABANDONED_CART, "order_status": ORDER_STATUS}
+RENEWAL = {
+    "name": "Продление лицензии",
+    "purpose": "marketing",
+    "holdout_percent": 10,
+    "definition": {
+        "trigger": {"type": "licence.updated"},
+        "exits": ["opt_out"],
+        "steps": [
+            {"before_end_days": 7, "until_hour": 11, "template": "{{ customer.first_name }}, "
+             "«{{ licence.title }}» действует до {{ licence.ends_on }}. Продлить на "
+             "{{ licence.term }} в два касания — данные уже заполнены: {{ link }}",
+             "sms_template": "{{ licence.title }} до {{ licence.ends_on }}. Продлить: {{ link }}"},
+            {"before_end_days": 0, "until_hour": 11, "template": "{{ customer.first_name }}, "
+             "сегодня заканчивается «{{ licence.title }}». Продлить без ввода данных: {{ link }}",
+             "sms_template": "{{ licence.title }} заканчивается сегодня. Продлить: {{ link }}"},
+        ],
+    },
+}  # fmt: skip
+
+SHIPPED = {"abandoned_cart": ABANDONED_CART, "order_status": ORDER_STATUS, "renewal": RENEWAL}

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from prilavok.bot import delivery_states as states
-from prilavok.bot import journey_defs
+from prilavok.bot import journey_defs, renewals
 from prilavok.bot.delivery_states import Reason, State
 from prilavok.bot.journey_defs import DefinitionIn
 from prilavok.bot.shop_events import Stored
@@ -78,12 +78,14 @@ def _triggers(spec: DefinitionIn, one: Stored) -> bool:
     kind = one.event.type
     if spec.is_order():
         return kind in journey_defs.ORDER_TRIGGERS
+    if spec.is_licence():  # a renewal's new term enters too (bot/renewals.py)
+        return kind in ("licence.updated", "licence.renewed")
     return kind == spec.trigger.type and one.event.subject() is not None
 
 
 def _context(one: Stored) -> dict[str, Any]:
     data = one.event.model_dump(mode="json", exclude_none=True)
-    return {k: data[k] for k in ("order", "cart", "product") if k in data}
+    return {k: data[k] for k in ("order", "cart", "product", "licence") if k in data}
 
 
 async def _enter(
@@ -154,6 +156,9 @@ def _status(one: Stored) -> str:
 
 def _first_due(spec: DefinitionIn, step: int, row: dict[str, Any]) -> datetime:
     # The wait is counted (and re-counted from the last activity) when the timer fires.
+    by_end = renewals.rough_due(spec.steps[step], row["context"])
+    if by_end is not None:
+        return by_end
     return row["entered_at"] + timedelta(minutes=spec.steps[step].wait_minutes)
 
 
@@ -204,6 +209,8 @@ async def _purchase(
         )
     )
     for run in runs:
+        if run.trigger_key.startswith("licence:"):
+            continue  # a licence's run orders by its renewal (bot/renewals.py)
         run.ordered_at, run.revenue = one.at, total
         spec = specs.get(run.journey_id)
         if run.state == "active" and spec is not None and "purchase" in spec.exits:

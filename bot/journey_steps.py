@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from prilavok.bot import journey_defs, links
+from prilavok.bot import journey_defs, links, renewals
 from prilavok.bot.context import Offers
 from prilavok.bot.delivery_states import State
 from prilavok.bot.journey_defs import DefinitionIn, StepIn
@@ -148,7 +148,7 @@ class JourneySteps:
         if why is not None:
             await self._finish(session, run, "exited", why, now, timer)
             return
-        if run.group == "treated":
+        if run.group == "treated" and not renewals.stale(step, run.context, customer.timezone, now):
             await self._plan(session, journey, spec, run, timer.step, now)
         run.context = {**run.context, "taken": [*run.context.get("taken", []), timer.step]}
         if spec.is_order():
@@ -161,7 +161,8 @@ class JourneySteps:
             await self._finish(session, run, "done", None, now, timer)
             return
         run.step = timer.step = nxt
-        timer.due_at = self.due(spec.steps[nxt], now, customer.timezone)
+        by_end = renewals.moment(spec.steps[nxt], run.context, customer.timezone)
+        timer.due_at = by_end or self.due(spec.steps[nxt], now, customer.timezone)
         timer.lease_until = None
 
     async def _preload(self, session: AsyncSession, customer_ids: list[int]) -> None:
@@ -203,7 +204,10 @@ class JourneySteps:
             last = self._activity.get(customer.id)
             if last is not None:
                 due = max(due, last + timedelta(minutes=step.wait_minutes))
-        if step.until_hour is not None:
+        by_end = renewals.moment(step, run.context, customer.timezone)
+        if by_end is not None:  # a licence's reminder: that day and hour, or late, now
+            due = max(due, by_end)
+        elif step.until_hour is not None:
             due = at_hour(due, step.until_hour, customer.timezone)
         return due if due > now else None
 

@@ -61,7 +61,9 @@ class Pages:
             offer = await session.get(Offer, d.offer_id)
             assert customer is not None and offer is not None
             shown = await catalog.get(session, offer.shop_id, d.sku or offer.sku)
-            now_available = await catalog.available(session, offer.shop_id, offer.sku)
+            now_available = await catalog.available(
+                session, offer.shop_id, offer.sku or d.sku or ""
+            )
         return d, customer, offer, shown, now_available is not None
 
     async def _known(self, request: web.Request, code: str) -> Delivery:

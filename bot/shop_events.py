@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +32,10 @@ TYPES = (
     "cart.changed",
     "product.viewed",
     "customer.identified",
+    # Licences and subscriptions with an end date (bot/renewals.py): one started or changed,
+    # and one the customer renewed (with the order's total, and the new end).
+    "licence.updated",
+    "licence.renewed",
 )
 STATUSES = ("received", "not_reached", "confirmed", "out_for_delivery", "delivered", "cancelled")
 MAX_BATCH = 1000
@@ -75,6 +79,9 @@ class EventOrder(BaseModel):
     courier: str | None = Field(default=None, max_length=200)
     call_time: str | None = Field(default=None, max_length=100)
     offline: bool = False  # bought in a shop and reported by 1C
+    # Bought as a present (the offer calendar calls to check on the recipient).
+    gift: bool = False
+    recipient: str | None = Field(default=None, max_length=200)
 
 
 class EventCart(BaseModel):
@@ -90,6 +97,20 @@ class EventProduct(BaseModel):
     category: str | None = Field(default=None, max_length=100)
 
 
+class EventLicence(BaseModel):
+    """A licence or subscription the customer holds, as the shop (or 1C) knows it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    id: str = Field(min_length=1, max_length=100)
+    sku: str = Field(min_length=1, max_length=100)
+    title: str = Field(default="", max_length=300)
+    # What is renewed: "1 год", "12m", as the shop's checkout names it.
+    term: str = Field(default="", max_length=50)
+    # Bounded, so that reminders counted back from it never overflow a date.
+    ends_on: date = Field(ge=date(2000, 1, 1), le=date(2200, 12, 31))
+    quantity: int = Field(default=1, ge=1, le=100_000)
+
+
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     id: str = Field(min_length=1, max_length=100)
@@ -99,6 +120,7 @@ class EventIn(BaseModel):
     order: EventOrder | None = None
     cart: EventCart | None = None
     product: EventProduct | None = None
+    licence: EventLicence | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> EventIn:
@@ -112,6 +134,8 @@ class EventIn(BaseModel):
             "purchase": "order",
             "cart.changed": "cart",
             "product.viewed": "product",
+            "licence.updated": "licence",
+            "licence.renewed": "licence",
         }.get(self.type)
         if needs and getattr(self, needs) is None:
             raise ValueError(f"{self.type} needs {needs}")
@@ -119,12 +143,16 @@ class EventIn(BaseModel):
             raise ValueError("order.status_changed needs order.status")
         if self.type == "purchase" and self.order and self.order.total is None:
             raise ValueError("purchase needs order.total")
+        if self.type == "licence.renewed" and (self.order is None or self.order.total is None):
+            raise ValueError("licence.renewed needs order.total")
         if self.type == "customer.identified" and self.customer.id is None:
             raise ValueError("customer.identified needs customer.id")
         return self
 
     def subject(self) -> str | None:
-        """What a journey enters once per: the order, the cart, the product."""
+        """What a journey enters once per: the order, the cart, the product, a licence's term."""
+        if self.licence is not None:
+            return f"licence:{self.licence.id}:{self.licence.ends_on.isoformat()}"
         if self.order is not None:
             return f"order:{self.order.id}"
         if self.cart is not None:

@@ -12,11 +12,13 @@ from aiohttp import web
 
 from prilavok.bot.admin_views import AdminViews
 from prilavok.bot.api import Api
+from prilavok.bot import calendar_plan, renewals
 from prilavok.bot.cart_links import CartLinks
 from prilavok.bot.context import Offers
 from prilavok.bot.journey_admin import JourneyAdmin
 from prilavok.bot.journey_entry import on_events
 from prilavok.bot.pages import Pages
+from prilavok.bot.renewal_links import RenewalLinks
 from prilavok.bot.shop_events import Intake
 from prilavok.bot.sms_callbacks import SmsCallbacks
 from prilavok.bot.viber_webhook import ViberWebhook
@@ -45,8 +47,12 @@ def setup(
 ) -> None:
     app[OFFERS] = ctx
     worker = app[WORKER] = DeliveryWorker(ctx, node_id)
-    intake = app[INTAKE] = Intake(ctx, [on_events])
+    # Renewals close a licence's earlier term after the journeys have entered the batch.
+    # Purchases also feed the offer calendar's history.
+    listeners = [on_events, renewals.on_events, calendar_plan.on_events]
+    intake = app[INTAKE] = Intake(ctx, listeners)
     CartLinks(ctx).register(app)
+    RenewalLinks(ctx).register(app)
     JourneyAdmin(ctx, static_dir).register(app)
     feeds = app[FEEDS] = FeedSchedule(ctx)
     Api(ctx, intake, feeds).register(app)

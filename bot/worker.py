@@ -216,9 +216,10 @@ class DeliveryWorker:
                     offers[d.offer_id] = await session.get(Offer, d.offer_id)
                 offer = offers[d.offer_id]
                 assert offer is not None
-                key = (offer.shop_id, offer.sku)
+                # A calendar's offer names its good per customer, in the delivery.
+                key = (offer.shop_id, offer.sku or d.sku or "")
                 if key not in stock:
-                    stock[key] = await catalog.available(session, *key) if offer.sku else None
+                    stock[key] = await catalog.available(session, *key) if key[1] else None
                 step = await self._journey_step(session, d, offer) if d.run_id else None
                 one = await self._decide(
                     session, d, customers[d.customer_id], offer, stock[key], now, step
@@ -252,7 +253,7 @@ class DeliveryWorker:
         if night_ends is not None:
             states.wait(d, night_ends, Reason.QUIET_HOURS)
             return None
-        if product is None and offer.sku:
+        if product is None and (offer.sku or d.sku):
             states.wait(d, now + cfg.out_of_stock_recheck, Reason.OUT_OF_STOCK)
             return None
         if purpose == Purpose.MARKETING:

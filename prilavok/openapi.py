@@ -11,7 +11,7 @@ from jinja2 import Environment, select_autoescape
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from prilavok import openapi_journeys
+from prilavok import openapi_journeys, openapi_lifecycle
 from prilavok.bot.catalog import ProductIn
 from prilavok.bot.customers import CustomerIn
 from prilavok.bot.journey_defs import JourneyIn
@@ -372,7 +372,7 @@ def document() -> dict[str, Any]:
             "description": "The shop's offers API (an API key per shop) and the admin API (an "
             'admin\'s console session). Every error is `{"error": {"code", "message"}}`.',
         },
-        "paths": {**paths(), **openapi_journeys.paths()},
+        "paths": {**paths(), **openapi_journeys.paths(), **openapi_lifecycle.paths()},
         "components": {
             "schemas": defs.get("$defs", {}),
             "securitySchemes": {

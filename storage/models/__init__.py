@@ -2,6 +2,7 @@
 backend. Everything is importable from here, as `from storage.models import Conversation`."""
 
 from prilavok.storage.models.base import Base, BigId, UTCDateTime, utcnow
+from prilavok.storage.models.calendar import CalendarPlan, CalendarRule, PurchaseLine
 from prilavok.storage.models.chats import (
     Conversation,
     HotReply,
@@ -35,6 +36,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "BigId",
+    "CalendarPlan",
+    "CalendarRule",
     "Conversation",
     "Customer",
     "Delivery",
@@ -54,6 +57,7 @@ __all__ = [
     "ProactiveRule",
     "Product",
     "Purchase",
+    "PurchaseLine",
     "RelatedProduct",
     "ShopEvent",
     "ShopOrder",

@@ -1,0 +1,200 @@
+"""The offer calendar on the fake clock: a customer's three purchases over two years (a
+phone, a case ten days later, a phone given as a present a year after), the rules an admin
+set (a case and a screen glass for phones of that price band, the newer model after the
+phone's lifetime, a call about a gift), planned pass by pass as the clock moves forward —
+never a good out of stock (its analogue instead), never one already bought, at most one
+offer a period, nothing planned twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import count
+from typing import Any
+
+from sqlalchemy import select
+
+from prilavok.bot import calendar_defs, calendar_plan
+from prilavok.storage.models import CalendarPlan, CalendarRule, Task
+from tests.bot.conftest import SHOP, Env
+
+PHONE, CHAT = "+79123456789", 7402
+_ids = count(1)
+
+
+async def buy(env: Env, *items: dict[str, Any], **order: Any) -> None:
+    event = {"id": f"p{next(_ids)}", "type": "purchase", "customer": {"id": "c-1"},
+             "order": {"id": f"o{next(_ids)}", "total": sum(i["price"] for i in items),
+                       "items": list(items), **order}}  # fmt: skip
+    status, data = await env.call("POST", "/api/v1/events", {"events": [event]})
+    assert status == 201, data
+
+
+async def rule(env: Env, **body: Any) -> int:
+    spec = calendar_defs.parse({"shop_id": SHOP, "holdout_percent": 0, **body})
+    async with env.server.deps.write() as session:
+        row = CalendarRule(updated_at=env.clock.now())
+        calendar_defs.apply(row, spec)
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+def texts(env: Env) -> list[str]:
+    """Each message's text without its last line, the personal page's link."""
+    sent = [m["text"] for m in env.tg.messages_to(CHAT) if not m["text"].startswith("Готово")]
+    for text in sent:
+        assert "https://shop.example/m/sergei-ivanov-" in text
+    return [t.rsplit("\n", 1)[0] for t in sent]
+
+
+async def plans(env: Env) -> list[CalendarPlan]:
+    async with env.server.deps.sessions() as session:
+        return list(await session.scalars(select(CalendarPlan).order_by(CalendarPlan.id)))
+
+
+async def test_three_purchases_over_two_years_planned_as_the_clock_moves(env: Env) -> None:
+    start = env.clock.now()
+    env.clock.t = start - timedelta(days=730)  # two years back, at noon in Moscow
+    (c,) = await env.customers(
+        {"name": "Сергей Иванов", "phone": PHONE, "external_id": "c-1",
+         "consent": {"telegram": True}}
+    )  # fmt: skip
+    await env.link_telegram(c, CHAT)
+    goods = [
+        ("phone-a", "Смартфон А", 15000, 5, "phones", None),
+        ("phone-b", "Смартфон Б", 20000, 0, "phones", "phone-c"),  # the newer one, sold out
+        ("phone-c", "Смартфон В", 21000, 3, "phones", None),
+        ("phone-d", "Смартфон Г", 25000, 3, "phones", None),
+        ("case-cheap", "Чехол простой", 500, 0, "cases", None),  # out, no analogue
+        ("case-1", "Чехол", 990, 9, "cases", None),
+        ("case-2", "Чехол-книжка", 1290, 9, "cases", None),
+        ("glass-1", "Защитное стекло", 490, 9, "glass", None),
+        ("glass-big", "Стекло для дорогих", 990, 9, "glass-premium", None),
+    ]
+    for sku, title, price, stock, category, analogue in goods:
+        await env.product(sku, title=title, price=price, stock=stock, category=category,
+                          analogue_sku=analogue)  # fmt: skip
+    text = "{{ customer.first_name }}, для вашего смартфона: {{ product.title }}"
+    await rule(
+        env,
+        name="Чехол",
+        kind="accessory",
+        category="phones",
+        price_min=10000,
+        price_max=20000,
+        offer_category="cases",
+        delay_days=30,
+        template=text,
+    )
+    await rule(
+        env,
+        name="Стекло",
+        kind="accessory",
+        category="phones",
+        price_min=10000,
+        price_max=20000,
+        offer_category="glass",
+        delay_days=31,
+        template=text,
+    )
+    await rule(
+        env,
+        name="Стекло (дорогие)",
+        kind="accessory",
+        category="phones",
+        price_min=20000,
+        offer_category="glass-premium",
+        delay_days=30,
+        template=text,
+    )
+    await rule(
+        env,
+        name="Новая модель",
+        kind="upgrade",
+        category="phones",
+        delay_days=720,
+        template="{{ customer.first_name }}, пора обновиться: {{ product.title }}",
+    )
+    await rule(env, name="Подарок", kind="gift", category="phones", delay_days=3)  # fmt: skip
+
+    async def at_day(day: int) -> dict[str, int]:
+        env.clock.t = start - timedelta(days=730 - day)
+        counts = (await calendar_plan.plan(env.ctx, SHOP)).answer()
+        await env.drain()
+        return counts
+
+    await buy(env, {"sku": "phone-a", "price": 15000, "category": "phones"})
+    env.clock.advance(days=10)
+    await buy(env, {"sku": "case-1", "price": 990, "category": "cases"})
+    assert (await at_day(29))["planned"] == 0
+    # Day 30: a case; the cheap one is sold out, the first one is already bought.
+    assert (await at_day(30))["planned"] == 1
+    assert texts(env) == ["Сергей, для вашего смартфона: Чехол-книжка"]
+    # Day 31: the glass is due, but one offer a period (30 days by default).
+    counts = await at_day(31)
+    assert (counts["planned"], counts["waiting_for_period"]) == (0, 1)
+    assert (await at_day(59))["planned"] == 0
+    assert (await at_day(60))["planned"] == 1  # the period is over: the glass now
+    assert texts(env)[-1] == "Сергей, для вашего смартфона: Защитное стекло"
+    assert (await at_day(60))["planned"] == 0  # a second pass plans nothing twice
+
+    # Day 400: a phone given as a present; three days later staff call about it.
+    env.clock.t = start - timedelta(days=330)
+    await buy(env, {"sku": "phone-d", "name": "Смартфон Г", "price": 25000,
+                    "category": "phones"}, gift=True, recipient="Анна")  # fmt: skip
+    counts = await at_day(403)
+    assert (counts["gifts"], counts["planned"]) == (1, 0)  # no accessories for a present
+    async with env.server.deps.sessions() as session:
+        (task,) = await session.scalars(select(Task))
+    assert (task.kind, task.phone) == ("callback", PHONE)
+    assert task.text == ("3 дн. назад клиент Сергей Иванов подарил «Смартфон Г» получателю Анна. "
+                         "Узнайте, всё ли в порядке с подарком.")  # fmt: skip
+
+    # Day 720, the phone's lifetime: the newer model is sold out, its analogue is offered.
+    assert (await at_day(720))["planned"] == 1
+    assert texts(env)[-1] == "Сергей, пора обновиться: Смартфон В"
+    assert len(texts(env)) == 3
+    offered = [p.sku for p in await plans(env)]
+    assert offered == ["case-2", "glass-1", "phone-d", "phone-c"]
+    assert not {"case-cheap", "case-1", "phone-a", "phone-b", "glass-big"} & set(offered)
+
+
+async def test_nothing_in_stock_nothing_offered_and_the_holdout_sends_nothing(env: Env) -> None:
+    await env.customers({"name": "Олег", "phone": PHONE, "external_id": "c-1"})
+    await env.product("case-x", title="Чехол", price=990, stock=0, category="cases")
+    await rule(env, name="Чехол", kind="accessory", category="phones", offer_category="cases",
+               delay_days=1, template="{{ product.title }}")  # fmt: skip
+    await buy(env, {"sku": "phone-a", "price": 15000, "category": "phones"})
+    env.clock.advance(days=1)
+    counts = (await calendar_plan.plan(env.ctx, SHOP)).answer()
+    assert (counts["planned"], counts["nothing_to_offer"]) == (0, 1)
+    await buy(env, {"sku": "phone-b", "price": 15000, "category": "phones"})
+    # In stock again, with half held out: twenty buyers, each planned once, about half as
+    # the control group, which gets nothing.
+    await env.product("case-x", title="Чехол", price=990, stock=4, category="cases")
+    async with env.server.deps.write() as session:
+        (row,) = await session.scalars(select(CalendarRule))
+        row.holdout_percent = 50
+    await env.customers(*({"name": f"Покупатель {i}", "phone": f"+7912000{i:04d}",
+                           "external_id": f"b-{i}", "consent": {"sms": True}}
+                          for i in range(20)))  # fmt: skip
+    for i in range(20):
+        event = {
+            "id": f"b{i}",
+            "type": "purchase",
+            "customer": {"id": f"b-{i}"},
+            "order": {
+                "id": f"bo{i}",
+                "total": 9000,
+                "items": [{"sku": "phone-z", "price": 9000, "category": "phones"}],
+            },
+        }
+        assert (await env.call("POST", "/api/v1/events", {"events": [event]}))[0] == 201
+    env.clock.advance(days=1)
+    counts = (await calendar_plan.plan(env.ctx, SHOP)).answer()
+    # Олег's two phones: one offer a period, the second waits.
+    assert counts["planned"] + counts["held_out"] == 21 and counts["waiting_for_period"] == 1
+    assert 0 < counts["held_out"] < 20
+    made = await plans(env)
+    assert {p.group for p in made if p.delivery_id is None} == {"control"}
+    assert len(await env.deliveries()) == counts["planned"]

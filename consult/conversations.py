@@ -15,7 +15,6 @@ from prilavok.consult import (
     routing,
     serialize,
     visitor_messages,
-    waiting,
 )
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError, forbidden, not_found
@@ -74,19 +73,9 @@ async def visitor_state(deps: Deps, visitor_id: int) -> dict[str, Any]:
         conv = await open_conversation(session, visitor_id)
         if conv is None:
             return {"conversation": None, "messages": []}
-        return {
-            "conversation": await _as_seen_by_visitor(session, conv),
-            "messages": await history(session, conv.id),
-        }
-
-
-async def _as_seen_by_visitor(session: AsyncSession, conv: Conversation) -> dict[str, Any]:
-    op_name = None
-    if conv.operator_id:
-        op = await session.get(Operator, conv.operator_id)
-        op_name = op.display_name if op else None
-    position = await waiting.place(session, conv)
-    return serialize.visitor_conversation(conv, op_name, position)
+        found = await serialize.seen_by_visitor(session, conv.id)
+        assert found is not None
+        return {"conversation": found[1], "messages": await history(session, conv.id)}
 
 
 async def post_visitor_message(
@@ -237,12 +226,9 @@ def _new_message(
 
 async def _visitor_ack(deps: Deps, msg: Message) -> dict[str, Any]:
     async with deps.sessions() as session:
-        conv = await session.get(Conversation, msg.conversation_id)
-        assert conv is not None
-        return {
-            "message": serialize.message(msg),
-            "conversation": await _as_seen_by_visitor(session, conv),
-        }
+        found = await serialize.seen_by_visitor(session, msg.conversation_id)
+    assert found is not None
+    return {"message": serialize.message(msg), "conversation": found[1]}
 
 
 async def _own_active(session: AsyncSession, operator: Operator, conv_id: int) -> Conversation:

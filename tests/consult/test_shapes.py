@@ -1,6 +1,14 @@
 """One shape per concept: every path that sends a conversation, a chat or a place agrees."""
 
-from prilavok.consult import broadcast, chats, conversations, operators, queue_feed, serialize
+from prilavok.consult import (
+    broadcast,
+    chats,
+    conversations,
+    operators,
+    queue_feed,
+    serialize,
+    visitor_messages,
+)
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import visitor_room
 
@@ -22,7 +30,7 @@ async def test_every_producer_of_the_visitors_conversation_gives_the_same_keys(
     waiting = [await chat(deps) for _ in range(3)]
     produced["careful path ack (a new chat)"] = waiting[0][1]["conversation"]
     first_vid = waiting[0][0]
-    again = await conversations.post_visitor_message(deps, first_vid, cid(), "ещё")
+    again = await visitor_messages.post_visitor_message(deps, first_vid, cid(), "ещё")
     produced["grouped path ack"] = again["conversation"]
     produced["session (visitor_state)"] = (await conversations.visitor_state(deps, first_vid))[
         "conversation"
@@ -68,10 +76,10 @@ async def test_every_producer_of_the_visitors_conversation_gives_the_same_keys(
 
 async def test_a_place_is_the_same_for_the_visitor_the_console_and_the_queue(deps: Deps) -> None:
     vids = [await new_visitor(deps) for _ in range(4)]
-    acks = [await conversations.post_visitor_message(deps, v, cid(), "алло") for v in vids]
+    acks = [await visitor_messages.post_visitor_message(deps, v, cid(), "алло") for v in vids]
     conv_ids = [a["conversation"]["id"] for a in acks]
     # The grouped path computes the place on its own connection: it must agree.
-    grouped = [await conversations.post_visitor_message(deps, v, cid(), "ну?") for v in vids]
+    grouped = [await visitor_messages.post_visitor_message(deps, v, cid(), "ну?") for v in vids]
     async with deps.sessions() as session:
         summaries = await chats.summaries(session, conv_ids)
     expected = [1, 2, 3, 4]

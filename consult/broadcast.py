@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prilavok.consult import chats, queue_feed, serialize, waiting
+from prilavok.consult import chats, queue_feed, serialize
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import (
     OPERATOR_NS,
@@ -15,24 +15,16 @@ from prilavok.consult.notifier import (
 )
 from prilavok.consult.presence import reachable_ids
 from prilavok.consult.routing import loads
-from prilavok.storage.models import Conversation, Operator
+from prilavok.storage.models import Operator
 from sqlalchemy import select
 
 
 async def visitor_conversation(deps: Deps, conv_id: int) -> dict[str, Any] | None:
     async with deps.sessions() as session:
-        row = (
-            await session.execute(
-                select(Conversation, Operator.display_name)
-                .outerjoin(Operator, Operator.id == Conversation.operator_id)
-                .where(Conversation.id == conv_id)
-            )
-        ).first()
-        if row is None:
-            return None
-        conv, op_name = row
-        position = await waiting.place(session, conv)
-        data = serialize.visitor_conversation(conv, op_name, position)
+        found = await serialize.seen_by_visitor(session, conv_id)
+    if found is None:
+        return None
+    conv, data = found
     await deps.notifier.emit(
         "conversation", data, room=visitor_room(conv.visitor_id), namespace=VISITOR_NS
     )

@@ -53,24 +53,18 @@ async def summaries(session: AsyncSession, ids: list[int]) -> list[dict[str, Any
     }
     queued = any(r[0].status == "queued" for r in rows)
     positions = waiting.places(await waiting.queued_ids(session)) if queued else {}
-    by_id: dict[int, dict[str, Any]] = {}
-    for conv, visitor, op_name, visit in rows:
-        lm = last.get(conv.id)
-        by_id[conv.id] = {
-            "id": conv.id,
-            "status": conv.status,
-            "visitor": {"id": visitor.id, "name": visitor.name},
-            "operator_id": conv.operator_id,
-            "operator_name": op_name,
-            "unread": unread.get(conv.id, 0),
-            "last_message": serialize.message(*lm) if lm else None,
-            "created_at": serialize.iso(conv.created_at),
-            "queued_at": serialize.iso(conv.queued_at),
-            "queue_position": positions.get(conv.id),
-            "left_offline": conv.left_offline,
-            "current_url": visit.current_url if visit else None,
-            "current_title": visit.current_title if visit else None,
-        }
+    by_id = {
+        conv.id: serialize.chat(
+            conv,
+            visitor,
+            op_name,
+            visit,
+            unread.get(conv.id, 0),
+            last.get(conv.id),
+            positions.get(conv.id),
+        )
+        for conv, visitor, op_name, visit in rows
+    }
     return [by_id[i] for i in ids if i in by_id]
 
 

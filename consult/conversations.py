@@ -1,4 +1,6 @@
-"""Actions on conversations: messages, receipts, taking, transferring and closing.
+"""Actions on conversations: operators' messages, receipts, taking, transferring, closing.
+
+A visitor's message has an intake of its own, consult.visitor_messages.
 
 Each action commits first and pushes afterwards, so nothing is announced that was not stored.
 """
@@ -8,33 +10,21 @@ from __future__ import annotations
 from typing import Any
 
 from prilavok.consult import (
-    availability,
     broadcast,
     presence,
     queue_feed,
     routing,
+    messages,
     serialize,
-    visitor_messages,
-    waiting,
 )
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError, forbidden, not_found
-from prilavok.consult.invitations import origin_of_new_chat
 from prilavok.consult.notifier import OPERATOR_NS, VISITOR_NS, operator_room, visitor_room
-from prilavok.consult.visitors import current_visit, history
+from prilavok.consult.visitors import history
 from prilavok.storage.models import Conversation, Message, Operator, utcnow
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-
-
-def clean_text(text: str, limit: int) -> str:
-    text = text.strip()
-    if not text:
-        raise ConsultError("empty", "the message is empty")
-    if len(text) > limit:
-        raise ConsultError("too_long", f"the message is longer than {limit} characters", 413)
-    return text
 
 
 async def open_conversation(session: AsyncSession, visitor_id: int) -> Conversation | None:
@@ -43,12 +33,6 @@ async def open_conversation(session: AsyncSession, visitor_id: int) -> Conversat
         .where(Conversation.visitor_id == visitor_id, Conversation.status != "closed")
         .order_by(Conversation.id.desc())
         .limit(1)
-    )
-
-
-async def _existing(session: AsyncSession, sender_key: str, client_id: str) -> Message | None:
-    return await session.scalar(
-        select(Message).where(Message.sender_key == sender_key, Message.client_id == client_id)
     )
 
 
@@ -74,175 +58,9 @@ async def visitor_state(deps: Deps, visitor_id: int) -> dict[str, Any]:
         conv = await open_conversation(session, visitor_id)
         if conv is None:
             return {"conversation": None, "messages": []}
-        return {
-            "conversation": await _as_seen_by_visitor(session, conv),
-            "messages": await history(session, conv.id),
-        }
-
-
-async def _as_seen_by_visitor(session: AsyncSession, conv: Conversation) -> dict[str, Any]:
-    op_name = None
-    if conv.operator_id:
-        op = await session.get(Operator, conv.operator_id)
-        op_name = op.display_name if op else None
-    position = await waiting.place(session, conv)
-    return serialize.visitor_conversation(conv, op_name, position)
-
-
-async def post_visitor_message(
-    deps: Deps,
-    visitor_id: int,
-    client_id: str,
-    text: str,
-    conversation_id: int | None = None,
-    *,
-    sid: str | None = None,
-    address: str | None = None,
-) -> dict[str, Any]:
-    """Stores a visitor's message (opening a conversation if needed) and returns the ack.
-
-    `conversation_id`, when the widget names one, must be one of the visitor's own. `sid` is the
-    sending connection: the ack brings it the message, the visitor's other tabs get an event.
-    `address` is the client's, to limit the conversations one address opens."""
-    text = clean_text(text, deps.limits.max_message_length)
-    incoming = visitor_messages.Incoming(visitor_id, client_id, text, conversation_id)
-    stored = await visitor_messages.store(deps, incoming)
-    if stored is not None:
-        await _relay(deps, visitor_id, stored.message, sid, stored.status, stored.operator_id)
-        return {"message": stored.message, "conversation": stored.conversation}
-    return await _post_visitor_message_alone(deps, incoming, sid, address)
-
-
-async def _relay(
-    deps: Deps,
-    visitor_id: int,
-    data: dict[str, Any],
-    sid: str | None,
-    status: str,
-    operator_id: int | None,
-) -> None:
-    """A stored visitor message to the visitor's other tabs, and to its operator or the queue."""
-    await deps.notifier.emit(
-        "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
-    )
-    if status == "queued":
-        queue_feed.feed(deps).changed(data["conversation_id"])
-    elif operator_id:
-        await deps.notifier.emit(
-            "message", data, room=operator_room(operator_id), namespace=OPERATOR_NS
-        )
-
-
-async def _post_visitor_message_alone(
-    deps: Deps, incoming: visitor_messages.Incoming, sid: str | None, address: str | None
-) -> dict[str, Any]:
-    """The careful path: a resent message, a new conversation, a conversation named."""
-    visitor_id, client_id, text = incoming.visitor_id, incoming.client_id, incoming.text
-    key = f"v:{visitor_id}"
-    if incoming.conversation_id is not None:
-        await own_conversation(deps, visitor_id, incoming.conversation_id)
-    async with deps.sessions() as session:
-        old = await _existing(session, key, client_id)
-        if old is not None:
-            return await _visitor_ack(deps, old)
-        conv = await open_conversation(session, visitor_id)
-    assigned: list[tuple[int, int]] = []
-    created = conv is None
-    if created and address is not None:
-        await deps.throttle.hit("address_conversations", address)
-    try:
-        if created:
-            async with deps.routing() as session:
-                conv = await open_conversation(session, visitor_id)
-                if conv is None:
-                    visit = await current_visit(session, visitor_id, deps.limits)
-                    now = utcnow()
-                    conv = Conversation(
-                        visitor_id=visitor_id,
-                        visit_id=visit.id if visit else None,
-                        status="queued",
-                        created_at=now,
-                        queued_at=now,
-                    )
-                    answered = await origin_of_new_chat(session, conv.visit_id)
-                    if answered is not None:
-                        conv.origin, conv.invitation_id = "invitation", answered.id
-                        answered.status = "accepted"
-                        answered.responded_at = answered.responded_at or now
-                    session.add(conv)
-                    await session.flush()
-                    operator = await routing.pick(session, deps.limits)
-                    if operator is not None:
-                        routing.assign(conv, operator)
-                        assigned.append((conv.id, operator.id))
-                    else:
-                        # Nobody can answer now: kept, and marked for whoever comes first.
-                        reason = await availability.closed_reason(session, deps.limits)
-                        conv.left_offline = reason is not None
-                msg = _new_message(conv, "visitor", key, client_id, text)
-                session.add(msg)
-                await session.flush()
-        else:
-            async with deps.write() as session:
-                conv = await session.get(Conversation, conv.id, with_for_update=False)
-                assert conv is not None
-                msg = _new_message(conv, "visitor", key, client_id, text)
-                session.add(msg)
-                await session.flush()
-    except IntegrityError:
-        # The same client id raced in from another tab or process: the first one won.
-        async with deps.sessions() as session:
-            old = await _existing(session, key, client_id)
-        if old is None:
-            raise
-        return await _visitor_ack(deps, old)
-
-    data = serialize.message(msg)
-    if assigned:
-        await deps.notifier.emit(
-            "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
-        )
-        # The new chat went straight to an operator: the queue did not change.
-        await broadcast.assignments(deps, assigned, left_queue=None)
-    elif created and conv.status == "queued":
-        await deps.notifier.emit(
-            "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
-        )
-        queue_feed.feed(deps).joined(conv.id)
-    else:
-        await _relay(deps, visitor_id, data, sid, conv.status, conv.operator_id)
-    return await _visitor_ack(deps, msg)
-
-
-def _new_message(
-    conv: Conversation,
-    author: str,
-    sender_key: str,
-    client_id: str | None,
-    text: str,
-    operator_id: int | None = None,
-) -> Message:
-    now = utcnow()
-    conv.last_message_at = now
-    return Message(
-        conversation_id=conv.id,
-        author=author,
-        operator_id=operator_id,
-        sender_key=sender_key,
-        client_id=client_id,
-        text=text,
-        created_at=now,
-    )
-
-
-async def _visitor_ack(deps: Deps, msg: Message) -> dict[str, Any]:
-    async with deps.sessions() as session:
-        conv = await session.get(Conversation, msg.conversation_id)
-        assert conv is not None
-        return {
-            "message": serialize.message(msg),
-            "conversation": await _as_seen_by_visitor(session, conv),
-        }
+        found = await serialize.seen_by_visitor(session, conv.id)
+        assert found is not None
+        return {"conversation": found[1], "messages": await history(session, conv.id)}
 
 
 async def _own_active(session: AsyncSession, operator: Operator, conv_id: int) -> Conversation:
@@ -259,23 +77,25 @@ async def _own_active(session: AsyncSession, operator: Operator, conv_id: int) -
 async def post_operator_message(
     deps: Deps, operator: Operator, conv_id: int, client_id: str, text: str
 ) -> dict[str, Any]:
-    text = clean_text(text, deps.limits.max_message_length)
+    text = messages.clean_text(text, deps.limits.max_message_length)
     key = f"o:{operator.id}"
     try:
         async with deps.write() as session:
-            old = await _existing(session, key, client_id)
+            old = await messages.existing(session, key, client_id)
             if old is not None:
                 return serialize.message(old, await _author_name(session, old))
             conv = await _own_active(session, operator, conv_id)
-            msg = _new_message(conv, "operator", key, client_id, text, operator.id)
+            now = utcnow()
+            msg = await messages.insert(
+                session, messages.row(conv.id, "operator", key, client_id, text, now, operator.id)
+            )
+            conv.last_message_at = now
             if conv.first_response_at is None:
-                conv.first_response_at = msg.created_at
-            session.add(msg)
-            await session.flush()
+                conv.first_response_at = now
             visitor_id = conv.visitor_id
-    except IntegrityError:
+    except (IntegrityError, messages.Duplicate):
         async with deps.sessions() as session:
-            old = await _existing(session, key, client_id)
+            old = await messages.existing(session, key, client_id)
             if old is None:
                 raise
             return serialize.message(old, operator.display_name)

@@ -144,9 +144,8 @@ async def _moved(
     if not keys:
         return []
     first = min(keys)
-    return [
-        (cid, vid, place) for place, (cid, vid, at) in enumerate(line, start=1) if (at, cid) > first
-    ]
+    places = waiting.places([cid for cid, _, _ in line])
+    return [(cid, vid, places[cid]) for cid, vid, at in line if (at, cid) > first]
 
 
 def feed(deps: Deps) -> QueueFeed:

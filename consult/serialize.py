@@ -1,18 +1,39 @@
-"""The JSON shapes of docs/protocol.md, built from rows."""
+"""The JSON shapes of docs/protocol.md, built from rows: each shape is written here once.
+
+A conversation as the visitor sees it, a chat as the console sees it, a message: every path
+that sends one (a session, an ack of either intake path, a push, a place that moved) builds it
+here, so the keys cannot drift apart. Queue places come from `consult.waiting`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from prilavok.storage.models import Conversation, HotReply, Message, Operator
+from prilavok.consult import waiting
+from prilavok.storage.models import Conversation, HotReply, Operator, Visit, Visitor
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def message(msg: Message, author_name: str | None = None) -> dict[str, Any]:
+class MessageLike(Protocol):
+    """A `Message` object or a row of the messages table (the intake's INSERT … RETURNING)."""
+
+    id: int
+    conversation_id: int
+    author: str
+    text: str
+    client_id: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    read_at: datetime | None
+
+
+def message(msg: MessageLike, author_name: str | None = None) -> dict[str, Any]:
     return {
         "id": msg.id,
         "conversation_id": msg.conversation_id,
@@ -38,26 +59,79 @@ def operator(op: Operator) -> dict[str, Any]:
     }
 
 
-def visitor_conversation(
-    conv: Conversation, operator_name: str | None, queue_position: int | None
+def _as_visitor_sees_it(
+    conv_id: int, status: str, operator_name: str | None, place: int | None, rated: bool
 ) -> dict[str, Any]:
     return {
-        "id": conv.id,
-        "status": conv.status,
+        "id": conv_id,
+        "status": status,
         "operator_name": operator_name,
-        "queue_position": queue_position if conv.status == "queued" else None,
-        "rated": conv.rating is not None,
+        "queue_position": place if status == "queued" else None,
+        "rated": rated,
     }
 
 
+class ConversationLike(Protocol):
+    id: int
+    status: str
+    rating: int | None
+
+
+def visitor_conversation(
+    conv: ConversationLike, operator_name: str | None, queue_position: int | None
+) -> dict[str, Any]:
+    """From a conversation (object or row) whose operator's name and place are known."""
+    return _as_visitor_sees_it(
+        conv.id, conv.status, operator_name, queue_position, conv.rating is not None
+    )
+
+
 def waiting_conversation(conv_id: int, place: int) -> dict[str, Any]:
-    """A visitor's waiting conversation whose place moved (as `visitor_conversation`)."""
+    """A waiting conversation whose place moved: waiting, so neither answered nor rated."""
+    return _as_visitor_sees_it(conv_id, "queued", None, place, False)
+
+
+async def seen_by_visitor(
+    session: AsyncSession, conv_id: int
+) -> tuple[Conversation, dict[str, Any]] | None:
+    """A conversation and its shape as the visitor sees it, read in one query and the place."""
+    row = (
+        await session.execute(
+            select(Conversation, Operator.display_name)
+            .outerjoin(Operator, Operator.id == Conversation.operator_id)
+            .where(Conversation.id == conv_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    conv, op_name = row
+    return conv, visitor_conversation(conv, op_name, await waiting.place(session, conv))
+
+
+def chat(
+    conv: Conversation,
+    visitor: Visitor,
+    operator_name: str | None,
+    visit: Visit | None,
+    unread: int,
+    last: tuple[MessageLike, str | None] | None,
+    place: int | None,
+) -> dict[str, Any]:
+    """A chat as the console sees it (consult.chats reads what it is made of)."""
     return {
-        "id": conv_id,
-        "status": "queued",
-        "operator_name": None,
+        "id": conv.id,
+        "status": conv.status,
+        "visitor": {"id": visitor.id, "name": visitor.name},
+        "operator_id": conv.operator_id,
+        "operator_name": operator_name,
+        "unread": unread,
+        "last_message": message(*last) if last else None,
+        "created_at": iso(conv.created_at),
+        "queued_at": iso(conv.queued_at),
         "queue_position": place,
-        "rated": False,
+        "left_offline": conv.left_offline,
+        "current_url": visit.current_url if visit else None,
+        "current_title": visit.current_title if visit else None,
     }
 
 

@@ -1,11 +1,14 @@
-"""The common case of a visitor's message, stored by group commit (consult.grouping).
+"""A visitor's message: the one intake, its two paths side by side.
 
-Most messages go to a conversation that is already open. For a group of them, one transaction
-reads the senders' open conversations, inserts every message with one statement, stamps each
-conversation's `last_message_at` and commits (`Deps.transaction`: on SQLite, one hop to the
-writer thread for the whole group). Anything unusual (no open conversation yet, a resent client
-id, a conversation named that is not the open one) is answered `None`, and
-`conversations.post_visitor_message` takes its careful path for that message alone.
+`post_visitor_message` is what the widget's `message` event calls. The common case — a new
+message to a conversation already open — is stored by group commit (consult.grouping): for a
+group of them, one transaction reads the senders' open conversations, inserts every message with
+one statement, stamps each conversation's `last_message_at` and commits (`Deps.transaction`: on
+SQLite, one hop to the writer thread for the whole group). Anything unusual (no open
+conversation yet, a resent client id, a conversation named that is not the open one) is answered
+`None` by the group and takes the careful path, for that message alone: it may open a
+conversation and route it. Both write through `consult.messages` (one INSERT) and answer with
+the shapes of `consult.serialize`; both push only after their commit.
 """
 
 from __future__ import annotations
@@ -14,16 +17,28 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from prilavok.consult import serialize, waiting
+from prilavok.consult import (
+    availability,
+    broadcast,
+    messages,
+    queue_feed,
+    routing,
+    serialize,
+    waiting,
+)
+from prilavok.consult.conversations import open_conversation, own_conversation
 from prilavok.consult.deps import Deps
 from prilavok.consult.grouping import Grouper
-from prilavok.storage.models import Conversation, Message, Operator, utcnow
-from sqlalchemy import Connection, Insert, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from prilavok.consult.invitations import origin_of_new_chat
+from prilavok.consult.notifier import OPERATOR_NS, VISITOR_NS, operator_room, visitor_room
+from prilavok.consult.visitors import current_visit
+from prilavok.storage.models import Conversation, Operator, utcnow
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 # Bounded so one statement stays well under SQLite's limit on bound parameters.
 MAX_GROUP = 256
-MESSAGES = Message.__table__
 CONVERSATIONS = Conversation.__table__
 
 
@@ -46,7 +61,8 @@ class Stored:
 
 
 async def store(deps: Deps, incoming: Incoming) -> Stored | None:
-    """Stores a new message to the visitor's open conversation, or answers None (see above)."""
+    """The grouped path: stores a new message to the visitor's open conversation, or answers
+    None (see above)."""
     grouper = deps.groups.get(__name__)
     if grouper is None:
         grouper = deps.groups[__name__] = Grouper(partial(_store_group, deps), MAX_GROUP)
@@ -82,15 +98,6 @@ _STAMP = (
     .where(CONVERSATIONS.c.id == bindparam("conv_id"))
     .values(last_message_at=bindparam("at"))
 )
-_INSERT: dict[str, Insert] = {
-    name: (
-        make(MESSAGES)
-        # A resent client id inserts nothing; the careful path answers with the stored message.
-        .on_conflict_do_nothing(index_elements=["sender_key", "client_id"])
-        .returning(*MESSAGES.c)
-    )
-    for name, make in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-}
 
 
 def _store(conn: Connection, jobs: list[Incoming]) -> list[Stored | None]:
@@ -109,21 +116,11 @@ def _store(conn: Connection, jobs: list[Incoming]) -> list[Stored | None]:
         if conv is None or job.conversation_id not in (None, conv.id) or key in claimed:
             continue
         claimed[key] = index
-        rows.append(
-            {
-                "conversation_id": conv.id,
-                "author": "visitor",
-                "operator_id": None,
-                "sender_key": key[0],
-                "client_id": key[1],
-                "text": job.text,
-                "created_at": now,
-            }
-        )
+        rows.append(messages.row(conv.id, "visitor", key[0], key[1], job.text, now))
     results: list[Stored | None] = [None] * len(jobs)
     if not rows:
         return results
-    inserted = conn.execute(_INSERT[conn.dialect.name], rows).all()
+    inserted = messages.insert_many(conn, rows)
     conn.execute(_STAMP, [{"conv_id": c, "at": now} for c in {r["conversation_id"] for r in rows}])
     for msg in inserted:
         index = claimed[(msg.sender_key, msg.client_id)]
@@ -138,3 +135,149 @@ def _store(conn: Connection, jobs: list[Incoming]) -> list[Stored | None]:
             operator_id=conv.operator_id,
         )
     return results
+
+
+async def post_visitor_message(
+    deps: Deps,
+    visitor_id: int,
+    client_id: str,
+    text: str,
+    conversation_id: int | None = None,
+    *,
+    sid: str | None = None,
+    address: str | None = None,
+) -> dict[str, Any]:
+    """Stores a visitor's message (opening a conversation if needed) and returns the ack.
+
+    `conversation_id`, when the widget names one, must be one of the visitor's own. `sid` is the
+    sending connection: the ack brings it the message, the visitor's other tabs get an event.
+    `address` is the client's, to limit the conversations one address opens."""
+    text = messages.clean_text(text, deps.limits.max_message_length)
+    incoming = Incoming(visitor_id, client_id, text, conversation_id)
+    stored = await store(deps, incoming)
+    if stored is not None:
+        await _relay(deps, visitor_id, stored.message, sid, stored.status, stored.operator_id)
+        return {"message": stored.message, "conversation": stored.conversation}
+    return await _careful(deps, incoming, sid, address)
+
+
+async def _relay(
+    deps: Deps,
+    visitor_id: int,
+    data: dict[str, Any],
+    sid: str | None,
+    status: str,
+    operator_id: int | None,
+) -> None:
+    """A stored visitor message to the visitor's other tabs, and to its operator or the queue."""
+    await deps.notifier.emit(
+        "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
+    )
+    if status == "queued":
+        queue_feed.feed(deps).changed(data["conversation_id"])
+    elif operator_id:
+        await deps.notifier.emit(
+            "message", data, room=operator_room(operator_id), namespace=OPERATOR_NS
+        )
+
+
+async def _careful(
+    deps: Deps, incoming: Incoming, sid: str | None, address: str | None
+) -> dict[str, Any]:
+    """The careful path: a resent message, a new conversation, a conversation named."""
+    visitor_id, client_id, text = incoming.visitor_id, incoming.client_id, incoming.text
+    key = f"v:{visitor_id}"
+    if incoming.conversation_id is not None:
+        await own_conversation(deps, visitor_id, incoming.conversation_id)
+    async with deps.sessions() as session:
+        old = await messages.existing(session, key, client_id)
+        if old is not None:
+            return await _ack(deps, old)
+        conv = await open_conversation(session, visitor_id)
+    assigned: list[tuple[int, int]] = []
+    created = conv is None
+    if created and address is not None:
+        await deps.throttle.hit("address_conversations", address)
+    try:
+        if created:
+            async with deps.routing() as session:
+                conv = await open_conversation(session, visitor_id)
+                if conv is None:
+                    conv = await _open(deps, session, visitor_id, assigned)
+                msg = await _insert(session, conv, key, client_id, text)
+        else:
+            async with deps.write() as session:
+                conv = await session.get(Conversation, conv.id, with_for_update=False)
+                assert conv is not None
+                msg = await _insert(session, conv, key, client_id, text)
+    except (IntegrityError, messages.Duplicate):
+        # The same client id raced in from another tab or process: the first one won.
+        async with deps.sessions() as session:
+            old = await messages.existing(session, key, client_id)
+        if old is None:
+            raise
+        return await _ack(deps, old)
+
+    data = serialize.message(msg)
+    if assigned:
+        await deps.notifier.emit(
+            "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
+        )
+        # The new chat went straight to an operator: the queue did not change.
+        await broadcast.assignments(deps, assigned, left_queue=None)
+    elif created and conv.status == "queued":
+        await deps.notifier.emit(
+            "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
+        )
+        queue_feed.feed(deps).joined(conv.id)
+    else:
+        await _relay(deps, visitor_id, data, sid, conv.status, conv.operator_id)
+    return await _ack(deps, msg)
+
+
+async def _open(
+    deps: Deps, session: AsyncSession, visitor_id: int, assigned: list[tuple[int, int]]
+) -> Conversation:
+    """A new conversation, routed in the same decision (inside `Deps.routing`)."""
+    visit = await current_visit(session, visitor_id, deps.limits)
+    now = utcnow()
+    conv = Conversation(
+        visitor_id=visitor_id,
+        visit_id=visit.id if visit else None,
+        status="queued",
+        created_at=now,
+        queued_at=now,
+    )
+    answered = await origin_of_new_chat(session, conv.visit_id)
+    if answered is not None:
+        conv.origin, conv.invitation_id = "invitation", answered.id
+        answered.status = "accepted"
+        answered.responded_at = answered.responded_at or now
+    session.add(conv)
+    await session.flush()
+    operator = await routing.pick(session, deps.limits)
+    if operator is not None:
+        routing.assign(conv, operator)
+        assigned.append((conv.id, operator.id))
+    else:
+        # Nobody can answer now: kept, and marked for whoever comes first.
+        reason = await availability.closed_reason(session, deps.limits)
+        conv.left_offline = reason is not None
+    return conv
+
+
+async def _insert(
+    session: AsyncSession, conv: Conversation, key: str, client_id: str, text: str
+) -> serialize.MessageLike:
+    now = utcnow()
+    conv.last_message_at = now
+    return await messages.insert(
+        session, messages.row(conv.id, "visitor", key, client_id, text, now)
+    )
+
+
+async def _ack(deps: Deps, msg: serialize.MessageLike) -> dict[str, Any]:
+    async with deps.sessions() as session:
+        found = await serialize.seen_by_visitor(session, msg.conversation_id)
+    assert found is not None
+    return {"message": serialize.message(msg), "conversation": found[1]}

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import socketio
-from prilavok.consult import availability, conversations, proactive, shopping, tasks, visitors
+from prilavok.consult import (
+    availability,
+    conversations,
+    proactive,
+    shopping,
+    tasks,
+    visitor_messages,
+    visitors,
+)
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError
 from prilavok.consult.namespace import Handler, Namespace
@@ -115,7 +123,7 @@ class VisitorNamespace(Namespace):
         p = parse(VisitorMessage, data)
         vid = await self._visitor_id(sid)
         await self.deps.throttle.hit("visitor_messages", str(vid))
-        return await conversations.post_visitor_message(
+        return await visitor_messages.post_visitor_message(
             self.deps,
             vid,
             p.client_id,

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from prilavok.consult import availability, conversations, hours, operators, queue_feed
+from prilavok.consult import availability, hours, operators, queue_feed, visitor_messages
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import VISITORS_ROOM, operator_room
 from prilavok.storage.models import Conversation, utcnow
@@ -117,7 +117,7 @@ async def test_a_state_is_pushed_once_per_change(deps: Deps) -> None:
     assert [p["state"] for p in deps.notifier.events("availability")] == ["offline"]
     await operators.connected(deps, anna.id, "sid-anna")
     await queue_feed.flush(deps)
-    await conversations.post_visitor_message(deps, await new_visitor(deps), cid(), "hi")
+    await visitor_messages.post_visitor_message(deps, await new_visitor(deps), cid(), "hi")
     await queue_feed.flush(deps)
     states = [p["state"] for p in deps.notifier.events("availability")]
     assert states == ["offline", "online", "busy"]

@@ -3,7 +3,7 @@
 import asyncio
 
 import pytest
-from prilavok.consult import conversations, operators
+from prilavok.consult import conversations, operators, visitor_messages
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError
 from prilavok.consult.notifier import operator_room, visitor_room
@@ -30,12 +30,12 @@ async def test_same_client_id_is_stored_once_even_concurrently(deps: Deps) -> No
     vid = await visitor(deps)
     key = cid()
     acks = await asyncio.gather(
-        *[conversations.post_visitor_message(deps, vid, key, "hello") for _ in range(5)]
+        *[visitor_messages.post_visitor_message(deps, vid, key, "hello") for _ in range(5)]
     )
     assert len({a["message"]["id"] for a in acks}) == 1
     assert await count(deps) == 1
     # A later resend after a reconnect returns the stored message too.
-    again = await conversations.post_visitor_message(deps, vid, key, "hello")
+    again = await visitor_messages.post_visitor_message(deps, vid, key, "hello")
     assert again["message"]["id"] == acks[0]["message"]["id"]
     assert await count(deps) == 1
 
@@ -46,7 +46,7 @@ async def test_same_client_id_is_stored_once_even_concurrently(deps: Deps) -> No
 async def test_bad_texts_are_refused_and_store_nothing(deps: Deps, text: str, code: str) -> None:
     vid = await visitor(deps)
     with pytest.raises(ConsultError) as exc:
-        await conversations.post_visitor_message(deps, vid, cid(), text)
+        await visitor_messages.post_visitor_message(deps, vid, cid(), text)
     assert exc.value.code == code
     assert await count(deps) == 0
     assert await conversations.visitor_state(deps, vid) == {"conversation": None, "messages": []}
@@ -56,7 +56,7 @@ async def test_receipts_flow_both_ways(deps: Deps) -> None:
     anna = await add_operator(deps, "anna", name="Анна")
     await operators.connected(deps, anna.id, "s1")
     vid = await visitor(deps)
-    ack = await conversations.post_visitor_message(deps, vid, cid(), "hi")
+    ack = await visitor_messages.post_visitor_message(deps, vid, cid(), "hi")
     conv_id, mid = ack["conversation"]["id"], ack["message"]["id"]
     conv = await conversations.operator_conversation(deps, anna, conv_id)
     await conversations.mark(deps, conv, ("visitor",), "delivered_at", mid)
@@ -81,12 +81,12 @@ async def test_context_counts_pages_and_visits_and_shows_earlier_chats(deps: Dep
     anna = await add_operator(deps, "anna")
     await operators.connected(deps, anna.id, "s1")
     vid = await visitor(deps)
-    first = await conversations.post_visitor_message(deps, vid, cid(), "first chat")
+    first = await visitor_messages.post_visitor_message(deps, vid, cid(), "first chat")
     await conversations.close(deps, anna, first["conversation"]["id"])
     async with deps.sessions.begin() as s:
         await record_page(s, vid, "http://shop.test/cart", "Cart", deps.limits)
         await record_page(s, vid, "http://shop.test/cart", "Cart", deps.limits)  # reconnect
-    second = await conversations.post_visitor_message(deps, vid, cid(), "second chat")
+    second = await visitor_messages.post_visitor_message(deps, vid, cid(), "second chat")
     async with deps.sessions() as s:
         ctx = await context(s, vid, deps.limits, second["conversation"]["id"])
     assert ctx["current_url"] == "http://shop.test/cart"
@@ -102,7 +102,7 @@ async def test_many_visitors_writing_at_once_all_get_stored(deps: Deps) -> None:
     ids = [await visitor(deps) for _ in range(30)]
     acks = await asyncio.gather(
         *[
-            conversations.post_visitor_message(deps, vid, cid(), f"msg {n}")
+            visitor_messages.post_visitor_message(deps, vid, cid(), f"msg {n}")
             for n in range(3)
             for vid in ids
         ]

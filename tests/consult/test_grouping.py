@@ -4,7 +4,7 @@ own answer, their own error and their own place in the order they were stored.""
 import asyncio
 
 import pytest
-from prilavok.consult import conversations, operators
+from prilavok.consult import operators, visitor_messages
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError
 from prilavok.consult.grouping import Grouper
@@ -51,17 +51,17 @@ async def test_messages_arriving_together_are_stored_once_each_and_relayed(deps:
     ids = [await visitor(deps) for _ in range(20)]
     # Each visitor's first message opens the conversation (the careful path).
     for vid in ids:
-        await conversations.post_visitor_message(deps, vid, cid(), "hello")
+        await visitor_messages.post_visitor_message(deps, vid, cid(), "hello")
     sent_before = len(deps.notifier.sent)  # type: ignore[attr-defined]
     keys = {vid: [cid() for _ in range(3)] for vid in ids}
     jobs = [
-        conversations.post_visitor_message(deps, vid, key, f"{vid}/{n}")
+        visitor_messages.post_visitor_message(deps, vid, key, f"{vid}/{n}")
         for n in range(3)
         for vid in ids
         for key in [keys[vid][n]]
     ]
     # A resend of the same client id inside the same group is stored once too.
-    jobs.append(conversations.post_visitor_message(deps, ids[0], keys[ids[0]][0], "again"))
+    jobs.append(visitor_messages.post_visitor_message(deps, ids[0], keys[ids[0]][0], "again"))
     acks = await asyncio.gather(*jobs)
     assert len({a["message"]["id"] for a in acks}) == 60
     assert acks[-1]["message"] == acks[0]["message"]
@@ -101,11 +101,11 @@ async def test_messages_arriving_together_are_stored_once_each_and_relayed(deps:
 
 async def test_a_queued_visitor_learns_their_place_from_the_group_path(deps: Deps) -> None:
     first, second = await visitor(deps), await visitor(deps)
-    await conversations.post_visitor_message(deps, first, cid(), "anyone?")
-    await conversations.post_visitor_message(deps, second, cid(), "hello?")
+    await visitor_messages.post_visitor_message(deps, first, cid(), "anyone?")
+    await visitor_messages.post_visitor_message(deps, second, cid(), "hello?")
     a, b = await asyncio.gather(
-        conversations.post_visitor_message(deps, first, cid(), "still here"),
-        conversations.post_visitor_message(deps, second, cid(), "me too"),
+        visitor_messages.post_visitor_message(deps, first, cid(), "still here"),
+        visitor_messages.post_visitor_message(deps, second, cid(), "me too"),
     )
     assert (a["conversation"]["status"], a["conversation"]["queue_position"]) == ("queued", 1)
     assert (b["conversation"]["status"], b["conversation"]["queue_position"]) == ("queued", 2)
@@ -115,11 +115,11 @@ async def test_naming_someone_elses_conversation_is_refused_and_stores_nothing(
     deps: Deps,
 ) -> None:
     mine, theirs = await visitor(deps), await visitor(deps)
-    ack = await conversations.post_visitor_message(deps, theirs, cid(), "their chat")
+    ack = await visitor_messages.post_visitor_message(deps, theirs, cid(), "their chat")
     their_conv = ack["conversation"]["id"]
-    await conversations.post_visitor_message(deps, mine, cid(), "my chat")
+    await visitor_messages.post_visitor_message(deps, mine, cid(), "my chat")
     with pytest.raises(ConsultError) as exc:
-        await conversations.post_visitor_message(deps, mine, cid(), "sneaky", their_conv)
+        await visitor_messages.post_visitor_message(deps, mine, cid(), "sneaky", their_conv)
     assert exc.value.code == "not_found"
     async with deps.sessions() as s:
         texts = set((await s.scalars(select(Message.text))).all())

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from prilavok.consult import conversations, hours, operators, proactive
+from prilavok.consult import conversations, hours, operators, proactive, visitor_messages
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError
 from prilavok.consult.rules import apply, parse_rule
@@ -93,7 +93,7 @@ async def test_no_invitation_while_chatting_and_chats_remember_the_invitation(de
     vid = await new_visitor(deps)
     decision = await proactive.decide(deps, vid, rule)
     assert decision["action"] == "open"
-    ack = await conversations.post_visitor_message(deps, vid, cid(), "да, помогите")
+    ack = await visitor_messages.post_visitor_message(deps, vid, cid(), "да, помогите")
     async with deps.sessions() as s:
         conv = await s.get(Conversation, ack["conversation"]["id"])
         inv = await s.get(Invitation, decision["invitation_id"])
@@ -108,7 +108,7 @@ async def test_when_everyone_is_full_a_rule_offers_the_callback_form_or_nothing(
 ) -> None:
     await online(deps, capacity=1)
     busy_vid = await new_visitor(deps)
-    await conversations.post_visitor_message(deps, busy_vid, cid(), "занимаю оператора")
+    await visitor_messages.post_visitor_message(deps, busy_vid, cid(), "занимаю оператора")
     plain = await make_rule(deps)
     with_form = await make_rule(deps, name="form", fallback_callback=True)
     vid = await new_visitor(deps)
@@ -172,7 +172,7 @@ async def test_a_rule_is_validated(deps: Deps) -> None:
 async def test_ratings_once_and_only_for_a_closed_chat(deps: Deps) -> None:
     anna = await online(deps)
     vid = await new_visitor(deps)
-    ack = await conversations.post_visitor_message(deps, vid, cid(), "вопрос")
+    ack = await visitor_messages.post_visitor_message(deps, vid, cid(), "вопрос")
     conv_id = ack["conversation"]["id"]
     with pytest.raises(ConsultError) as exc:
         await conversations.rate(deps, vid, conv_id, 5, None)

@@ -1,6 +1,6 @@
 """Queue updates that stay small: deltas to consoles, each visitor only their own new place."""
 
-from prilavok.consult import conversations, operators, queue_feed
+from prilavok.consult import conversations, operators, queue_feed, visitor_messages
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import QUEUE_DELTA_ROOM, QUEUE_FULL_ROOM, visitor_room
 
@@ -32,7 +32,7 @@ async def test_consoles_get_coalesced_deltas_and_visitors_only_their_moves(deps:
 
     # A message in a waiting chat: that chat only, and no visitor hears of places.
     v3 = waiting[2][0]
-    await conversations.post_visitor_message(deps, v3, cid(), "Ещё вопрос")
+    await visitor_messages.post_visitor_message(deps, v3, cid(), "Ещё вопрос")
     await queue_feed.flush(deps)
     last = deps.notifier.events("queue.delta")[-1]
     assert last["added"] == [] and ids(last["updated"]) == [convs[2]]

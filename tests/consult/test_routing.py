@@ -3,7 +3,7 @@
 import asyncio
 
 import pytest
-from prilavok.consult import conversations, operators, queue_feed
+from prilavok.consult import conversations, operators, queue_feed, visitor_messages
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError
 from prilavok.consult.notifier import operator_room, visitor_room
@@ -24,7 +24,7 @@ async def new_visitor(deps: Deps) -> int:
 
 async def chat(deps: Deps, text: str = "Здравствуйте") -> tuple[int, dict]:
     vid = await new_visitor(deps)
-    ack = await conversations.post_visitor_message(deps, vid, cid(), text)
+    ack = await visitor_messages.post_visitor_message(deps, vid, cid(), text)
     return vid, ack
 
 
@@ -175,7 +175,7 @@ async def test_a_burst_of_new_chats_does_not_starve_the_connection_pool(deps: De
     try:
         ids = [await new_visitor(deps) for _ in range(60)]
         acks = await asyncio.gather(
-            *[conversations.post_visitor_message(tight, vid, cid(), "hello") for vid in ids]
+            *[visitor_messages.post_visitor_message(tight, vid, cid(), "hello") for vid in ids]
         )
         assert {a["conversation"]["status"] for a in acks} == {"active"}
         assert len({a["conversation"]["id"] for a in acks}) == 60

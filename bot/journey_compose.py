@@ -9,14 +9,15 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from prilavok.bot import message_templates
 from prilavok.bot.compose import UNSUBSCRIBE, Outgoing
 from prilavok.bot.context import OffersConfig
 from prilavok.channels import viber
 from prilavok.channels.telegram_button import Button
 from prilavok.storage.models import Customer, Delivery, JourneyRun, Offer, Product
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 SIMILAR_SHOWN = 3
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
 from prilavok.bot import message_templates
 from prilavok.bot.shop_events import STATUSES
 from prilavok.consult import payloads
 from prilavok.consult.errors import ConsultError
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 CONDITIONS = ("no_purchase", "cart_not_empty")
 EXITS = ("purchase", "opt_out", "newer_status")

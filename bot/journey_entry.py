@@ -14,14 +14,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from prilavok.bot import delivery_states as states
 from prilavok.bot import journey_defs, renewals
 from prilavok.bot.delivery_states import Reason, State
 from prilavok.bot.journey_defs import DefinitionIn
 from prilavok.bot.shop_events import Stored
 from prilavok.storage.models import Delivery, Journey, JourneyRun, JourneyTimer
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # A purchase this long after entering still counts as the journey's order (and the control's).
 ATTRIBUTION = timedelta(days=7)

@@ -11,6 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from prilavok.bot import journey_defs, links, renewals
 from prilavok.bot.context import Offers
 from prilavok.bot.delivery_states import State
@@ -24,8 +27,6 @@ from prilavok.storage.models import (
     Offer,
     ShopEvent,
 )
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 ACTIVITY = ("cart.changed", "product.viewed")
 

@@ -17,6 +17,7 @@ from typing import Any
 import phonenumbers
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
 from prilavok.bot import catalog, links, page_csrf, robots, signals, staff
 from prilavok.bot.context import Offers
 from prilavok.consult import http_input

@@ -14,16 +14,17 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from prilavok.bot import links
 from prilavok.bot.context import Offers
 from prilavok.consult import payloads
 from prilavok.consult.errors import ConsultError
 from prilavok.consult.phones import normalize
 from prilavok.storage.models import Customer, ShopEvent
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 TYPES = (
     "order.created",

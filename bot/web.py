@@ -10,9 +10,9 @@ from pathlib import Path
 
 from aiohttp import web
 
+from prilavok.bot import calendar_plan, renewals
 from prilavok.bot.admin_views import AdminViews
 from prilavok.bot.api import Api
-from prilavok.bot import calendar_plan, renewals
 from prilavok.bot.cart_links import CartLinks
 from prilavok.bot.context import Offers
 from prilavok.bot.journey_admin import JourneyAdmin

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from prilavok.consult import chats, queue_feed, serialize
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import (
@@ -16,7 +18,6 @@ from prilavok.consult.notifier import (
 from prilavok.consult.presence import reachable_ids
 from prilavok.consult.routing import loads
 from prilavok.storage.models import Operator
-from sqlalchemy import select
 
 
 async def visitor_conversation(deps: Deps, conv_id: int) -> dict[str, Any] | None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from prilavok.consult import serialize, waiting
-from prilavok.storage.models import Conversation, Message, Operator, Visit, Visitor
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from prilavok.consult import serialize, waiting
+from prilavok.storage.models import Conversation, Message, Operator, Visit, Visitor
 
 
 async def summaries(session: AsyncSession, ids: list[int]) -> list[dict[str, Any]]:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from prilavok.consult import (
     broadcast,
+    messages,
     presence,
     queue_feed,
     routing,
-    messages,
     serialize,
 )
 from prilavok.consult.deps import Deps
@@ -22,9 +26,6 @@ from prilavok.consult.errors import ConsultError, forbidden, not_found
 from prilavok.consult.notifier import OPERATOR_NS, VISITOR_NS, operator_room, visitor_room
 from prilavok.consult.visitors import history
 from prilavok.storage.models import Conversation, Message, Operator, utcnow
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def open_conversation(session: AsyncSession, visitor_id: int) -> Conversation | None:

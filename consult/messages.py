@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from prilavok.consult.errors import ConsultError
-from prilavok.storage.models import Message
 from sqlalchemy import Connection, Insert, Row, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from prilavok.consult.errors import ConsultError
+from prilavok.storage.models import Message
 
 MESSAGES = Message.__table__
 

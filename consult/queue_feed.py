@@ -23,6 +23,8 @@ import asyncio
 import logging
 from typing import Any
 
+from sqlalchemy import select
+
 from prilavok.consult import availability, chats, serialize, waiting
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import (
@@ -33,7 +35,6 @@ from prilavok.consult.notifier import (
     visitor_room,
 )
 from prilavok.storage.models import Conversation
-from sqlalchemy import select
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from prilavok.consult import waiting
-from prilavok.storage.models import Conversation, HotReply, Operator, Visit, Visitor
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from prilavok.consult import waiting
+from prilavok.storage.models import Conversation, HotReply, Operator, Visit, Visitor
 
 
 def iso(value: datetime | None) -> str | None:

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from prilavok.consult import (
     availability,
     broadcast,
@@ -33,9 +37,6 @@ from prilavok.consult.invitations import origin_of_new_chat
 from prilavok.consult.notifier import OPERATOR_NS, VISITOR_NS, operator_room, visitor_room
 from prilavok.consult.visitors import current_visit
 from prilavok.storage.models import Conversation, Operator, utcnow
-from sqlalchemy import Connection, bindparam, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # Bounded so one statement stays well under SQLite's limit on bound parameters.
 MAX_GROUP = 256

@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
-from prilavok.bot import api_keys
 
+from prilavok.bot import api_keys
 from tests.clients import add_operator, login
 from tests.conftest import Server
 

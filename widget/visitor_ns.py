@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import socketio
+
 from prilavok.consult import (
     availability,
     conversations,

@@ -19,10 +19,10 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from devkit.fakes.base import free_port
 from prilavok.bot import journey_reports
 from prilavok.storage.models import Journey, JourneyRun, JourneyTimer
 from tests.bot.conftest import BROWSER_AGENT, Env
-from tests.fakes.base import free_port
 
 PHONE, CHAT = "+79123456789", 7401
 SECRET = "checkout-secret-of-the-shop-0123"

@@ -6,7 +6,6 @@ from prilavok.consult import availability, hours, operators, queue_feed, visitor
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import VISITORS_ROOM, operator_room
 from prilavok.storage.models import Conversation, utcnow
-
 from tests.clients import add_operator, cid
 from tests.consult.test_routing import chat, new_visitor
 

@@ -3,14 +3,14 @@
 import asyncio
 
 import pytest
+from sqlalchemy import func, select
+
 from prilavok.consult import conversations, operators, visitor_messages
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError
 from prilavok.consult.notifier import operator_room, visitor_room
 from prilavok.consult.visitors import context, identify, record_page
 from prilavok.storage.models import Message
-from sqlalchemy import func, select
-
 from tests.clients import add_operator, cid
 
 

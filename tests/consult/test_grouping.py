@@ -4,6 +4,8 @@ own answer, their own error and their own place in the order they were stored.""
 import asyncio
 
 import pytest
+from sqlalchemy import select
+
 from prilavok.consult import operators, visitor_messages
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError
@@ -11,8 +13,6 @@ from prilavok.consult.grouping import Grouper
 from prilavok.consult.notifier import operator_room, visitor_room
 from prilavok.consult.visitors import identify, record_page
 from prilavok.storage.models import Conversation, Message
-from sqlalchemy import select
-
 from tests.clients import add_operator, cid
 
 

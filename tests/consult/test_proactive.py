@@ -3,14 +3,14 @@
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
+
 from prilavok.consult import conversations, hours, operators, proactive, visitor_messages
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError
 from prilavok.consult.rules import apply, parse_rule
 from prilavok.consult.visitors import identify, record_page
 from prilavok.storage.models import Conversation, Invitation, ProactiveRule
-from sqlalchemy import select
-
 from tests.clients import add_operator, cid
 
 

@@ -3,7 +3,6 @@
 from prilavok.consult import conversations, operators, queue_feed, visitor_messages
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import QUEUE_DELTA_ROOM, QUEUE_FULL_ROOM, visitor_room
-
 from tests.clients import add_operator, cid
 from tests.consult.test_routing import chat
 

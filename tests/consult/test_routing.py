@@ -3,6 +3,8 @@
 import asyncio
 
 import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from prilavok.consult import conversations, operators, queue_feed, visitor_messages
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError
@@ -10,8 +12,6 @@ from prilavok.consult.notifier import operator_room, visitor_room
 from prilavok.consult.visitors import identify, record_page
 from prilavok.storage.db import sessionmaker
 from prilavok.storage.models import Conversation, Operator
-from sqlalchemy.ext.asyncio import create_async_engine
-
 from tests.clients import add_operator, cid
 
 

@@ -11,7 +11,6 @@ from prilavok.consult import (
 )
 from prilavok.consult.deps import Deps
 from prilavok.consult.notifier import visitor_room
-
 from tests.clients import cid
 from tests.consult.test_routing import chat, new_visitor, online
 

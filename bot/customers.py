@@ -190,9 +190,9 @@ async def opt_out(
         if left_viber:  # Viber's unsubscribe: no longer subscribed to the bot either
             customer.viber_subscribed = False
         await session.execute(
-            update(Delivery)
-            .where(Delivery.customer_id == customer.id, Delivery.state == State.SCHEDULED)
-            .values(**states.outcome(State.FAILED, Reason.OPTED_OUT, how))
+            states.update(State.FAILED, (State.SCHEDULED,), Reason.OPTED_OUT, how).where(
+                Delivery.customer_id == customer.id
+            )
         )
 
 

@@ -14,14 +14,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from prilavok.bot import delivery_states as states
 from prilavok.bot import journey_defs
 from prilavok.bot.delivery_states import Reason, State
 from prilavok.bot.journey_defs import DefinitionIn
 from prilavok.bot.shop_events import Stored
 from prilavok.storage.models import Delivery, Journey, JourneyRun, JourneyTimer
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # A purchase this long after entering still counts as the journey's order (and the control's).
 ATTRIBUTION = timedelta(days=7)
@@ -177,9 +178,9 @@ async def _again(
     if "newer_status" in spec.exits:
         # The older status's message, if still waiting (the night, a limit), is no news now.
         await session.execute(
-            update(Delivery)
-            .where(Delivery.run_id == run.id, Delivery.state == State.SCHEDULED)
-            .values(**states.outcome(State.FAILED, Reason.SUPERSEDED, "a newer status"))
+            states.update(
+                State.FAILED, (State.SCHEDULED,), Reason.SUPERSEDED, "a newer status"
+            ).where(Delivery.run_id == run.id)
         )
     run.step = step
     await session.execute(delete(JourneyTimer).where(JourneyTimer.run_id == run.id))

@@ -35,7 +35,7 @@ from prilavok.bot.purposes import Purpose
 from prilavok.channels.errors import Blocked, NotSubscribed, RateLimited, Rejected, Unreachable
 from prilavok.consult.errors import ConsultError
 from prilavok.storage.models import Customer, Delivery, Journey, JourneyRun, Offer, Product
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 
 log = logging.getLogger(__name__)
 
@@ -123,13 +123,9 @@ class DeliveryWorker:
             )
             if ids:
                 await session.execute(
-                    update(Delivery)
+                    states.update(State.SENDING, (State.SCHEDULED, State.SENDING))
                     .where(Delivery.id.in_(ids))
-                    .values(
-                        state=State.SENDING,
-                        lease_owner=self.node_id,
-                        lease_until=now + self.ctx.config.lease,
-                    )
+                    .values(lease_owner=self.node_id, lease_until=now + self.ctx.config.lease)
                 )
         return ids
 
@@ -152,9 +148,9 @@ class DeliveryWorker:
         except Unreachable as exc:
             await self._release(delivery_id, Reason.UNREACHABLE, str(exc), None, count_try=True)
         except Rejected as exc:
-            await self._finish(delivery_id, states.outcome(State.FAILED, Reason.REJECTED, str(exc)))
+            await self._finish(delivery_id, State.FAILED, Reason.REJECTED, str(exc))
         else:
-            await self._finish(delivery_id, states.outcome(State.SENT), provider_id=provider_id)
+            await self._finish(delivery_id, State.SENT, provider_id=provider_id)
 
     async def _send(self, out: Outgoing) -> str:
         ctx = self.ctx
@@ -290,14 +286,20 @@ class DeliveryWorker:
         return (first or now) + timedelta(hours=1)
 
     async def _finish(
-        self, delivery_id: int, values: dict[str, Any], *, provider_id: str | None = None
+        self,
+        delivery_id: int,
+        target: State,
+        reason: Reason | None = None,
+        detail: str | None = None,
+        *,
+        provider_id: str | None = None,
     ) -> None:
+        """The send's outcome, for the row still in flight (one update, the row not loaded)."""
+        change = states.update(target, (State.SENDING,), reason, detail)
         if provider_id is not None:
-            values.update(provider_id=provider_id, sent_at=self.ctx.clock.now())
+            change = change.values(provider_id=provider_id, sent_at=self.ctx.clock.now())
         async with self.ctx.deps.write() as session:
-            await session.execute(
-                update(Delivery).where(Delivery.id == delivery_id).values(**values)
-            )
+            await session.execute(change.where(Delivery.id == delivery_id))
 
     async def _release(
         self,
@@ -312,7 +314,7 @@ class DeliveryWorker:
         now = self.ctx.clock.now()
         async with self.ctx.deps.write() as session:
             d = await session.get(Delivery, delivery_id, with_for_update=True)
-            if d is None:
+            if d is None or d.state != State.SENDING:
                 return
             if not count_try:
                 d.tries = max(0, (d.tries or 1) - 1)
@@ -329,7 +331,7 @@ class DeliveryWorker:
         now = self.ctx.clock.now()
         async with self.ctx.deps.write() as session:
             d = await session.get(Delivery, delivery_id, with_for_update=True)
-            if d is None:
+            if d is None or d.state != State.SENDING:
                 return
             customer = await session.get(Customer, d.customer_id, with_for_update=True)
             assert customer is not None

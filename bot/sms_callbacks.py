@@ -33,7 +33,7 @@ class SmsCallbacks:
         entries = [v for k, v in form.items() if k.startswith("data[")]
         found = dict(parse_smsru_callback(entries))
         if found:
-            await signals.sms_statuses(self.ctx, found)
+            await signals.statuses(self.ctx, "sms", found)
         return web.Response(text="100")
 
     def register(self, app: web.Application) -> None:

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from prilavok.bot import links, message_templates
+from prilavok.bot.channel_registry import Channel
 from prilavok.bot.context import OffersConfig
-from prilavok.channels import viber
-from prilavok.channels.telegram_button import Button
+from prilavok.channels.message import Button, Message
 from prilavok.storage.models import Customer, Delivery, Offer, Product
 
 OPEN, CALLBACK, NOT_INTERESTED = "Открыть предложение", "Перезвоните мне", "Не интересно"
 UNSUBSCRIBE = "Отписаться"  # from every channel (bot/customers.py opt_out)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outgoing:
     delivery_id: int
     channel: str
-    address: str  # chat id, Viber user id or phone
-    text: str
-    telegram_buttons: list[list[Button]] = field(default_factory=list)
-    viber_buttons: list[dict[str, Any]] = field(default_factory=list)
+    message: Message
 
 
 def variables(customer: Customer, product: Product, offer: Offer, link: str) -> dict[str, Any]:
@@ -40,7 +37,7 @@ def variables(customer: Customer, product: Product, offer: Offer, link: str) -> 
 
 async def compose_off_loop(
     config: OffersConfig,
-    channel: str,
+    channel: Channel,
     delivery: Delivery,
     customer: Customer,
     offer: Offer,
@@ -54,37 +51,25 @@ async def compose_off_loop(
 
 def compose(
     config: OffersConfig,
-    channel: str,
+    channel: Channel,
     delivery: Delivery,
     customer: Customer,
     offer: Offer,
     product: Product,
 ) -> Outgoing:
+    """The text (the short template where texts are paid by length), cut to what the
+    channel takes, with the personal link; buttons for channels that show them."""
     link = links.page_url(config.public_url, delivery.slug, delivery.code)
-    source = (offer.sms_template or offer.template) if channel == "sms" else offer.template
+    source = (offer.sms_template or offer.template) if channel.reach.short else offer.template
     body = message_templates.render(source, variables(customer, product, offer, link))
-    text = message_templates.with_link(
-        body, link, message_templates.fits(channel, config.sms_max_segments)
+    text = message_templates.with_link(body, link, channel.transport.fits)
+    buttons = (
+        (Button(OPEN, url=link),),
+        (
+            Button(CALLBACK, reply=f"cb:{delivery.code}"),
+            Button(NOT_INTERESTED, reply=f"no:{delivery.code}"),
+        ),
+        (Button(UNSUBSCRIBE, reply=f"stop:{delivery.code}"),),
     )
-    out = Outgoing(delivery.id, channel, "", text)
-    if channel == "telegram":
-        out.address = str(customer.telegram_chat_id)
-        out.telegram_buttons = [
-            [Button(OPEN, url=link)],
-            [
-                Button(CALLBACK, callback_data=f"cb:{delivery.code}"),
-                Button(NOT_INTERESTED, callback_data=f"no:{delivery.code}"),
-            ],
-            [Button(UNSUBSCRIBE, callback_data=f"stop:{delivery.code}")],
-        ]
-    elif channel == "viber":
-        out.address = customer.viber_user_id or ""
-        out.viber_buttons = [
-            viber.url_button(OPEN, link),
-            viber.reply_button(CALLBACK, f"cb:{delivery.code}"),
-            viber.reply_button(NOT_INTERESTED, f"no:{delivery.code}"),
-            viber.reply_button(UNSUBSCRIBE, f"stop:{delivery.code}", columns=6),
-        ]
-    else:
-        out.address = customer.phone
-    return out
+    to = channel.reach.address(customer) or ""
+    return Outgoing(delivery.id, channel.name, Message(to, text, buttons))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from prilavok.bot.channel_registry import Channels
 from prilavok.bot.clock import Clock, SystemClock
 from prilavok.channels.sms import SmsGateway
 from prilavok.channels.viber import ViberChannel
@@ -38,7 +39,7 @@ class OffersConfig:
     redis_url: str = ""
     redis_prefix: str = "prilavok"
     viber_per_user_hour: int = 100
-    sms_max_segments: int = 3
+    sms_max_segments: int = 3  # given to the SMS transport (prilavok/offers.py)
     # A claimed row not finished by then is taken back by any process.
     lease: timedelta = timedelta(minutes=5)
     batch: int = 20
@@ -56,11 +57,18 @@ class Offers:
     deps: Deps
     config: OffersConfig = field(default_factory=OffersConfig)
     clock: Clock = field(default_factory=SystemClock)
+    # The shipped transports by their own types, for what only they do (webhooks, the staff
+    # chat, SMS reports); sending goes through `channels`, which holds them too.
     telegram: TelegramChannel | None = None
     viber: ViberChannel | None = None
     sms: SmsGateway | None = None
+    channels: Channels = field(default_factory=Channels)
 
-    def configured(self) -> tuple[str, ...]:
-        """The channels this server can send by."""
-        found = (("telegram", self.telegram), ("viber", self.viber), ("sms", self.sms))
-        return tuple(name for name, transport in found if transport is not None)
+    def __post_init__(self) -> None:
+        for name, transport in (
+            ("telegram", self.telegram),
+            ("viber", self.viber),
+            ("sms", self.sms),
+        ):
+            if transport is not None and name not in self.channels:
+                self.channels.register(name, transport)

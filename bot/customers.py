@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from prilavok.bot import delivery_states as states
 from prilavok.bot import events, fallback, links
 from prilavok.bot.context import Offers
@@ -13,9 +17,6 @@ from prilavok.consult import http_input, payloads
 from prilavok.consult.errors import ConsultError
 from prilavok.consult.phones import normalize
 from prilavok.storage.models import Customer, Delivery
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 CHANNELS = ("telegram", "viber", "sms")
 # A message that is one of these (any case, surrounding spaces ignored) is a stop: in
@@ -190,9 +191,9 @@ async def opt_out(
         if left_viber:  # Viber's unsubscribe: no longer subscribed to the bot either
             customer.viber_subscribed = False
         await session.execute(
-            update(Delivery)
-            .where(Delivery.customer_id == customer.id, Delivery.state == State.SCHEDULED)
-            .values(**states.outcome(State.FAILED, Reason.OPTED_OUT, how))
+            states.update(State.FAILED, (State.SCHEDULED,), Reason.OPTED_OUT, how).where(
+                Delivery.customer_id == customer.id
+            )
         )
 
 
@@ -254,7 +255,8 @@ async def viber_subscribed(ctx: Offers, user_id: str) -> int:
             if customer.viber_subscribed is True:
                 continue
             customer.viber_subscribed = True
-            fallback.restore(session, customer, "viber", now, "subscribed in viber")
+            reaches = ctx.channels.reaches()
+            fallback.restore(session, customer, "viber", now, "subscribed in viber", reaches)
             await session.execute(
                 update(Delivery)
                 .where(

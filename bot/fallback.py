@@ -1,87 +1,70 @@
 """Which channel a customer's next offer takes, and when that changes.
 
-Order of preference: Telegram, Viber, SMS. Three unread in a row in a channel, a block, an
-unsubscribe or a failed delivery gives that channel up; a read makes its channel current again
-and forgets what was given up. SMS is the last resort and is never given up for being unread.
+Order of preference: the channel registry's (Telegram, Viber, SMS). Three unread in a row in a
+channel, a block, an unsubscribe or a failed delivery gives that channel up; a read makes its
+channel current again and forgets what was given up. The last resort (SMS) is never given up
+for being unread. What each channel needs of a customer is its `Reach` (bot/channel_registry).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Mapping
 from datetime import datetime
 
-from prilavok.bot import events
-from prilavok.bot.delivery_states import Reason
-from prilavok.storage.models import Customer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-ORDER = ("telegram", "viber", "sms")
+from prilavok.bot import events
+from prilavok.bot.channel_registry import KNOWN, Reach
+from prilavok.bot.delivery_states import Reason
+from prilavok.storage.models import Customer
+
+# The channels to choose among, in order: the registry's (`Channels.reaches()`); by default
+# every shipped channel.
+Reaches = Mapping[str, Reach]
 
 
-def usable(customer: Customer, channel: str) -> bool:
-    """Linked and consented (and not blocked, and subscribed on Viber)."""
-    if customer.opted_out_at is not None:
+def usable(customer: Customer, channel: str, reaches: Reaches = KNOWN) -> bool:
+    """Consented, linked, and able to receive (not blocked, subscribed on Viber)."""
+    reach = reaches.get(channel) or KNOWN.get(channel)
+    if customer.opted_out_at is not None or reach is None:
         return False
-    if channel == "telegram":
-        return bool(
-            customer.consent_telegram
-            and customer.telegram_chat_id is not None
-            and not customer.telegram_blocked
-        )
-    if channel == "viber":
-        return bool(
-            customer.consent_viber
-            and customer.viber_user_id
-            and customer.viber_subscribed is not False
-        )
-    return bool(customer.consent_sms and customer.phone)
+    return reach.consent(customer) and reach.usable(customer)
 
 
 def _exhausted(customer: Customer) -> set[str]:
     return {c for c in (customer.exhausted or "").split(",") if c}
 
 
-def pick(customer: Customer, configured: Collection[str] = ORDER) -> str | None:
+def pick(customer: Customer, reaches: Reaches = KNOWN) -> str | None:
     """The channel to use now: the current one while it works, else the first that does.
-    Only channels this server has a token or key for (`configured`) count."""
+    Only channels this server can send by (in `reaches`) count."""
     given_up = _exhausted(customer)
 
     def works(channel: str) -> bool:
-        return channel in configured and channel not in given_up and usable(customer, channel)
+        return channel in reaches and channel not in given_up and usable(customer, channel, reaches)
 
     if customer.channel and works(customer.channel):
         return customer.channel
-    return next((channel for channel in ORDER if works(channel)), None)
+    return next((channel for channel in reaches if works(channel)), None)
 
 
-def why_none(customer: Customer, configured: Collection[str] = ORDER) -> Reason:
+def why_none(customer: Customer, reaches: Reaches = KNOWN) -> Reason:
     """Why pick() found no channel: the most useful thing to tell the shop."""
     if customer.opted_out_at is not None:
         return Reason.OPTED_OUT
-    consented = [c for c in ORDER if getattr(customer, f"consent_{c}")]
+    known = {**KNOWN, **reaches}
+    consented = [name for name, reach in known.items() if reach.consent(customer)]
     if not consented:
         return Reason.OPTED_OUT
-    here = [c for c in consented if c in configured]
+    here = [reaches[name] for name in consented if name in reaches]
     if not here:
         return Reason.NO_CHANNEL
     found = set()
-    for channel in here:
-        if channel == "telegram":
-            if customer.telegram_chat_id is None:
-                found.add(Reason.NOT_LINKED)
-            elif customer.telegram_blocked:
-                found.add(Reason.BLOCKED)
-            else:
-                found.add(Reason.IGNORED)
-        elif channel == "viber":
-            if not customer.viber_user_id:
-                found.add(Reason.NOT_LINKED)
-            elif customer.viber_subscribed is False:
-                found.add(Reason.NOT_SUBSCRIBED)
-            else:
-                found.add(Reason.IGNORED)
-        elif not customer.phone:
+    for reach in here:
+        if not reach.address(customer):
             found.add(Reason.NOT_LINKED)
+        else:
+            found.add(reach.refusal(customer) or Reason.IGNORED)
     for reason in (Reason.NOT_SUBSCRIBED, Reason.BLOCKED, Reason.IGNORED):
         if reason in found:
             return reason
@@ -89,10 +72,10 @@ def why_none(customer: Customer, configured: Collection[str] = ORDER) -> Reason:
 
 
 def choose(
-    session: AsyncSession, customer: Customer, at: datetime, configured: Collection[str] = ORDER
+    session: AsyncSession, customer: Customer, at: datetime, reaches: Reaches = KNOWN
 ) -> str | None:
     """pick(), recording a switch when the customer's channel changes because it stopped working."""
-    channel = pick(customer, configured)
+    channel = pick(customer, reaches)
     if channel and customer.channel and channel != customer.channel:
         events.record(
             session,
@@ -114,14 +97,16 @@ def give_up(
     reason: str,
     at: datetime,
     delivery_id: int | None = None,
+    reaches: Reaches = KNOWN,
 ) -> str | None:
     """Stops using `channel` for this customer now; records the switch; returns the next one."""
-    if channel != "sms":
+    reach = reaches.get(channel) or KNOWN.get(channel)
+    if reach is None or not reach.last_resort:
         customer.exhausted = ",".join(sorted(_exhausted(customer) | {channel}))
     customer.unread_streak = 0
     before = customer.channel or channel
     customer.channel = None
-    after = pick(customer)
+    after = pick(customer, reaches)
     customer.channel = after
     events.record(
         session,
@@ -136,15 +121,25 @@ def give_up(
 
 
 def restore(
-    session: AsyncSession, customer: Customer, channel: str, at: datetime, why: str
+    session: AsyncSession,
+    customer: Customer,
+    channel: str,
+    at: datetime,
+    why: str,
+    reaches: Reaches = KNOWN,
 ) -> None:
     """`channel` works again (subscribed on Viber): no longer given up, and it takes over
-    from any channel after it in ORDER."""
+    from any channel after it in the order of preference."""
     customer.exhausted = ",".join(sorted(_exhausted(customer) - {channel}))
-    if not usable(customer, channel):
+    if not usable(customer, channel, reaches):
         return
+    order = list(reaches)
     current = customer.channel
-    if current is None or ORDER.index(current) > ORDER.index(channel) or current == channel:
+
+    def rank(name: str) -> int:
+        return order.index(name) if name in order else len(order)
+
+    if current is None or rank(current) > rank(channel) or current == channel:
         if current and current != channel:
             events.record(
                 session, customer.id, "switch", at, channel=channel,
@@ -161,17 +156,21 @@ def on_unread(
     at: datetime,
     in_a_row: int,
     delivery_id: int,
+    reaches: Reaches = KNOWN,
 ) -> None:
     if customer.channel not in (None, channel):
         return  # already moved on; an old message going unread says nothing new
     customer.unread_streak = (customer.unread_streak or 0) + 1
-    if customer.unread_streak >= in_a_row and channel != "sms":
-        give_up(session, customer, channel, f"{in_a_row} unread in a row", at, delivery_id)
+    reach = reaches.get(channel) or KNOWN.get(channel)
+    if customer.unread_streak >= in_a_row and not (reach and reach.last_resort):
+        give_up(session, customer, channel, f"{in_a_row} unread in a row", at, delivery_id, reaches)
 
 
-def on_read(session: AsyncSession, customer: Customer, channel: str, at: datetime) -> None:
+def on_read(
+    session: AsyncSession, customer: Customer, channel: str, at: datetime, reaches: Reaches = KNOWN
+) -> None:
     """A read makes `channel` the customer's channel again."""
-    if customer.channel and customer.channel != channel and usable(customer, channel):
+    if customer.channel and customer.channel != channel and usable(customer, channel, reaches):
         events.record(
             session,
             customer.id,
@@ -182,5 +181,5 @@ def on_read(session: AsyncSession, customer: Customer, channel: str, at: datetim
         )
     customer.unread_streak = 0
     customer.exhausted = ""
-    if usable(customer, channel):
+    if usable(customer, channel, reaches):
         customer.channel = channel

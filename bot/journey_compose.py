@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prilavok.bot import message_templates
+from prilavok.bot.channel_registry import Channel
 from prilavok.bot.compose import UNSUBSCRIBE, Outgoing
 from prilavok.bot.context import OffersConfig
-from prilavok.channels import viber
-from prilavok.channels.telegram_button import Button
+from prilavok.channels.message import Button, Message
 from prilavok.storage.models import Customer, Delivery, JourneyRun, Offer, Product
 
 SIMILAR_SHOWN = 3
@@ -96,7 +96,7 @@ def variables(
 
 def compose(
     config: OffersConfig,
-    channel: str,
+    channel: Channel,
     d: Delivery,
     customer: Customer,
     offer: Offer,
@@ -109,18 +109,13 @@ def compose(
     if run.context.get("licence"):  # the prefilled checkout, through /r/<code>
         link = renewal_link(config, d)
     today = d.not_before.date()
-    source = (offer.sms_template or offer.template) if channel == "sms" else offer.template
+    source = (offer.sms_template or offer.template) if channel.reach.short else offer.template
     body = message_templates.render(source, variables(customer, run, found, link, contact, today))
-    fits = message_templates.fits(channel, config.sms_max_segments)
+    fits = channel.transport.fits
     text = message_templates.with_link(body, link, fits) if link else body
-    out = Outgoing(d.id, channel, customer.phone, text)
-    marketing = offer.purpose == "marketing"
-    if channel == "telegram":
-        out.address = str(customer.telegram_chat_id)
-        if marketing:
-            out.telegram_buttons = [[Button(UNSUBSCRIBE, callback_data=f"stop:{d.code}")]]
-    elif channel == "viber":
-        out.address = customer.viber_user_id or ""
-        if marketing:
-            out.viber_buttons = [viber.reply_button(UNSUBSCRIBE, f"stop:{d.code}", columns=6)]
-    return out
+    # A marketing message can be refused with a button; a service one needs no consent.
+    buttons = (
+        ((Button(UNSUBSCRIBE, reply=f"stop:{d.code}"),),) if offer.purpose == "marketing" else ()
+    )
+    to = channel.reach.address(customer) or ""
+    return Outgoing(d.id, channel.name, Message(to, text, buttons))

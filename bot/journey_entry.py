@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prilavok.bot import delivery_states as states
@@ -183,9 +183,9 @@ async def _again(
     if "newer_status" in spec.exits:
         # The older status's message, if still waiting (the night, a limit), is no news now.
         await session.execute(
-            update(Delivery)
-            .where(Delivery.run_id == run.id, Delivery.state == State.SCHEDULED)
-            .values(**states.outcome(State.FAILED, Reason.SUPERSEDED, "a newer status"))
+            states.update(
+                State.FAILED, (State.SCHEDULED,), Reason.SUPERSEDED, "a newer status"
+            ).where(Delivery.run_id == run.id)
         )
     run.step = step
     await session.execute(delete(JourneyTimer).where(JourneyTimer.run_id == run.id))

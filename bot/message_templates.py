@@ -13,6 +13,7 @@ from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 from jinja2 import StrictUndefined, Template, TemplateError
+
 from prilavok.bot.template_limits import (
     MAX_SOURCE,
     TIME_LIMIT,
@@ -20,8 +21,6 @@ from prilavok.bot.template_limits import (
     TooCostly,
     within_budget,
 )
-from prilavok.channels import telegram_button, viber
-from prilavok.channels.sms import segments
 from prilavok.consult.errors import ConsultError
 
 T = TypeVar("T")
@@ -77,13 +76,6 @@ async def off_loop(fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.wait_for(loop.run_in_executor(_threads, fn, *args), 4 * TIME_LIMIT + 5)
     except TimeoutError:
         raise ConsultError("template_too_costly", "rendering took too long") from None
-
-
-def fits(channel: str, max_segments: int) -> Callable[[str], bool]:
-    if channel == "sms":
-        return lambda text: segments(text) <= max_segments
-    limit = telegram_button.MAX_TEXT if channel == "telegram" else viber.MAX_TEXT
-    return lambda text: len(text) <= limit
 
 
 def with_link(body: str, link: str, ok: Callable[[str], bool]) -> str:

@@ -13,15 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from prilavok.bot import catalog, fallback, links, message_templates
-from prilavok.bot.context import Offers
-from prilavok.bot.delivery_states import Reason, State
-from prilavok.consult import http_input, payloads
-from prilavok.consult.errors import ConsultError, not_found
-from prilavok.storage.models import Customer, Delivery, Offer
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Row, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from prilavok.bot import catalog, fallback, links, message_templates
+from prilavok.bot.context import Offers
+from prilavok.bot.delivery_states import Reason, State
+from prilavok.bot.fallback import Reaches
+from prilavok.consult import http_input, payloads
+from prilavok.consult.errors import ConsultError, not_found
+from prilavok.storage.models import Customer, Delivery, Offer
 
 # Customers read and deliveries written per round trip: big enough that statement overhead
 # vanishes, small enough to stay under every driver's limit of bound parameters (32,767).
@@ -115,7 +117,7 @@ async def create(ctx: Offers, shop_id: str, new: OfferIn) -> Planned:
         session.add(offer)
         await session.flush()
         planned = Planned(offer)
-        await _plan(session, planned, new.customer_ids, now, ctx.configured())
+        await _plan(session, planned, new.customer_ids, now, ctx.channels.reaches())
     return planned
 
 
@@ -124,7 +126,7 @@ async def _plan(
     planned: Planned,
     customer_ids: list[int] | None,
     now: datetime,
-    configured: tuple[str, ...],
+    reaches: Reaches,
 ) -> None:
     offer = planned.offer
     slugs: dict[str, str] = {}
@@ -137,8 +139,8 @@ async def _plan(
         rows = []
         for customer, code in zip(chunk, codes, strict=True):
             customer_id, name = customer.id, customer.name
-            if fallback.pick(customer, configured) is None:  # type: ignore[arg-type]
-                why = fallback.why_none(customer, configured)  # type: ignore[arg-type]
+            if fallback.pick(customer, reaches) is None:  # type: ignore[arg-type]
+                why = fallback.why_none(customer, reaches)  # type: ignore[arg-type]
                 planned.unreachable[why] = planned.unreachable.get(why, 0) + 1
             slug = slugs.get(name)
             if slug is None:

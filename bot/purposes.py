@@ -5,11 +5,12 @@ particular. Russian advertising law asks consent for the first kind, not for the
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from enum import StrEnum
 
 from prilavok.bot import fallback
+from prilavok.bot.channel_registry import KNOWN
 from prilavok.bot.delivery_states import Reason
+from prilavok.bot.fallback import Reaches
 from prilavok.storage.models import Customer
 
 
@@ -18,34 +19,19 @@ class Purpose(StrEnum):
     SERVICE = "service"
 
 
-def service_usable(customer: Customer, channel: str) -> bool:
-    """A channel a service message may take: linked (and reachable), or the phone for SMS."""
+def pick(customer: Customer, purpose: Purpose, reaches: Reaches = KNOWN) -> str | None:
+    """The channel for the next message of this purpose, or None. A service message takes
+    any channel the customer is linked and reachable in (the phone, for SMS)."""
+    if purpose == Purpose.MARKETING:
+        return fallback.pick(customer, reaches)
     if customer.service_opted_out_at is not None:
-        return False
-    if channel == "telegram":
-        return customer.telegram_chat_id is not None and not customer.telegram_blocked
-    if channel == "viber":
-        return bool(customer.viber_user_id) and customer.viber_subscribed is not False
-    return bool(customer.phone)
+        return None
+    return next((name for name, reach in reaches.items() if reach.usable(customer)), None)
 
 
-def pick(
-    customer: Customer, purpose: Purpose, configured: Collection[str] = fallback.ORDER
-) -> str | None:
-    """The channel for the next message of this purpose, or None."""
+def why_none(customer: Customer, purpose: Purpose, reaches: Reaches = KNOWN) -> Reason:
     if purpose == Purpose.MARKETING:
-        return fallback.pick(customer, configured)
-    for channel in fallback.ORDER:
-        if channel in configured and service_usable(customer, channel):
-            return channel
-    return None
-
-
-def why_none(
-    customer: Customer, purpose: Purpose, configured: Collection[str] = fallback.ORDER
-) -> Reason:
-    if purpose == Purpose.MARKETING:
-        return fallback.why_none(customer, configured)
+        return fallback.why_none(customer, reaches)
     if customer.service_opted_out_at is not None:
         return Reason.OPTED_OUT
     return Reason.NO_CHANNEL

@@ -11,21 +11,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from prilavok.bot import delivery_states as states
 from prilavok.bot import events, fallback, planning
 from prilavok.bot.context import Offers
 from prilavok.bot.delivery_states import READABLE, Reason, State
-from prilavok.channels.sms import Status
+from prilavok.channels.message import Status
 from prilavok.storage.models import Customer, Delivery
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
-def _mark_read(session: AsyncSession, d: Delivery, customer: Customer, at: datetime) -> None:
+def _mark_read(
+    ctx: Offers, session: AsyncSession, d: Delivery, customer: Customer, at: datetime
+) -> None:
     if not states.read(d, at):
         return
     if d.channel:
-        fallback.on_read(session, customer, d.channel, at)
+        fallback.on_read(session, customer, d.channel, at, ctx.channels.reaches())
 
 
 async def by_code(session: AsyncSession, code: str) -> Delivery | None:
@@ -47,7 +50,7 @@ async def page_seen(ctx: Offers, code: str) -> int | None:
         if d.clicked_at is None:
             d.clicked_at = now
             events.record(session, d.customer_id, "open", now, channel=d.channel, delivery_id=d.id)
-        _mark_read(session, d, customer, now)
+        _mark_read(ctx, session, d, customer, now)
         return d.id
 
 
@@ -64,7 +67,7 @@ async def page_action(ctx: Offers, code: str, action: str) -> Delivery | None:
         customer = await session.get(Customer, d.customer_id, with_for_update=True)
         assert customer is not None
         d.clicked_at = d.clicked_at or now
-        _mark_read(session, d, customer, now)
+        _mark_read(ctx, session, d, customer, now)
         events.record(session, d.customer_id, action, now, channel=d.channel, delivery_id=d.id)
         if action == "remind" and not await _pending(session, d):
             await planning.next_attempt(
@@ -110,7 +113,7 @@ async def _button(
         if customer is None or not is_sender(customer):
             return None
         events.record(session, d.customer_id, action, now, channel=channel, delivery_id=d.id)
-        _mark_read(session, d, customer, now)
+        _mark_read(ctx, session, d, customer, now)
         return d
 
 
@@ -149,7 +152,7 @@ async def viber_seen(ctx: Offers, user_id: str, token: str) -> int:
         )
         marked = 0
         for d in earlier:
-            _mark_read(session, d, customer, now)
+            _mark_read(ctx, session, d, customer, now)
             marked += 1
         return marked
 
@@ -170,17 +173,19 @@ async def viber_failed(ctx: Offers, user_id: str, token: str, desc: str) -> None
         if d is None or customer is None or d.state not in READABLE:
             return
         states.switch(d, Reason.DELIVERY_FAILED, f"viber: {desc}")
-        fallback.give_up(session, customer, "viber", "delivery failed", now, d.id)
+        reaches = ctx.channels.reaches()
+        fallback.give_up(session, customer, "viber", "delivery failed", now, d.id, reaches)
         await planning.next_attempt(session, d, now, now)
 
 
-async def sms_statuses(ctx: Offers, found: dict[str, Status]) -> None:
+async def statuses(ctx: Offers, channel: str, found: dict[str, Status]) -> None:
+    """Delivery reports of one channel (SMS's: polled, or by callback), by provider id."""
     now = ctx.clock.now()
     async with ctx.deps.write() as session:
         for provider_id, status in found.items():
             d = await session.scalar(
                 select(Delivery).where(
-                    Delivery.channel == "sms", Delivery.provider_id == provider_id
+                    Delivery.channel == channel, Delivery.provider_id == provider_id
                 )
             )
             if d is None or d.state not in READABLE:
@@ -188,4 +193,4 @@ async def sms_statuses(ctx: Offers, found: dict[str, Status]) -> None:
             if status.delivered and d.delivered_at is None:
                 states.delivered(d, now)
             elif status.failed and d.state == State.SENT:
-                states.fail(d, Reason.DELIVERY_FAILED, f"sms: {status.detail}")
+                states.fail(d, Reason.DELIVERY_FAILED, status.detail)

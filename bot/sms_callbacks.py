@@ -6,6 +6,7 @@ import hmac
 import logging
 
 from aiohttp import web
+
 from prilavok.bot import signals
 from prilavok.bot.context import Offers
 from prilavok.channels.sms import parse_smsru_callback
@@ -33,7 +34,7 @@ class SmsCallbacks:
         entries = [v for k, v in form.items() if k.startswith("data[")]
         found = dict(parse_smsru_callback(entries))
         if found:
-            await signals.sms_statuses(self.ctx, found)
+            await signals.statuses(self.ctx, "sms", found)
         return web.Response(text="100")
 
     def register(self, app: web.Application) -> None:

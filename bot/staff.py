@@ -8,6 +8,7 @@ from typing import Any
 from prilavok.bot import links
 from prilavok.bot.context import Offers
 from prilavok.channels.errors import ChannelError
+from prilavok.channels.message import Message
 from prilavok.consult import tasks
 from prilavok.consult.errors import ConsultError
 from prilavok.storage.models import Customer, Delivery, Offer
@@ -52,6 +53,6 @@ async def _tell_staff(ctx: Offers, text: str) -> None:
     if ctx.telegram is None or chat is None:
         return
     try:
-        await ctx.telegram.send(chat, text)
+        await ctx.telegram.send(Message(str(chat), text))
     except ChannelError:  # the console task is already there; the chat line is a courtesy
         log.warning("could not tell the staff chat", exc_info=True)

@@ -80,9 +80,8 @@ def setup(
         SmsCallbacks(ctx, sms_callback_secret).register(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        for transport in (ctx.viber, ctx.sms):
-            if transport is not None:
-                await transport.open()
+        for channel in ctx.channels:
+            await channel.transport.open()
         # Without the worker (tests, `prilavok offers run-once`) nothing runs by itself.
         tasks = (
             [asyncio.create_task(job) for job in (worker.run(), _feeds(feeds))]
@@ -95,9 +94,8 @@ def setup(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await worker.close()
-        for transport in (ctx.telegram, ctx.viber, ctx.sms):
-            if transport is not None:
-                await transport.close()
+        for channel in ctx.channels:
+            await channel.transport.close()
 
     app.cleanup_ctx.append(lifecycle)
 

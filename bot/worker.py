@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 
 from prilavok.bot import (
     catalog,
@@ -28,6 +28,7 @@ from prilavok.bot import (
     signals,
 )
 from prilavok.bot import delivery_states as states
+from prilavok.bot.channel_registry import Channel
 from prilavok.bot.compose import Outgoing, compose_off_loop
 from prilavok.bot.context import Offers
 from prilavok.bot.delivery_states import Reason, State
@@ -35,16 +36,24 @@ from prilavok.bot.journey_steps import JourneySteps
 from prilavok.bot.limits import Pacer
 from prilavok.bot.purposes import Purpose
 from prilavok.bot.shared_pace import PaceUnavailable, SharedPacer
-from prilavok.channels.errors import Blocked, NotSubscribed, RateLimited, Rejected, Unreachable
+from prilavok.channels.errors import (
+    Blocked,
+    ChannelError,
+    NotSubscribed,
+    RateLimited,
+    Rejected,
+    Unreachable,
+)
+from prilavok.channels.message import Reporting
 from prilavok.consult.errors import ConsultError
 from prilavok.storage.models import Customer, Delivery, Journey, JourneyRun, Offer, Product
 
 log = logging.getLogger(__name__)
 
-SMS_POLL_EVERY = timedelta(minutes=1)
+REPORTS_POLL_EVERY = timedelta(minutes=1)
 # A journey step's message is filled from: the run, similar goods, the cart URL, the contact.
 JourneyStep = tuple[JourneyRun, list[dict[str, Any]], str | None, str]
-SMS_STATUS_FOR = timedelta(days=3)
+REPORTS_FOR = timedelta(days=3)
 PACE_RETRY_SECONDS = 5
 
 
@@ -52,24 +61,10 @@ class DeliveryWorker:
     def __init__(self, ctx: Offers, node_id: str) -> None:
         self.ctx = ctx
         self.node_id = node_id
-        cfg = ctx.config
-        # With Redis, every process paces Telegram against the same books (bot/shared_pace.py).
-        telegram: Pacer | SharedPacer = (
-            SharedPacer(
-                cfg.redis_url,
-                f"{cfg.redis_prefix}:pace:telegram",
-                cfg.telegram_per_second,
-                cfg.telegram_per_chat_seconds,
-            )
-            if cfg.redis_url
-            else Pacer(ctx.clock, cfg.telegram_per_second, cfg.telegram_per_chat_seconds)
-        )
-        self.pacers = {
-            "telegram": telegram,
-            "viber": Pacer(ctx.clock, 0),
-            "sms": Pacer(ctx.clock, 0),
-        }
-        self._sms_polled: datetime | None = None
+        # Pacing per channel, made on its first send (a channel may be registered later); with
+        # Redis, every process paces against the same books (bot/shared_pace.py).
+        self.pacers: dict[str, Pacer | SharedPacer] = {}
+        self._polled: datetime | None = None
         self.journeys = JourneySteps(ctx)
         # For /readyz: whether the loop runs, when it last began or ended a pass, the last error.
         self.running = False
@@ -110,7 +105,7 @@ class DeliveryWorker:
         # Due journey steps first: the messages they plan go out in this same pass.
         done = await self.journeys.run_once()
         done += await self.expire_unread()
-        await self.poll_sms()
+        await self.poll_reports()
         claimed = await self.claim()
         for out in await self._prepare(claimed):
             await self.deliver(out)
@@ -142,13 +137,9 @@ class DeliveryWorker:
             )
             if ids:
                 await session.execute(
-                    update(Delivery)
+                    states.update(State.SENDING, (State.SCHEDULED, State.SENDING))
                     .where(Delivery.id.in_(ids))
-                    .values(
-                        state=State.SENDING,
-                        lease_owner=self.node_id,
-                        lease_until=now + self.ctx.config.lease,
-                    )
+                    .values(lease_owner=self.node_id, lease_until=now + self.ctx.config.lease)
                 )
         return ids
 
@@ -157,11 +148,12 @@ class DeliveryWorker:
     async def deliver(self, out: Outgoing) -> None:
         """Sends one prepared message and records the outcome at once (one row in flight)."""
         delivery_id, channel = out.delivery_id, out.channel
+        pacer = self._pacer(channel)
         try:
-            async with self.pacers[channel].turn(out.address):
+            async with pacer.turn(out.message.to):
                 provider_id = await self._send(out)
         except RateLimited as exc:
-            await self.pacers[channel].pause(exc.retry_after)
+            await pacer.pause(exc.retry_after)
             wait = timedelta(seconds=exc.retry_after)
             await self._release(delivery_id, Reason.RATE_LIMITED, str(exc), wait, count_try=False)
         except PaceUnavailable as exc:  # Redis is away: not sent, back in a few seconds
@@ -174,19 +166,31 @@ class DeliveryWorker:
         except Unreachable as exc:
             await self._release(delivery_id, Reason.UNREACHABLE, str(exc), None, count_try=True)
         except Rejected as exc:
-            await self._finish(delivery_id, states.outcome(State.FAILED, Reason.REJECTED, str(exc)))
+            await self._finish(delivery_id, State.FAILED, Reason.REJECTED, str(exc))
+        except ChannelError as exc:  # a kind this worker does not know: as an outage
+            await self._release(delivery_id, Reason.UNREACHABLE, str(exc), None, count_try=True)
         else:
-            await self._finish(delivery_id, states.outcome(State.SENT), provider_id=provider_id)
+            await self._finish(delivery_id, State.SENT, provider_id=provider_id)
 
     async def _send(self, out: Outgoing) -> str:
-        ctx = self.ctx
-        if out.channel == "telegram" and ctx.telegram is not None:
-            return await ctx.telegram.send(int(out.address), out.text, out.telegram_buttons)
-        if out.channel == "viber" and ctx.viber is not None:
-            return await ctx.viber.send(out.address, out.text, out.viber_buttons)
-        if out.channel == "sms" and ctx.sms is not None:
-            return await ctx.sms.send(out.address, out.text)
-        raise Unreachable(f"{out.channel} is not configured")
+        channel = self.ctx.channels.get(out.channel)
+        if channel is None:  # removed since the row was decided: try again later
+            raise Unreachable(f"{out.channel} is not configured")
+        return (await channel.transport.send(out.message)).provider_id
+
+    def _pacer(self, name: str) -> Pacer | SharedPacer:
+        pacer = self.pacers.get(name)
+        if pacer is None:
+            channel = self.ctx.channels.get(name)
+            cfg = self.ctx.config
+            pace = channel.reach.pace(cfg) if channel else (0.0, 0.0)
+            if cfg.redis_url and any(pace):
+                key = f"{cfg.redis_prefix}:pace:{name}"
+                pacer = SharedPacer(cfg.redis_url, key, *pace)
+            else:
+                pacer = Pacer(self.ctx.clock, *pace)
+            self.pacers[name] = pacer
+        return pacer
 
     async def _prepare(self, ids: list[int]) -> list[Outgoing]:
         """Decides, in one transaction, whether and how each claimed row goes out now."""
@@ -240,8 +244,9 @@ class DeliveryWorker:
     ) -> Outgoing | None:
         cfg = self.ctx.config
         purpose = Purpose(offer.purpose)
-        if purposes.pick(customer, purpose, self.ctx.configured()) is None:
-            why = purposes.why_none(customer, purpose, self.ctx.configured())
+        reaches = self.ctx.channels.reaches()
+        if purposes.pick(customer, purpose, reaches) is None:
+            why = purposes.why_none(customer, purpose, reaches)
             if why == Reason.NOT_SUBSCRIBED:  # may subscribe any time: wait, look again
                 states.wait(d, now + cfg.not_subscribed_recheck, why)
             else:
@@ -257,15 +262,15 @@ class DeliveryWorker:
             states.wait(d, now + cfg.out_of_stock_recheck, Reason.OUT_OF_STOCK)
             return None
         if purpose == Purpose.MARKETING:
-            channel = fallback.choose(session, customer, now, self.ctx.configured())
+            name = fallback.choose(session, customer, now, reaches)
         else:  # service: any linked channel or SMS, whatever marketing consent says
-            channel = purposes.pick(customer, purpose, self.ctx.configured())
-        assert channel is not None  # pick() found one above, on the same row
-        if channel == "viber":
-            wait_until = await self._viber_quota(session, customer, now)
-            if wait_until is not None:
-                states.wait(d, wait_until, Reason.VIBER_HOURLY_LIMIT)
-                return None
+            name = purposes.pick(customer, purpose, reaches)
+        assert name is not None  # pick() found one above, on the same row
+        channel = self.ctx.channels[name]
+        wait_until = await self._unanswered_quota(session, customer, channel, now)
+        if wait_until is not None:
+            states.wait(d, wait_until, Reason.VIBER_HOURLY_LIMIT)
+            return None
         try:
             # Every render on the template threads: a template at its limits never holds the loop.
             if step is not None:
@@ -278,7 +283,7 @@ class DeliveryWorker:
         except ConsultError as exc:
             states.fail(d, Reason.BAD_TEMPLATE, exc.message)
             return None
-        states.sending(d, channel, product.sku if product else "", now + cfg.lease)
+        states.sending(d, name, product.sku if product else "", now + cfg.lease)
         return out
 
     async def _journey_step(self, session: Any, d: Delivery, offer: Offer) -> JourneyStep | None:
@@ -291,36 +296,46 @@ class DeliveryWorker:
         found = await journey_compose.similar(session, offer.shop_id, run)
         return run, found, spec.cart_url, spec.contact
 
-    async def _viber_quota(
-        self, session: Any, customer: Customer, now: datetime
+    async def _unanswered_quota(
+        self, session: Any, customer: Customer, channel: Channel, now: datetime
     ) -> datetime | None:
-        """Viber: at most N messages an hour to a user who has not replied since."""
+        """Where the channel says so (Viber): at most N messages an hour to a customer who
+        has not answered since. Returns when the next one may go, or None: now."""
+        if channel.reach.unanswered_per_hour is None:
+            return None
         since = now - timedelta(hours=1)
-        if customer.viber_replied_at and customer.viber_replied_at > since:
-            since = customer.viber_replied_at
+        answered = channel.reach.answered_at(customer)
+        if answered and answered > since:
+            since = answered
         count, first = (
             await session.execute(
                 select(func.count(), func.min(Delivery.sent_at)).where(
                     Delivery.customer_id == customer.id,
-                    Delivery.channel == "viber",
+                    Delivery.channel == channel.name,
                     # Rows decided for sending in this pass count too.
                     or_(Delivery.sent_at > since, Delivery.state == State.SENDING),
                 )
             )
         ).one()
-        if count < self.ctx.config.viber_per_user_hour:
+        if count < channel.reach.unanswered_per_hour(self.ctx.config):
             return None
         return (first or now) + timedelta(hours=1)
 
     async def _finish(
-        self, delivery_id: int, values: dict[str, Any], *, provider_id: str | None = None
+        self,
+        delivery_id: int,
+        target: State,
+        reason: Reason | None = None,
+        detail: str | None = None,
+        *,
+        provider_id: str | None = None,
     ) -> None:
+        """The send's outcome, for the row still in flight (one update, the row not loaded)."""
+        change = states.update(target, (State.SENDING,), reason, detail)
         if provider_id is not None:
-            values.update(provider_id=provider_id, sent_at=self.ctx.clock.now())
+            change = change.values(provider_id=provider_id, sent_at=self.ctx.clock.now())
         async with self.ctx.deps.write() as session:
-            await session.execute(
-                update(Delivery).where(Delivery.id == delivery_id).values(**values)
-            )
+            await session.execute(change.where(Delivery.id == delivery_id))
 
     async def _release(
         self,
@@ -335,7 +350,7 @@ class DeliveryWorker:
         now = self.ctx.clock.now()
         async with self.ctx.deps.write() as session:
             d = await session.get(Delivery, delivery_id, with_for_update=True)
-            if d is None:
+            if d is None or d.state != State.SENDING:
                 return
             if not count_try:
                 d.tries = max(0, (d.tries or 1) - 1)
@@ -352,16 +367,18 @@ class DeliveryWorker:
         now = self.ctx.clock.now()
         async with self.ctx.deps.write() as session:
             d = await session.get(Delivery, delivery_id, with_for_update=True)
-            if d is None:
+            if d is None or d.state != State.SENDING:
                 return
             customer = await session.get(Customer, d.customer_id, with_for_update=True)
             assert customer is not None
-            if reason == Reason.NOT_SUBSCRIBED:
-                customer.viber_subscribed = False
-            elif channel == "telegram":
-                customer.telegram_blocked = True
+            reaches = self.ctx.channels.reaches()
+            reach = reaches.get(channel)
+            if reach is not None and reach.refused is not None:
+                reach.refused(customer, reason)
             states.switch(d, reason, why)
-            fallback.give_up(session, customer, channel, f"{reason}: {why}"[:200], now, d.id)
+            fallback.give_up(
+                session, customer, channel, f"{reason}: {why}"[:200], now, d.id, reaches
+            )
             await planning.next_attempt(session, d, now, now)
 
     # ---- silence and SMS reports ----
@@ -388,25 +405,35 @@ class DeliveryWorker:
                 customer = await session.get(Customer, d.customer_id, with_for_update=True)
                 if customer is not None and d.channel:
                     fallback.on_unread(
-                        session, customer, d.channel, now, self.ctx.config.unread_in_a_row, d.id
+                        session,
+                        customer,
+                        d.channel,
+                        now,
+                        self.ctx.config.unread_in_a_row,
+                        d.id,
+                        self.ctx.channels.reaches(),
                     )
         return len(rows)
 
-    async def poll_sms(self) -> None:
-        if self.ctx.sms is None:
-            return
+    async def poll_reports(self) -> None:
+        """Asks each reporting channel (SMS) about its recently sent messages, once a minute."""
         now = self.ctx.clock.now()
-        if self._sms_polled and now - self._sms_polled < SMS_POLL_EVERY:
+        if self._polled and now - self._polled < REPORTS_POLL_EVERY:
             return
-        self._sms_polled = now
+        self._polled = now
+        for channel in self.ctx.channels:
+            if isinstance(channel.transport, Reporting):
+                await self._poll(channel.name, channel.transport, now)
+
+    async def _poll(self, name: str, transport: Reporting, now: datetime) -> None:
         async with self.ctx.deps.sessions() as session:
             ids = list(
                 await session.scalars(
                     select(Delivery.provider_id)
                     .where(
-                        Delivery.channel == "sms",
+                        Delivery.channel == name,
                         Delivery.state == State.SENT,
-                        Delivery.sent_at > now - SMS_STATUS_FOR,
+                        Delivery.sent_at > now - REPORTS_FOR,
                     )
                     .limit(200)
                 )
@@ -414,8 +441,8 @@ class DeliveryWorker:
         if not ids:
             return
         try:
-            found = await self.ctx.sms.statuses([i for i in ids if i])
+            found = await transport.statuses([i for i in ids if i])
         except Unreachable:
-            log.warning("sms status poll failed", exc_info=True)
+            log.warning("%s status poll failed", name, exc_info=True)
             return
-        await signals.sms_statuses(self.ctx, found)
+        await signals.statuses(self.ctx, name, found)

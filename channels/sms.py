@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
 import phonenumbers
+
 from prilavok.channels.errors import Rejected, Unreachable
 from prilavok.channels.http import HttpTransport
+from prilavok.channels.message import Message, Reporting, Sent, Status
 
 SMSRU_API_BASE = "https://sms.ru"
 
@@ -46,24 +47,8 @@ def valid_phone(raw: str, region: str = "RU") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-@dataclass(frozen=True)
-class Status:
-    """A gateway's word on one message, reduced to what the worker needs."""
-
-    delivered: bool = False
-    failed: bool = False
-    final: bool = False
-    detail: str = ""
-
-
-class SmsGateway(Protocol):
-    async def open(self) -> None: ...
-    async def close(self) -> None: ...
-    async def send(self, phone: str, text: str) -> str:
-        """Sends one text; returns the gateway's message id."""
-        ...
-
-    async def statuses(self, ids: list[str]) -> dict[str, Status]: ...
+class SmsGateway(Reporting, Protocol):
+    """An SMS service: sends texts and reports their fates."""
 
 
 # SMS.ru message status codes (sms/status and the sms_status callback).
@@ -84,11 +69,18 @@ class SmsRu(HttpTransport):
     """https://sms.ru/api: sms/send and sms/status with json=1."""
 
     def __init__(
-        self, api_id: str, api_base: str = SMSRU_API_BASE, sender: str = "", timeout: float = 20
+        self,
+        api_id: str,
+        api_base: str = SMSRU_API_BASE,
+        sender: str = "",
+        timeout: float = 20,
+        max_segments: int = 3,
     ) -> None:
         super().__init__(api_base, timeout)
         self.api_id = api_id
         self.sender = sender
+        # Each part is paid for: a longer text is cut to this many.
+        self.max_segments = max_segments
 
     async def _call(self, method: str, form: dict[str, str]) -> dict[str, Any]:
         try:
@@ -106,16 +98,20 @@ class SmsRu(HttpTransport):
             raise Unreachable(f"sms.ru: {detail or data}")
         return data
 
-    async def send(self, phone: str, text: str) -> str:
-        number = valid_phone(phone).lstrip("+")
-        form = {"to": number, "msg": text}
+    def fits(self, text: str) -> bool:
+        return segments(text) <= self.max_segments
+
+    async def send(self, message: Message) -> Sent:
+        """The text alone to the phone in `message.to` (buttons cannot go by SMS)."""
+        number = valid_phone(message.to).lstrip("+")
+        form = {"to": number, "msg": message.text}
         if self.sender:
             form["from"] = self.sender
         data = await self._call("sms/send", form)
         result = (data.get("sms") or {}).get(number) or {}
         if result.get("status") != "OK":
             raise Rejected(f"sms.ru {result.get('status_code')}: {result.get('status_text', '')}")
-        return str(result["sms_id"])
+        return Sent(str(result["sms_id"]))
 
     async def statuses(self, ids: list[str]) -> dict[str, Status]:
         if not ids:

@@ -14,11 +14,12 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+
 from prilavok.channels.errors import Blocked, RateLimited, Rejected, Unreachable
-from prilavok.channels.telegram_button import MAX_TEXT, Button
+from prilavok.channels.message import Message, Sent
 
-__all__ = ["MAX_TEXT", "Button", "TelegramChannel"]
-
+# A message's text may hold at most this many characters (Bot API sendMessage).
+MAX_TEXT = 4096
 DEFAULT_API_BASE = "https://api.telegram.org"
 # No link previews: Telegram's servers would fetch the personal page to draw one, and the
 # message carries an "open" button anyway.
@@ -31,25 +32,36 @@ class TelegramChannel:
         session.timeout = timeout
         self.bot = Bot(token, session=session)
 
+    async def open(self) -> None:
+        """aiogram opens its HTTP session on the first request."""
+
     async def close(self) -> None:
         await self.bot.session.close()
 
-    async def send(self, chat_id: int, text: str, buttons: list[list[Button]] | None = None) -> str:
-        """Sends a message; returns its message_id. Raises channels.errors on failure."""
+    def fits(self, text: str) -> bool:
+        return len(text) <= MAX_TEXT
+
+    async def send(self, message: Message) -> Sent:
+        """Sends to the chat id in `message.to`, buttons inline; the id is Telegram's
+        message_id. Raises channels.errors on failure."""
         markup = None
-        if buttons:
+        if message.buttons:
             markup = InlineKeyboardMarkup(
                 inline_keyboard=[
                     [
-                        InlineKeyboardButton(text=b.text, url=b.url, callback_data=b.callback_data)
+                        InlineKeyboardButton(text=b.text, url=b.url, callback_data=b.reply)
                         for b in row
                     ]
-                    for row in buttons
+                    for row in message.buttons
                 ]
             )
         try:
+            chat_id = int(message.to)
+        except ValueError:
+            raise Rejected(f"not a Telegram chat id: {message.to!r}") from None
+        try:
             sent = await self.bot.send_message(
-                chat_id, text, reply_markup=markup, link_preview_options=NO_PREVIEW
+                chat_id, message.text, reply_markup=markup, link_preview_options=NO_PREVIEW
             )
         except TelegramRetryAfter as exc:
             raise RateLimited(float(exc.retry_after), exc.message) from exc
@@ -64,4 +76,4 @@ class TelegramChannel:
             raise Unreachable(exc.message) from exc
         except TelegramAPIError as exc:
             raise Unreachable(exc.message) from exc
-        return str(sent.message_id)
+        return Sent(str(sent.message_id))

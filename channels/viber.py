@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+from viberbot.api.messages import TextMessage
+
 from prilavok.channels.errors import Blocked, NotSubscribed, RateLimited, Rejected, Unreachable
 from prilavok.channels.http import HttpTransport
-from viberbot.api.messages import TextMessage
+from prilavok.channels.message import Button, Message, Sent
 
 DEFAULT_API_BASE = "https://chatapi.viber.com/pa"
 MAX_TEXT = 7000
@@ -30,6 +32,8 @@ _NOT_SUBSCRIBED = 6  # receiverNotSubscribed: has not subscribed to the bot (yet
 _TOO_MANY = 12
 _OUR_SIDE = {2, 7, 8, 9, 10}  # bad token, account blocked / not found / suspended, no webhook
 RATE_LIMIT_PAUSE = 60.0
+# A keyboard row is six columns wide.
+ROW = 6
 
 
 class ViberChannel(HttpTransport):
@@ -72,26 +76,34 @@ class ViberChannel(HttpTransport):
             raise Unreachable(message)
         raise Rejected(f"{status}: {message}")
 
-    async def send(
-        self,
-        user_id: str,
-        text: str,
-        buttons: list[dict[str, Any]] | None = None,
-        tracking_data: str | None = None,
-    ) -> str:
-        """Sends a text with an optional keyboard; returns Viber's message_token."""
+    def fits(self, text: str) -> bool:
+        return len(text) <= MAX_TEXT
+
+    async def send(self, message: Message) -> Sent:
+        """Sends a text to the user id in `message.to`, buttons as a keyboard (extras:
+        `tracking_data`); the id is Viber's message_token."""
         keyboard = None
-        if buttons:
-            keyboard = {"Type": "keyboard", "DefaultHeight": False, "Buttons": buttons}
-        message = TextMessage(text=text, keyboard=keyboard, tracking_data=tracking_data)
+        if message.buttons:
+            keyboard = {
+                "Type": "keyboard",
+                "DefaultHeight": False,
+                "Buttons": [
+                    keyboard_button(b, max(1, ROW // len(row)))
+                    for row in message.buttons
+                    for b in row
+                ],
+            }
+        text = TextMessage(
+            text=message.text, keyboard=keyboard, tracking_data=message.extras.get("tracking_data")
+        )
         payload = {
-            "receiver": user_id,
+            "receiver": message.to,
             "sender": {"name": self.sender_name},
             "min_api_version": 3,
-            **message.to_dict(),
+            **text.to_dict(),
         }
         data = await self._call("send_message", payload)
-        return str(data["message_token"])
+        return Sent(str(data["message_token"]))
 
     async def set_webhook(self, url: str) -> dict[str, Any]:
         return await self._call(
@@ -99,10 +111,14 @@ class ViberChannel(HttpTransport):
         )
 
 
-def url_button(text: str, url: str) -> dict[str, Any]:
-    return {"Columns": 6, "Rows": 1, "ActionType": "open-url", "ActionBody": url, "Text": text}
-
-
-def reply_button(text: str, body: str, columns: int = 3) -> dict[str, Any]:
-    """Pressing it sends `body` back as the user's message (seen by our webhook)."""
-    return {"Columns": columns, "Rows": 1, "ActionType": "reply", "ActionBody": body, "Text": text}
+def keyboard_button(button: Button, columns: int = ROW) -> dict[str, Any]:
+    """A link opens in the browser; a reply is sent back as the user's message (our webhook
+    sees it)."""
+    action = ("open-url", button.url) if button.url else ("reply", button.reply or button.text)
+    return {
+        "Columns": columns,
+        "Rows": 1,
+        "ActionType": action[0],
+        "ActionBody": action[1],
+        "Text": button.text,
+    }

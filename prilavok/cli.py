@@ -135,15 +135,13 @@ def _offers(settings: Settings, work: Callable[[Any], Awaitable[None]]) -> None:
             await migrate(engine)
             deps = Deps(sessions=sessionmaker(engine), notifier=RecordingNotifier())
             ctx = offers.build(settings, deps)
-            for transport in (ctx.viber, ctx.sms):
-                if transport is not None:
-                    await transport.open()
+            for channel in ctx.channels:
+                await channel.transport.open()
             await work(ctx)
         finally:
             if ctx is not None:
-                for transport in (ctx.telegram, ctx.viber, ctx.sms):
-                    if transport is not None:
-                        await transport.close()
+                for channel in ctx.channels:
+                    await channel.transport.close()
             await engine.dispose()
 
     asyncio.run(run())

@@ -49,7 +49,11 @@ def build(settings: Settings, deps: Deps, clock: Clock | None = None) -> Offers:
         viber=ViberChannel(s.viber_token, s.viber_api_base, s.viber_sender_name)
         if s.viber_token
         else None,
-        sms=SmsRu(s.sms_api_key, s.sms_api_base, s.sms_sender) if s.sms_api_key else None,
+        sms=SmsRu(
+            s.sms_api_key, s.sms_api_base, s.sms_sender, max_segments=s.offers_sms_max_segments
+        )
+        if s.sms_api_key
+        else None,
     )
 
 

@@ -139,11 +139,12 @@ async def test_a_read_makes_a_channel_current_again(env: Env) -> None:
 async def test_a_channel_this_server_cannot_send_by_is_not_chosen(env: Env) -> None:
     await env.product()
     await linked_customer(env, chat_id=9009, viber_id="vb-9009")
-    telegram, env.ctx.telegram = env.ctx.telegram, None  # as if no Telegram token were set
+    telegram = env.ctx.channels.remove("telegram")  # as if no Telegram token were set
+    assert telegram is not None
     try:
         await env.offer()
         await env.drain()
     finally:
-        env.ctx.telegram = telegram  # closed with the app
+        env.ctx.channels.register("telegram", telegram.transport, before="viber")
     assert env.tg.offers_to(9009) == []
     assert len(env.viber.messages_to("vb-9009")) == 1

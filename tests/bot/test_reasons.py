@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import aiohttp
-from prilavok.storage.db import create_engine, migrate
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from prilavok.storage.db import create_engine, migrate
 from tests.bot.conftest import Env
 from tests.clients import add_operator, login
 
@@ -90,6 +91,48 @@ async def test_migration_0006_turns_old_notes_into_reasons(empty_db_url: str) ->
         "unreachable: timeout": ("scheduled", "unreachable"),
         "bot was blocked by the user": ("switched", "blocked"),
     }
+    await _old_rows(engine, at, [(note, state, None) for note, (state, _) in notes.items()])
+    await migrate(engine, "0006")
+    async with engine.connect() as conn:
+        rows = dict((await conn.execute(text("SELECT note, reason FROM deliveries"))).all())
+    await engine.dispose()
+    assert rows == {note: reason for note, (_, reason) in notes.items()}
+
+
+async def test_migration_0014_leaves_notes_to_people(empty_db_url: str) -> None:
+    engine = create_engine(empty_db_url)
+    await migrate(engine, "0013")
+    at = datetime(2026, 11, 20, tzinfo=UTC)
+    # (note, state, reason) as 0006 left them → (reason, note) after 0014.
+    rows = {
+        ("night", "scheduled", "quiet_hours"): ("quiet_hours", None),
+        ("viber_quota", "scheduled", None): ("viber_hourly_limit", None),
+        ("unreachable: timeout", "scheduled", "unreachable"): ("unreachable", "timeout"),
+        ("rejected: 400 bad", "failed", None): ("rejected", "400 bad"),
+        ("sms: ", "failed", "delivery_failed"): ("delivery_failed", None),
+        ("viber failed: gone", "switched", "delivery_failed"): ("delivery_failed", "gone"),
+        ("template: ZeroDivisionError", "failed", None): (
+            "bad_template",
+            "template: ZeroDivisionError",
+        ),
+        ("stop word 'стоп'", "failed", "opted_out"): ("opted_out", "stop word 'стоп'"),
+        # Words that only look like a key stay words.
+        ("nightly batch", "sent", None): (None, "nightly batch"),
+        ("unreachable_x", "sent", None): (None, "unreachable_x"),
+    }
+    await _old_rows(engine, at, list(rows))
+    await migrate(engine)
+    async with engine.connect() as conn:
+        found = (await conn.execute(text("SELECT reason, note FROM deliveries ORDER BY id"))).all()
+    await engine.dispose()
+    assert [tuple(r) for r in found] == list(rows.values())
+
+
+async def _old_rows(
+    engine: AsyncEngine, at: datetime, rows: list[tuple[str, str, str | None]]
+) -> None:
+    """A customer, an offer and deliveries with these (note, state, reason), as raw rows."""
+    with_reason = bool(rows) and any(r is not None for _, _, r in rows)
     async with engine.begin() as conn:
         await conn.execute(
             text(
@@ -107,17 +150,16 @@ async def test_migration_0006_turns_old_notes_into_reasons(empty_db_url: str) ->
             ),
             {"at": at},
         )
-        for i, (note, (state, _)) in enumerate(notes.items(), start=1):
+        for i, (note, state, reason) in enumerate(rows, start=1):
+            columns = "state, not_before, tries, note, created_at" + (
+                ", reason" if with_reason else ""
+            )
+            values = ":state, :at, 0, :note, :at" + (", :reason" if with_reason else "")
             await conn.execute(
                 text(
                     "INSERT INTO deliveries (id, offer_id, customer_id, attempt, code, slug,"
-                    " state, not_before, tries, note, created_at)"
-                    " VALUES (:i, 1, 1, :attempt, :code, 'i', :state, :at, 0, :note, :at)"
+                    f" {columns}) VALUES (:i, 1, 1, :attempt, :code, 'i', {values})"
                 ),
-                {"i": i, "attempt": i, "code": f"c{i}", "state": state, "note": note, "at": at},
-            )
-    await migrate(engine)
-    async with engine.connect() as conn:
-        rows = dict((await conn.execute(text("SELECT note, reason FROM deliveries"))).all())
-    await engine.dispose()
-    assert rows == {note: reason for note, (_, reason) in notes.items()}
+                {"i": i, "attempt": i, "code": f"c{i}", "state": state, "note": note, "at": at,
+                 "reason": reason},
+            )  # fmt: skip

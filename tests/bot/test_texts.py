@@ -7,9 +7,10 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+
 from prilavok.bot import links, message_templates, quiet_hours
 from prilavok.channels.errors import Rejected
-from prilavok.channels.sms import segments, valid_phone
+from prilavok.channels.sms import SmsRu, segments, valid_phone
 
 
 @pytest.mark.parametrize(
@@ -40,7 +41,7 @@ def test_phones_are_validated() -> None:
 
 def test_a_long_text_is_cut_but_its_link_is_kept_whole() -> None:
     link = "https://shop.example/m/ivan-abcd2345"
-    fits = message_templates.fits("sms", 2)
+    fits = SmsRu("key", max_segments=2).fits
     text = message_templates.with_link("Привет! " * 50, link, fits)
     assert text.endswith("…\n" + link) and segments(text) == 2
     assert message_templates.with_link("Коротко", link, fits) == f"Коротко\n{link}"

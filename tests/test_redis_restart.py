@@ -19,9 +19,9 @@ from typing import Any
 import aiohttp
 import pytest
 import redis.asyncio as aioredis
-from prilavok.storage.models import Conversation, Message
 from sqlalchemy import func, select
 
+from prilavok.storage.models import Conversation, Message
 from tests.clients import Recorder, add_operator, cid, login, operator, visitor
 from tests.conftest import free_port
 from tests.test_three_processes import Three, _operator_of, _send_until_acked, start_three

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+
 from prilavok.bot.clock import SystemClock
 from prilavok.bot.context import Offers
 from prilavok.bot.worker import DeliveryWorker
 from prilavok.channels.telegram import TelegramChannel
 from prilavok.channels.viber import ViberChannel
-
 from tests.bot.conftest import TG_TOKEN, VIBER_TOKEN, Env
 from tests.bot.test_delivery import telegram_customers
 from tests.conftest import REDIS_URL

@@ -20,6 +20,7 @@ from devkit.fakes.base import free_port
 from devkit.fakes.telegram import FakeTelegram
 from prilavok.bot.clock import SystemClock
 from prilavok.bot.context import Offers
+from prilavok.bot.shared_pace import SharedPacer
 from prilavok.bot.worker import DeliveryWorker
 from prilavok.channels.telegram import TelegramChannel
 from prilavok.channels.viber import ViberChannel
@@ -172,3 +173,45 @@ async def test_viber_hourly_limit_holds_for_three_workers_at_once(env: Env) -> N
     assert len(env.viber.messages_to("vb-vera")) == 2
     held = await env.deliveries(state="scheduled")
     assert [d.reason for d in held] == ["viber_hourly_limit"] * 3
+
+
+async def blocked(waiting: Any, seconds: float) -> bool:
+    """Whether `waiting` (a wait for a place) is still not let through after `seconds`."""
+    task = asyncio.ensure_future(waiting)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return not done
+
+
+async def test_a_send_in_flight_holds_its_place_in_every_process(prefix: str) -> None:
+    """Three a second: three sends let through by two processes and not yet answered keep a
+    fourth waiting however long they take; answered, the fourth goes a second later."""
+    one, two = (SharedPacer(REDIS_URL, prefix, 3) for _ in range(2))
+    try:
+        places = [await one.wait("1"), await two.wait("2"), await one.wait("3")]
+        assert await blocked(two.wait("4"), 1.5)  # > 1 s after they started: still in flight
+        for pacer, place, chat in zip((one, two, one), places, "123", strict=True):
+            await pacer._answered(keys=[f"{prefix}:window", pacer._chat(chat)], args=[place, 0])
+        assert await blocked(two.wait("4"), 0.5)  # a second after the answers, not before
+        await asyncio.wait_for(two.wait("4"), 2)
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_a_chat_and_a_429_hold_for_every_process(prefix: str) -> None:
+    one, two = (SharedPacer(REDIS_URL, prefix, 30, per_chat_seconds=1) for _ in range(2))
+    try:
+        async with one.turn("7"):
+            pass
+        assert await blocked(two.wait("7"), 0.5)  # one a second per chat, across processes
+        await asyncio.wait_for(two.wait("8"), 1)  # another chat goes at once
+        await two.pause(1.5)  # a 429 met by the second process...
+        assert await blocked(one.wait("9"), 0.8)  # ...pauses the first too
+        await asyncio.wait_for(one.wait("9"), 2)
+    finally:
+        await one.close()
+        await two.close()

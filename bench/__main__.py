@@ -1,6 +1,6 @@
 """Runs the benchmark scenarios, prints one JSON object per scenario, writes bench/RESULTS.md.
 
-python -m bench [--quick] [--only relay:bare-node,idle_density] [--note TEXT] [--out PATH]
+python -m bench [--quick] [--only relay:bare-node,idle_density,journeys] [--note TEXT] [--out PATH]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bench.compare import comparison
 from bench.config import FULL, QUICK, Profile, override
 from bench.dispatch import dispatch
 from bench.idle import idle_density
+from bench.journey_scenario import journeys
 from bench.machine import describe
 from bench.queue_bytes import queue_bytes
 from bench.relay import relay
@@ -35,6 +36,7 @@ PLAN: list[tuple[str, Scenario, str]] = [
     ("dispatch", dispatch, "prilavok-sqlite"),
     ("dispatch", dispatch, THREE_PROCESSES),
     ("queue_bytes", queue_bytes, "prilavok-sqlite"),
+    ("journeys", journeys, "prilavok"),
 ]
 
 

@@ -33,6 +33,10 @@ class Profile:
     plan_customers: int
     # Queue bytes: chats that join the queue while one console counts what it receives.
     queue_chats: int
+    # Journeys: customers whose carts enter the abandoned-cart journey (one event each), and
+    # how many of their first steps then fall due at once.
+    journey_customers: int
+    journey_steps: int
     # Every scenario is cut off after this long, whatever state it is in.
     scenario_timeout: float
 
@@ -53,6 +57,8 @@ FULL = Profile(
     dispatch_ramp_seconds=5,
     plan_customers=500_000,
     queue_chats=1_000,
+    journey_customers=500_000,
+    journey_steps=20_000,
     scenario_timeout=1_200,
 )
 
@@ -72,6 +78,8 @@ QUICK = Profile(
     dispatch_ramp_seconds=2,
     plan_customers=50_000,
     queue_chats=200,
+    journey_customers=20_000,
+    journey_steps=2_000,
     scenario_timeout=240,
 )
 

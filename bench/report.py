@@ -154,6 +154,51 @@ def _queue_bytes(found: list[dict[str, Any]]) -> list[str]:
     )
 
 
+def _journeys(found: list[dict[str, Any]]) -> list[str]:
+    runs = [b for r in found for b in r.get("backends", [])]
+    if not runs:
+        return []
+    lines = ["", "## Journeys", ""]
+    lines += [
+        "`bench/journeys.py` in processes of their own, a fresh database each. *Entering*: "
+        "one `cart.changed` event per customer, in batches of 1,000 through "
+        "`shop_events.record` (what `POST /api/v1/events` calls), the given number of "
+        "requests in flight; CPU is the process's own (not the database server's). *Steps*: "
+        "that many first steps due at once, taken by the worker's journey pass (a delivery "
+        "row each); RSS before the pass and its peak.",
+        "",
+    ]
+    lines += _table(
+        ["database", "events", "in flight", "runs", "seconds", "events/s", "CPU s",
+         "peak RSS MiB", "steps", "steps s", "steps/s", "RSS before MiB", "peak RSS MiB"],
+        [
+            [b["backend"], e["events"], e.get("inflight"), e["runs"], e["seconds"],
+             e["per_second"], e.get("cpu_seconds"), e["peak_rss_mib"], t["steps"],
+             t["seconds"], t["per_second"], t.get("rss_before_mib"), t["peak_rss_mib"]]
+            for b in runs
+            for e, t in [(b["enter"], b["steps"])]
+        ],
+    )  # fmt: skip
+    lines += ["", "| target | this run |", "| --- | --- |"]
+    lines.append(
+        "| 500,000 customers' carts entering in ≤ 60 s, SQLite and PostgreSQL | "
+        + "; ".join(
+            f"{b['backend']}: {b['enter']['events']:,} in {b['enter']['seconds']} s" for b in runs
+        )
+        + " |"
+    )
+    lines.append(
+        "| 1,000 due steps a second, flat memory | "
+        + "; ".join(
+            f"{b['backend']}: {b['steps']['per_second']}/s, RSS "
+            f"{b['steps'].get('rss_before_mib')} → {b['steps']['peak_rss_mib']} MiB"
+            for b in runs
+        )
+        + " |"
+    )
+    return lines
+
+
 def render(
     machine: dict[str, Any],
     profile: str,
@@ -283,6 +328,8 @@ def render(
     lines += _dispatch([r for r in results if r.get("scenario") == "dispatch"])
 
     lines += _queue_bytes([r for r in results if r.get("scenario") == "queue_bytes"])
+
+    lines += _journeys([r for r in results if r.get("scenario") == "journeys"])
 
     lines += ["", "## Issue 5 targets", ""]
     lines += _table(["target", "this run"], [list(t) for t in targets(results, compared)])

@@ -2,8 +2,10 @@
 once per trigger key (the cart, the order), a purchase exits and counts as ordered, a new
 order status schedules that status's message and drops an older one not yet sent.
 
-Runs and timers are written in bulk per batch, so hundreds of thousands of events enter in
-seconds; nothing is kept in memory between batches.
+Everything here runs on the storing transaction's connection in SQLAlchemy Core. A batch of new
+runs is one multi-row INSERT ... ON CONFLICT DO NOTHING (a run that already exists inserts
+nothing and is then read and updated), and one multi-row INSERT of their timers; nothing is
+kept in memory between batches.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prilavok.bot import delivery_states as states
@@ -22,34 +24,50 @@ from prilavok.bot import journey_defs, renewals
 from prilavok.bot.delivery_states import Reason, State
 from prilavok.bot.journey_defs import DefinitionIn
 from prilavok.bot.shop_events import Stored
+from prilavok.storage.bulk import insert_rows
 from prilavok.storage.models import Delivery, Journey, JourneyRun, JourneyTimer
 
 # A purchase this long after entering still counts as the journey's order (and the control's).
 ATTRIBUTION = timedelta(days=7)
+JOURNEYS = Journey.__table__
+RUNS = JourneyRun.__table__
+TIMERS = JourneyTimer.__table__
+_RECONTEXT = (
+    update(RUNS).where(RUNS.c.id == bindparam("run_id")).values(context=bindparam("merged"))
+)
 
 
-async def shipped(session: AsyncSession, shop_id: str, now: datetime) -> list[Journey]:
+def ensure_shipped(conn: Connection, shop_id: str, now: datetime) -> list[Row[Any]]:
     """The shop's journeys; the two shipped ones are added the first time it is seen."""
-    found = list(await session.scalars(select(Journey).where(Journey.shop_id == shop_id)))
+    found = list(conn.execute(select(JOURNEYS).where(JOURNEYS.c.shop_id == shop_id)))
     have = {j.key for j in found}
+    missing = []
     for key, raw in journey_defs.SHIPPED.items():
         if key in have:
             continue
         spec = journey_defs.parse(raw)
-        journey = Journey(
-            shop_id=shop_id,
-            key=key,
-            name=spec.name,
-            enabled=spec.enabled,
-            purpose=spec.purpose,
-            holdout_percent=spec.holdout_percent,
-            definition=spec.definition.model_dump(mode="json", by_alias=True),
-            updated_at=now,
+        missing.append(
+            {
+                "shop_id": shop_id,
+                "key": key,
+                "name": spec.name,
+                "enabled": spec.enabled,
+                "purpose": spec.purpose,
+                "holdout_percent": spec.holdout_percent,
+                "definition": spec.definition.model_dump(mode="json", by_alias=True),
+                "updated_at": now,
+            }
         )
-        session.add(journey)
-        found.append(journey)
-    await session.flush()
-    return found
+    if not missing:
+        return found
+    conn.execute(insert(JOURNEYS), missing)
+    return list(conn.execute(select(JOURNEYS).where(JOURNEYS.c.shop_id == shop_id)))
+
+
+async def shipped(session: AsyncSession, shop_id: str, now: datetime) -> list[Journey]:
+    """ensure_shipped for the admin pages, as ORM objects."""
+    await session.run_sync(lambda s: ensure_shipped(s.connection(), shop_id, now))
+    return list(await session.scalars(select(Journey).where(Journey.shop_id == shop_id)))
 
 
 def in_control(journey_id: int, customer_id: int, key: str, percent: int) -> bool:
@@ -58,21 +76,21 @@ def in_control(journey_id: int, customer_id: int, key: str, percent: int) -> boo
     return int.from_bytes(digest[:4], "big") % 100 < percent
 
 
-async def on_events(session: AsyncSession, batch: Sequence[Stored], now: datetime) -> None:
+def on_events(conn: Connection, batch: Sequence[Stored], now: datetime) -> None:
     known = [s for s in batch if s.customer_id is not None]
     if not known:
         return
-    journeys = [j for j in await shipped(session, batch[0].shop_id, now) if j.enabled]
+    journeys = [j for j in ensure_shipped(conn, batch[0].shop_id, now) if j.enabled]
     specs = {j.id: journey_defs.definition(j.definition) for j in journeys}
     for one in known:
         if one.event.type == "purchase":
-            await _purchase(session, one, journeys, specs, now)
+            _purchase(conn, one, specs, now)
     entering = [s for s in known if s.event.type != "purchase"]
     for journey in journeys:
         spec = specs[journey.id]
         mine = [s for s in entering if _triggers(spec, s)]
         if mine:
-            await _enter(session, journey, spec, mine, now)
+            _enter(conn, journey, spec, mine, now)
 
 
 def _triggers(spec: DefinitionIn, one: Stored) -> bool:
@@ -85,43 +103,22 @@ def _triggers(spec: DefinitionIn, one: Stored) -> bool:
 
 
 def _context(one: Stored) -> dict[str, Any]:
-    data = one.event.model_dump(mode="json", exclude_none=True)
-    return {k: data[k] for k in ("order", "cart", "product", "licence") if k in data}
+    return {k: one.data[k] for k in ("order", "cart", "product", "licence") if k in one.data}
 
 
-async def _enter(
-    session: AsyncSession,
-    journey: Journey,
-    spec: DefinitionIn,
-    batch: list[Stored],
-    now: datetime,
+def _enter(
+    conn: Connection, journey: Row[Any], spec: DefinitionIn, batch: list[Stored], now: datetime
 ) -> None:
     # The latest event per (customer, key) in this batch is the one that counts.
     latest: dict[tuple[int, str], Stored] = {}
     for one in batch:
         assert one.customer_id is not None
         latest[(one.customer_id, one.event.subject() or "")] = one
-    existing: dict[tuple[int, str], JourneyRun] = {}
-    pairs = list(latest)
-    for start in range(0, len(pairs), 500):
-        part = pairs[start : start + 500]
-        rows = await session.scalars(
-            select(JourneyRun).where(
-                JourneyRun.journey_id == journey.id,
-                JourneyRun.customer_id.in_({c for c, _ in part}),
-                JourneyRun.trigger_key.in_({k for _, k in part}),
-            )
-        )
-        existing.update(((r.customer_id, r.trigger_key), r) for r in rows)
     new_runs: list[dict[str, Any]] = []
     for (customer_id, key), one in latest.items():
-        run = existing.get((customer_id, key))
-        if run is not None:
-            await _again(session, journey, spec, run, one, now)
-            continue
         status = _status(one)
         if spec.is_order() and spec.step_for(status) is None:
-            continue
+            continue  # a status with no message starts nothing (an existing run notes it)
         new_runs.append(
             {
                 "journey_id": journey.id,
@@ -136,16 +133,40 @@ async def _enter(
                 "entered_at": one.at,
             }
         )
-    if not new_runs:
-        return
-    # Ids in the order of the rows given, whatever the driver's batching.
-    returning = insert(JourneyRun).returning(JourneyRun.id, sort_by_parameter_order=True)
-    ids = (await session.execute(returning, new_runs)).scalars()
-    timers = [
-        {"run_id": run_id, "step": row["step"], "due_at": _first_due(spec, row["step"], row)}
-        for run_id, row in zip(list(ids), new_runs, strict=True)
-    ]
-    await session.execute(insert(JourneyTimer.__table__), timers)
+    entered: dict[tuple[int, str], int] = {}
+    if new_runs:
+        # A run that exists already (this cart, this order) inserts nothing here.
+        for run_id, customer_id, key in insert_rows(
+            conn,
+            RUNS,
+            new_runs,
+            on_conflict_nothing=("journey_id", "customer_id", "trigger_key"),
+            returning=("id", "customer_id", "trigger_key"),
+        ):
+            entered[(customer_id, key)] = run_id
+    if entered:
+        timers = [
+            {"run_id": entered[pair], "step": row["step"], "due_at": _first_due(spec, row)}
+            for row in new_runs
+            if (pair := (row["customer_id"], row["trigger_key"])) in entered
+        ]
+        insert_rows(conn, TIMERS, timers)
+    # The rest were there before: the same cart changed again, the same order's new status.
+    again = [pair for pair in latest if pair not in entered]
+    recontext: list[dict[str, Any]] = []
+    for start in range(0, len(again), 500):
+        part = again[start : start + 500]
+        runs = conn.execute(
+            select(RUNS.c.id, RUNS.c.customer_id, RUNS.c.trigger_key, RUNS.c.state,
+                   RUNS.c.context)
+            .where(RUNS.c.journey_id == journey.id,
+                   tuple_(RUNS.c.customer_id, RUNS.c.trigger_key).in_(part))
+        )  # fmt: skip
+        for run in runs:
+            one = latest[(run.customer_id, run.trigger_key)]
+            recontext.append(_again(conn, spec, run, one))
+    if recontext:
+        conn.execute(_RECONTEXT, recontext)
 
 
 def _status(one: Stored) -> str:
@@ -155,65 +176,57 @@ def _status(one: Stored) -> str:
     return order.status or ("received" if one.event.type == "order.created" else "")
 
 
-def _first_due(spec: DefinitionIn, step: int, row: dict[str, Any]) -> datetime:
+def _first_due(spec: DefinitionIn, row: dict[str, Any]) -> datetime:
     # The wait is counted (and re-counted from the last activity) when the timer fires.
-    by_end = renewals.rough_due(spec.steps[step], row["context"])
+    step = spec.steps[row["step"]]
+    by_end = renewals.rough_due(step, row["context"])
     if by_end is not None:
         return by_end
-    return row["entered_at"] + timedelta(minutes=spec.steps[step].wait_minutes)
+    return row["entered_at"] + timedelta(minutes=step.wait_minutes)
 
 
-async def _again(
-    session: AsyncSession,
-    journey: Journey,
-    spec: DefinitionIn,
-    run: JourneyRun,
-    one: Stored,
-    now: datetime,
-) -> None:
-    """The same cart changed, or the same order has a new status."""
-    before = (run.context.get("order") or {}).get("status")
-    run.context = {**run.context, **_context(one)}
+def _again(conn: Connection, spec: DefinitionIn, run: Row[Any], one: Stored) -> dict[str, Any]:
+    """The same cart changed, or the same order has a new status: the run's new context (for
+    one UPDATE of the whole batch); a new status moves the run on here."""
+    context = run.context or {}
+    before = (context.get("order") or {}).get("status")
+    change = {"run_id": run.id, "merged": {**context, **_context(one)}}
     if not spec.is_order() or run.state != "active":
-        return
+        return change
     status = _status(one)
     step = spec.step_for(status)
     if step is None or status == before:
-        return
+        return change
     if "newer_status" in spec.exits:
         # The older status's message, if still waiting (the night, a limit), is no news now.
-        await session.execute(
+        conn.execute(
             states.update(
                 State.FAILED, (State.SCHEDULED,), Reason.SUPERSEDED, "a newer status"
             ).where(Delivery.run_id == run.id)
         )
-    run.step = step
-    await session.execute(delete(JourneyTimer).where(JourneyTimer.run_id == run.id))
-    session.add(JourneyTimer(run_id=run.id, step=step, due_at=one.at))
+    conn.execute(update(RUNS).where(RUNS.c.id == run.id).values(step=step))
+    conn.execute(delete(TIMERS).where(TIMERS.c.run_id == run.id))
+    conn.execute(insert(TIMERS).values(run_id=run.id, step=step, due_at=one.at))
+    return change
 
 
-async def _purchase(
-    session: AsyncSession,
-    one: Stored,
-    journeys: list[Journey],
-    specs: dict[int, DefinitionIn],
-    now: datetime,
-) -> None:
+def _purchase(conn: Connection, one: Stored, specs: dict[int, DefinitionIn], now: datetime) -> None:
     """A purchase: the customer's recent runs have ordered; those that exit on it end."""
     total = Decimal(str(one.event.order.total or 0)) if one.event.order else Decimal(0)
-    runs = await session.scalars(
-        select(JourneyRun).where(
-            JourneyRun.customer_id == one.customer_id,
-            JourneyRun.entered_at >= one.at - ATTRIBUTION,
-            JourneyRun.entered_at <= one.at,
-            JourneyRun.ordered_at.is_(None),
+    runs = conn.execute(
+        select(RUNS.c.id, RUNS.c.journey_id, RUNS.c.state, RUNS.c.trigger_key).where(
+            RUNS.c.customer_id == one.customer_id,
+            RUNS.c.entered_at >= one.at - ATTRIBUTION,
+            RUNS.c.entered_at <= one.at,
+            RUNS.c.ordered_at.is_(None),
         )
-    )
+    ).all()
     for run in runs:
         if run.trigger_key.startswith("licence:"):
             continue  # a licence's run orders by its renewal (bot/renewals.py)
-        run.ordered_at, run.revenue = one.at, total
+        values: dict[str, Any] = {"ordered_at": one.at, "revenue": total}
         spec = specs.get(run.journey_id)
         if run.state == "active" and spec is not None and "purchase" in spec.exits:
-            run.state, run.exit_reason, run.finished_at = "exited", "purchase", now
-            await session.execute(delete(JourneyTimer).where(JourneyTimer.run_id == run.id))
+            values.update(state="exited", exit_reason="purchase", finished_at=now)
+            conn.execute(delete(TIMERS).where(TIMERS.c.run_id == run.id))
+        conn.execute(update(RUNS).where(RUNS.c.id == run.id).values(**values))

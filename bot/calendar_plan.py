@@ -33,11 +33,12 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from prilavok.bot import calendar_defs, links
 from prilavok.bot.context import Offers
 from prilavok.bot.delivery_states import State
-from prilavok.bot.shop_events import Stored
+from prilavok.bot.shop_events import Stored, orm_listener
 from prilavok.storage.models import (
     CalendarPlan,
     CalendarRule,
@@ -350,7 +351,8 @@ async def _write(
 # ---- purchases in ----
 
 
-async def on_events(session: AsyncSession, batch: Sequence[Stored], now: datetime) -> None:
+@orm_listener
+def on_events(session: Session, batch: Sequence[Stored], now: datetime) -> None:
     """Purchase events: their items become purchase lines; a purchase within ATTRIBUTION of
     a calendar plan of that customer counts as the plan's order (its revenue)."""
     rows: list[dict[str, Any]] = []
@@ -367,10 +369,10 @@ async def on_events(session: AsyncSession, batch: Sequence[Stored], now: datetim
                          "bought_at": one.at, "gift": order.gift,
                          "recipient": order.recipient})  # fmt: skip
     if rows:
-        await session.execute(insert(PurchaseLine.__table__), rows)
+        session.execute(insert(PurchaseLine.__table__), rows)
     if not buyers:
         return
-    found = await session.scalars(
+    found = session.scalars(
         select(CalendarPlan).where(
             CalendarPlan.customer_id.in_(list(buyers)),
             CalendarPlan.ordered_at.is_(None),

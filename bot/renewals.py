@@ -27,13 +27,14 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from prilavok.bot import delivery_states as states
 from prilavok.bot.delivery_states import Reason, State
 from prilavok.bot.journey_defs import StepIn
-from prilavok.bot.shop_events import Stored
+from prilavok.bot.shop_events import Stored, orm_listener
 from prilavok.storage.models import Customer, Delivery, JourneyRun, JourneyTimer, ShopSetting
 
 DEFAULT_HOUR = 11
@@ -87,7 +88,8 @@ def stale(step: StepIn, context: dict[str, Any], tz: str, now: datetime) -> bool
 # ---- the shop's reports of renewals ----
 
 
-async def on_events(session: AsyncSession, batch: Sequence[Stored], now: datetime) -> None:
+@orm_listener
+def on_events(session: Session, batch: Sequence[Stored], now: datetime) -> None:
     """After the journeys have entered the batch: a renewal closes the earlier terms' runs as
     renewed (the journey's revenue); a licence moved to another end closes the old term's."""
     licences = [s for s in batch if s.customer_id is not None and s.event.licence is not None]
@@ -98,7 +100,7 @@ async def on_events(session: AsyncSession, batch: Sequence[Stored], now: datetim
     open_runs: list[JourneyRun] = []
     for start in range(0, len(customers), 500):
         open_runs.extend(
-            await session.scalars(
+            session.scalars(
                 select(JourneyRun).where(
                     JourneyRun.customer_id.in_(customers[start : start + 500]),
                     JourneyRun.state.in_(("active", "done")),
@@ -121,21 +123,21 @@ async def on_events(session: AsyncSession, batch: Sequence[Stored], now: datetim
             if renewed and term_end < licence.ends_on:
                 total = one.event.order.total if one.event.order else 0
                 run.ordered_at, run.revenue = one.at, Decimal(str(total or 0))
-                await _close(session, run, "renewed", now)
+                _close(session, run, "renewed", now)
             elif not renewed and term_end != licence.ends_on and run.state == "active":
-                await _close(session, run, "superseded", now)
+                _close(session, run, "superseded", now)
 
 
-async def _close(session: AsyncSession, run: JourneyRun, why: str, now: datetime) -> None:
+def _close(session: Session, run: JourneyRun, why: str, now: datetime) -> None:
     if run.state == "active":
         run.state, run.finished_at = "exited", now
     run.exit_reason = why
-    await session.execute(delete(JourneyTimer).where(JourneyTimer.run_id == run.id))
+    session.execute(delete(JourneyTimer).where(JourneyTimer.run_id == run.id))
     # A reminder still waiting (the night, a limit) is no news now.
-    await session.execute(
-        update(Delivery)
-        .where(Delivery.run_id == run.id, Delivery.state == State.SCHEDULED)
-        .values(**states.outcome(State.FAILED, Reason.SUPERSEDED, why))
+    session.execute(
+        states.update(State.FAILED, (State.SCHEDULED,), Reason.SUPERSEDED, why).where(
+            Delivery.run_id == run.id
+        )
     )
 
 

@@ -26,6 +26,7 @@ from pydantic import (
 )
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from prilavok.bot import links
 from prilavok.bot.context import Offers
@@ -227,6 +228,20 @@ class Stored:
 # Listeners run in the transaction that stores the events, on its connection (Core, no ORM):
 # a batch of a thousand events is a handful of statements, not thousands of objects.
 Listener = Callable[[Connection, Sequence[Stored], datetime], None]
+
+
+def orm_listener(fn: Callable[[Session, Sequence[Stored], datetime], None]) -> Listener:
+    """A listener written with the ORM: a session on the batch's own connection and
+    transaction (it flushes; committing stays with the batch)."""
+
+    def listener(conn: Connection, batch: Sequence[Stored], now: datetime) -> None:
+        with Session(bind=conn) as session:
+            fn(session, batch, now)
+            session.flush()
+
+    listener.__name__ = listener.__qualname__ = fn.__name__
+    return listener
+
 
 EVENTS = ShopEvent.__table__
 CUSTOMERS = Customer.__table__

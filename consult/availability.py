@@ -23,7 +23,7 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
-from prilavok.consult import hours, presence, routing, serialize
+from prilavok.consult import audit, hours, presence, routing, serialize
 from prilavok.consult.deps import Deps, Limits
 from prilavok.consult.notifier import VISITOR_NS, VISITORS_ROOM
 from prilavok.storage.models import Conversation, Operator, ShopSetting, utcnow
@@ -151,3 +151,11 @@ async def publish(deps: Deps) -> None:
     except IntegrityError:
         return  # another process stored the first state at the same moment, and pushed it
     await deps.notifier.emit("availability", state, room=VISITORS_ROOM, namespace=VISITOR_NS)
+
+
+async def set_hours(deps: Deps, actor: str, business_hours: hours.Hours) -> None:
+    """An admin's business hours, audited; widgets hear what that does to availability."""
+    async with deps.write() as session:
+        await hours.save(session, business_hours)
+        audit.record(session, actor, "settings.business_hours", "settings")
+    await publish(deps)

@@ -1,4 +1,5 @@
-"""Operator accounts as an admin runs them: deactivate, activate, a new password.
+"""Operator accounts as an admin runs them: a new one, a change, deactivate, activate, a new
+password.
 
 Each is one transaction with its audit entry; pushes and socket closing follow the commit.
 A deactivated operator keeps their row (past chats keep their name) but every session ends,
@@ -8,14 +9,26 @@ whoever is free, and they count nowhere as online.
 
 from __future__ import annotations
 
-from prilavok.consult import audit, availability, broadcast, logins, operators, queue_feed
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from prilavok.consult import (
+    audit,
+    availability,
+    broadcast,
+    logins,
+    operators,
+    queue_feed,
+    serialize,
+)
 from prilavok.consult.conversations import drain_queue
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError, not_found
 from prilavok.consult.notifier import OPERATOR_NS
 from prilavok.storage.models import Conversation, Operator, utcnow
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def _get(session: AsyncSession, operator_id: int) -> Operator:
@@ -105,3 +118,59 @@ async def reset_password(deps: Deps, operator_id: int, password: str, actor: str
 async def close_sockets(deps: Deps, sids: list[str]) -> None:
     for sid in sids:
         await deps.notifier.disconnect(sid, namespace=OPERATOR_NS)
+
+
+async def create(
+    deps: Deps,
+    actor: str,
+    login: str,
+    password: str,
+    *,
+    name: str | None,
+    role: str,
+    capacity: int,
+) -> dict[str, Any]:
+    async with deps.write() as session:
+        op = await operators.create(
+            session,
+            deps.passwords,
+            login,
+            password,
+            display_name=name,
+            role=role,
+            capacity=capacity,
+        )
+        data = serialize.operator(op)
+        audit.record(session, actor, "operator.create", f"operator:{op.login}", op.role)
+    await broadcast.team(deps)
+    return data
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an admin changes of an operator; None leaves it."""
+
+    capacity: int | None = None
+    role: str | None = None
+    name: str | None = None
+
+
+async def change(deps: Deps, actor: str, operator_id: int, to: Change) -> dict[str, Any]:
+    async with deps.write() as session:
+        op = await _get(session, operator_id)
+        if to.capacity is not None:
+            op.capacity = to.capacity
+        if to.role is not None:
+            op.role = to.role
+        if to.name is not None:
+            op.display_name = to.name
+        data = serialize.operator(op)
+        changed = ", ".join(
+            f"{k}={v}" for k, v in (("capacity", to.capacity), ("role", to.role),
+                                    ("name", to.name)) if v is not None
+        )  # fmt: skip
+        audit.record(session, actor, "operator.change", f"operator:{op.login}", changed)
+    await broadcast.team(deps)
+    # More places may mean the queue can move.
+    await drain_queue(deps)
+    return data

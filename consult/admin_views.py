@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 from sqlalchemy import func, select
 
 from prilavok.consult import (
+    accounts,
     admin_accounts,
     audit,
     availability,
@@ -23,12 +23,11 @@ from prilavok.consult import (
     proactive,
     rules,
     serialize,
+    shopping,
     stats,
 )
 from prilavok.consult.admin_accounts import admin_page
-from prilavok.consult.broadcast import team
-from prilavok.consult.conversations import drain_queue
-from prilavok.consult.errors import ConsultError, not_found
+from prilavok.consult.errors import ConsultError
 from prilavok.consult.presence import reachable_ids
 from prilavok.consult.web_auth import DEPS, json_object, require_admin
 from prilavok.storage.models import (
@@ -62,35 +61,14 @@ async def list_rules(request: web.Request) -> web.Response:
 async def save_rule(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     data = rules.parse_rule(await json_object(request))
-    deps = request.app[DEPS]
-    async with deps.write() as session:
-        if "id" in request.match_info:
-            rule = await session.get(ProactiveRule, _id(request))
-            if rule is None:
-                raise not_found("rule")
-        else:
-            rule = ProactiveRule(created_at=utcnow())
-            session.add(rule)
-        rules.apply(rule, data)
-        rule.updated_at = utcnow()
-        await session.flush()
-        saved = rules.full(rule)
-        verb = "rule.change" if "id" in request.match_info else "rule.create"
-        audit.record(session, admin.login, verb, f"rule:{rule.id}", rule.name)
-    await proactive.push_rules(deps)
-    return web.json_response(saved, status=200 if "id" in request.match_info else 201)
+    rule_id = _id(request) if "id" in request.match_info else None
+    saved = await proactive.save_rule(request.app[DEPS], admin.login, data, rule_id)
+    return web.json_response(saved, status=200 if rule_id is not None else 201)
 
 
 async def delete_rule(request: web.Request) -> web.Response:
     admin = await require_admin(request)
-    deps = request.app[DEPS]
-    async with deps.write() as session:
-        rule = await session.get(ProactiveRule, _id(request))
-        if rule is None:
-            raise not_found("rule")
-        await session.delete(rule)
-        audit.record(session, admin.login, "rule.delete", f"rule:{rule.id}", rule.name)
-    await proactive.push_rules(deps)
+    await proactive.delete_rule(request.app[DEPS], admin.login, _id(request))
     return web.json_response({"ok": True})
 
 
@@ -108,10 +86,7 @@ async def put_settings(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     body = await json_object(request)
     parsed = hours.parse(body.get("business_hours", {}))
-    async with request.app[DEPS].write() as session:
-        await hours.save(session, parsed)
-        audit.record(session, admin.login, "settings.business_hours", "settings")
-    await availability.publish(request.app[DEPS])
+    await availability.set_hours(request.app[DEPS], admin.login, parsed)
     return web.json_response({"business_hours": parsed.model_dump(mode="json")})
 
 
@@ -158,50 +133,38 @@ async def add_operator(request: web.Request) -> web.Response:
     if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= 50:
         raise ConsultError("invalid_payload", "capacity is 1 to 50")
     name = body.get("name")[:200] if isinstance(body.get("name"), str) else None
-    deps = request.app[DEPS]
-    async with deps.write() as session:
-        op = await operators.create(
-            session,
-            deps.passwords,
-            login,
-            password,
-            display_name=name,
-            role=str(body.get("role", "operator")),
-            capacity=capacity,
-        )
-        data = serialize.operator(op)
-        audit.record(session, admin.login, "operator.create", f"operator:{op.login}", op.role)
-    await team(deps)
+    data = await accounts.create(
+        request.app[DEPS],
+        admin.login,
+        login,
+        password,
+        name=name,
+        role=str(body.get("role", "operator")),
+        capacity=capacity,
+    )
     return web.json_response(data, status=201)
 
 
 async def change_operator(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     body = await json_object(request)
-    deps = request.app[DEPS]
-    async with deps.write() as session:
-        op = await session.get(Operator, _id(request))
-        if op is None:
-            raise not_found("operator")
-        if "capacity" in body:
-            cap = body["capacity"]
-            if not isinstance(cap, int) or isinstance(cap, bool) or not 1 <= cap <= 50:
-                raise ConsultError("invalid_payload", "capacity is 1 to 50")
-            op.capacity = cap
-        if "role" in body:
-            if body["role"] not in operators.ROLES:
-                raise ConsultError("invalid_payload", "role is operator or admin")
-            op.role = body["role"]
-        if "name" in body:
-            if not isinstance(body["name"], str) or not body["name"].strip():
-                raise ConsultError("invalid_payload", "a name is needed")
-            op.display_name = body["name"].strip()[:200]
-        data = serialize.operator(op)
-        changed = ", ".join(f"{k}={body[k]}" for k in ("capacity", "role", "name") if k in body)
-        audit.record(session, admin.login, "operator.change", f"operator:{op.login}", changed)
-    await team(deps)
-    # More places may mean the queue can move.
-    await drain_queue(deps)
+    operator_id = _id(request)
+    cap = body.get("capacity")
+    if "capacity" in body and (
+        not isinstance(cap, int) or isinstance(cap, bool) or not 1 <= cap <= 50
+    ):
+        raise ConsultError("invalid_payload", "capacity is 1 to 50")
+    if "role" in body and body["role"] not in operators.ROLES:
+        raise ConsultError("invalid_payload", "role is operator or admin")
+    name = body.get("name")
+    if "name" in body and (not isinstance(name, str) or not name.strip()):
+        raise ConsultError("invalid_payload", "a name is needed")
+    change = accounts.Change(
+        capacity=cap if "capacity" in body else None,
+        role=body["role"] if "role" in body else None,
+        name=name.strip()[:200] if isinstance(name, str) else None,
+    )
+    data = await accounts.change(request.app[DEPS], admin.login, operator_id, change)
     return web.json_response(data)
 
 
@@ -225,26 +188,17 @@ async def add_reply(request: web.Request) -> web.Response:
         raise ConsultError("invalid_payload", "shortcut and text are needed")
     if len(shortcut) > 50 or len(text) > 4000:
         raise ConsultError("too_long", "shortcut ≤ 50, text ≤ 4000 characters")
-    async with request.app[DEPS].write() as session:
-        reply = await hot_replies.save(session, None, shortcut, text)
-        data = serialize.hot_reply(reply)
-        audit.record(session, admin.login, "hot_reply.create", f"hot_reply:{reply.id}", shortcut)
+    data = await hot_replies.add_global(request.app[DEPS], admin.login, shortcut, text)
     return web.json_response(data, status=201)
 
 
 async def delete_reply(request: web.Request) -> web.Response:
     admin = await require_admin(request)
-    async with request.app[DEPS].write() as session:
-        await hot_replies.delete(session, None, _id(request))
-        audit.record(session, admin.login, "hot_reply.delete", f"hot_reply:{_id(request)}")
+    await hot_replies.delete_global(request.app[DEPS], admin.login, _id(request))
     return web.json_response({"ok": True})
 
 
 # ---- related goods
-
-
-def _related(r: RelatedProduct) -> dict[str, Any]:
-    return {"id": r.id, "category": r.category, "title": r.title, "url": r.url, "price": r.price}
 
 
 async def list_related(request: web.Request) -> web.Response:
@@ -253,7 +207,7 @@ async def list_related(request: web.Request) -> web.Response:
         rows = await session.scalars(
             select(RelatedProduct).order_by(RelatedProduct.category, RelatedProduct.id)
         )
-        return web.json_response([_related(r) for r in rows])
+        return web.json_response([shopping.related_dict(r) for r in rows])
 
 
 async def add_related(request: web.Request) -> web.Response:
@@ -268,25 +222,13 @@ async def add_related(request: web.Request) -> web.Response:
         raise ConsultError("invalid_payload", "url is http(s) or a path on the shop")
     if price is not None and (not isinstance(price, int | float) or price < 0):
         raise ConsultError("invalid_payload", "price is a positive number")
-    async with request.app[DEPS].write() as session:
-        row = RelatedProduct(
-            category=category.strip()[:100], title=title.strip()[:300], url=url, price=price
-        )
-        session.add(row)
-        await session.flush()
-        data = _related(row)
-        audit.record(session, admin.login, "related.create", f"related:{row.id}", row.title)
+    data = await shopping.add_related(request.app[DEPS], admin.login, category, title, url, price)
     return web.json_response(data, status=201)
 
 
 async def delete_related(request: web.Request) -> web.Response:
     admin = await require_admin(request)
-    async with request.app[DEPS].write() as session:
-        row = await session.get(RelatedProduct, _id(request))
-        if row is None:
-            raise not_found("related product")
-        await session.delete(row)
-        audit.record(session, admin.login, "related.delete", f"related:{row.id}", row.title)
+    await shopping.delete_related(request.app[DEPS], admin.login, _id(request))
     return web.json_response({"ok": True})
 
 

@@ -23,13 +23,14 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
-from prilavok.consult import hours, presence, routing, serialize
-from prilavok.consult.deps import Deps, Limits
-from prilavok.consult.notifier import VISITOR_NS, VISITORS_ROOM
-from prilavok.storage.models import Conversation, Operator, ShopSetting, utcnow
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from prilavok.consult import audit, hours, presence, routing, serialize
+from prilavok.consult.deps import Deps, Limits
+from prilavok.consult.notifier import VISITOR_NS, VISITORS_ROOM
+from prilavok.storage.models import Conversation, Operator, ShopSetting, utcnow
 
 KEY = "availability"
 # The figures come from this many recent chats, no older than this.
@@ -151,3 +152,11 @@ async def publish(deps: Deps) -> None:
     except IntegrityError:
         return  # another process stored the first state at the same moment, and pushed it
     await deps.notifier.emit("availability", state, room=VISITORS_ROOM, namespace=VISITOR_NS)
+
+
+async def set_hours(deps: Deps, actor: str, business_hours: hours.Hours) -> None:
+    """An admin's business hours, audited; widgets hear what that does to availability."""
+    async with deps.write() as session:
+        await hours.save(session, business_hours)
+        audit.record(session, actor, "settings.business_hours", "settings")
+    await publish(deps)

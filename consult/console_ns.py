@@ -20,16 +20,14 @@ from prilavok.consult import (
     waiting,
 )
 from prilavok.consult.deps import Deps
-from prilavok.consult.errors import ConsultError, forbidden
+from prilavok.consult.errors import ConsultError
 from prilavok.consult.namespace import Handler, Namespace
 from prilavok.consult.notifier import (
     OPERATOR_NS,
     OPERATORS_ROOM,
     QUEUE_DELTA_ROOM,
     QUEUE_FULL_ROOM,
-    VISITOR_NS,
     operator_room,
-    visitor_room,
 )
 from prilavok.consult.payloads import (
     ConversationRef,
@@ -182,15 +180,7 @@ class ConsoleNamespace(Namespace):
     async def on_typing(self, sid: str, data: Any) -> None:
         p = parse(Typing, data)
         op = await self._operator(sid)
-        conv = await conversations.operator_conversation(self.deps, op, p.conversation_id)
-        if conv.operator_id != op.id:
-            raise forbidden("this chat is not yours")
-        await self.deps.notifier.emit(
-            "typing",
-            {"typing": p.typing, "author_name": op.display_name},
-            room=visitor_room(conv.visitor_id),
-            namespace=VISITOR_NS,
-        )
+        await conversations.operator_typing(self.deps, op, p.conversation_id, p.typing)
 
     async def _receipt(self, sid: str, data: Any, field: str) -> None:
         p = parse(Receipt, data)
@@ -242,25 +232,15 @@ class ConsoleNamespace(Namespace):
     async def on_save(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(SaveHotReply, data)
         op = await self._operator(sid)
-        async with self.deps.write() as session:
-            reply = await hot_replies.save(session, op.id, p.shortcut, p.text, p.id)
-            saved = serialize.hot_reply(reply)
-        await self._push_replies(op.id)
+        saved = await hot_replies.save_own(self.deps, op.id, p.shortcut, p.text, p.id)
         return {"hot_reply": saved}
 
     async def on_delete(self, sid: str, data: Any) -> None:
         p = parse(HotReplyRef, data)
         op = await self._operator(sid)
-        async with self.deps.write() as session:
-            await hot_replies.delete(session, op.id, p.id)
-        await self._push_replies(op.id)
+        await hot_replies.delete_own(self.deps, op.id, p.id)
 
     async def on_task(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(TaskStep, data)
         op = await self._operator(sid)
         return {"task": await tasks.advance(self.deps, op, p.task_id, p.to)}
-
-    async def _push_replies(self, operator_id: int) -> None:
-        async with self.deps.sessions() as session:
-            replies = await hot_replies.listing(session, operator_id)
-        await self.emit("hot_replies", replies, room=operator_room(operator_id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,17 +24,8 @@ from prilavok.consult import (
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError, forbidden, not_found
 from prilavok.consult.notifier import OPERATOR_NS, VISITOR_NS, operator_room, visitor_room
-from prilavok.consult.visitors import history
+from prilavok.consult.visitors import history, open_conversation
 from prilavok.storage.models import Conversation, Message, Operator, utcnow
-
-
-async def open_conversation(session: AsyncSession, visitor_id: int) -> Conversation | None:
-    return await session.scalar(
-        select(Conversation)
-        .where(Conversation.visitor_id == visitor_id, Conversation.status != "closed")
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    )
 
 
 async def own_conversation(deps: Deps, visitor_id: int, conv_id: int) -> Conversation:
@@ -174,6 +165,47 @@ async def operator_conversation(
     if allow_queued and conv.status == "queued":
         return conv
     raise forbidden("this chat is not yours")
+
+
+async def operator_typing(deps: Deps, operator: Operator, conv_id: int, typing: bool) -> None:
+    """The operator types (or stopped) in their own chat: the visitor's tabs are told."""
+    conv = await operator_conversation(deps, operator, conv_id)
+    if conv.operator_id != operator.id:
+        raise forbidden("this chat is not yours")
+    await deps.notifier.emit(
+        "typing",
+        {"typing": typing, "author_name": operator.display_name},
+        room=visitor_room(conv.visitor_id),
+        namespace=VISITOR_NS,
+    )
+
+
+async def visitor_typing(deps: Deps, visitor_id: int, typing: bool) -> None:
+    """The visitor types (or stopped): the operator of their open chat is told, if any."""
+    async with deps.sessions() as session:
+        conv = await open_conversation(session, visitor_id)
+    if conv is not None and conv.operator_id:
+        await deps.notifier.emit(
+            "typing",
+            {"conversation_id": conv.id, "typing": typing},
+            room=operator_room(conv.operator_id),
+            namespace=OPERATOR_NS,
+        )
+
+
+async def visitor_mark(
+    deps: Deps, visitor_id: int, conv_id: int | None, field: str, up_to: int
+) -> None:
+    """The visitor's receipt for the other side's messages, in the conversation they name (one
+    of their own) or their open one."""
+    if conv_id is not None:
+        conv: Conversation | None = await own_conversation(deps, visitor_id, conv_id)
+    else:
+        async with deps.sessions() as session:
+            conv = await open_conversation(session, visitor_id)
+    if conv is None:
+        raise ConsultError("not_found", "no open conversation", 404)
+    await mark(deps, conv, ("operator", "system"), field, up_to)
 
 
 async def take(deps: Deps, operator: Operator, conv_id: int) -> None:

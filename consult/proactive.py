@@ -10,15 +10,15 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-from prilavok.consult import hours, routing, templating
-from prilavok.consult.conversations import open_conversation
+from sqlalchemy import select
+
+from prilavok.consult import audit, hours, routing, rules, templating
 from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError, not_found
 from prilavok.consult.notifier import VISITOR_NS, VISITORS_ROOM
-from prilavok.consult.rules import public
-from prilavok.consult.visitors import current_visit
+from prilavok.consult.rules import RuleIn, public
+from prilavok.consult.visitors import current_visit, open_conversation
 from prilavok.storage.models import Invitation, ProactiveRule, Visit, Visitor, utcnow
-from sqlalchemy import select
 
 
 def in_control(visitor_id: int, rule_id: int, holdout_percent: int) -> bool:
@@ -131,3 +131,33 @@ async def push_rules(deps: Deps) -> None:
     await deps.notifier.emit(
         "rules", await enabled_rules(deps), room=VISITORS_ROOM, namespace=VISITOR_NS
     )
+
+
+async def save_rule(deps: Deps, actor: str, data: RuleIn, rule_id: int | None = None) -> dict:
+    """An admin's new or changed rule, audited; open pages get the rules after the commit."""
+    async with deps.write() as session:
+        if rule_id is not None:
+            rule = await session.get(ProactiveRule, rule_id)
+            if rule is None:
+                raise not_found("rule")
+        else:
+            rule = ProactiveRule(created_at=utcnow())
+            session.add(rule)
+        rules.apply(rule, data)
+        rule.updated_at = utcnow()
+        await session.flush()
+        saved = rules.full(rule)
+        verb = "rule.change" if rule_id is not None else "rule.create"
+        audit.record(session, actor, verb, f"rule:{rule.id}", rule.name)
+    await push_rules(deps)
+    return saved
+
+
+async def delete_rule(deps: Deps, actor: str, rule_id: int) -> None:
+    async with deps.write() as session:
+        rule = await session.get(ProactiveRule, rule_id)
+        if rule is None:
+            raise not_found("rule")
+        await session.delete(rule)
+        audit.record(session, actor, "rule.delete", f"rule:{rule.id}", rule.name)
+    await push_rules(deps)

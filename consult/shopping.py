@@ -6,14 +6,15 @@ import hashlib
 import hmac
 from typing import Annotated, Any
 
-from prilavok.consult import shop_feed
-from prilavok.consult.deps import Deps
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.visitors import current_visit
-from prilavok.storage.models import Purchase, RelatedProduct, Visitor, utcnow
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+
+from prilavok.consult import audit, shop_feed
+from prilavok.consult.deps import Deps
+from prilavok.consult.errors import ConsultError, not_found
+from prilavok.consult.visitors import carry_page, current_visit, tell_operator
+from prilavok.storage.models import Purchase, RelatedProduct, Visitor, utcnow
 
 RELATED_SHOWN = 6
 
@@ -81,6 +82,8 @@ async def identify(
                     me.name = data.name.strip() or me.name
                 return visitor_id, {"id": me.id, "name": me.name}
             me = owner
+            # Carry on as them, on the page this visitor is on.
+            await carry_page(session, visitor_id, owner.id, deps.limits)
         elif owner is None:
             me.external_id = data.id
         me.verified = me.verified or verified
@@ -111,6 +114,7 @@ async def set_cart(deps: Deps, visitor_id: int, cart: CartIn) -> dict[str, Any]:
         external_id = await _external_id(session, visitor_id)
     if external_id:
         await shop_feed.send(deps.shop_feed, [shop_feed.cart_event(external_id, visit_id, data)])
+    await tell_operator(deps, visitor_id, "cart", {"cart": data})
     return data
 
 
@@ -149,6 +153,9 @@ async def purchase(deps: Deps, visitor_id: int, order: PurchaseIn) -> dict[str, 
     if external_id:
         event = shop_feed.purchase_event(external_id, order.order_id, order.total, items)
         await shop_feed.send(deps.shop_feed, [event])
+    await tell_operator(
+        deps, visitor_id, "purchase", {"order_id": order.order_id, "total": order.total}
+    )
     categories = {i.category for i in order.items if i.category}
     bought = {i.name for i in order.items}
     related: list[dict[str, Any]] = []
@@ -176,8 +183,37 @@ async def activity(
         visit.idle_seconds, visit.hidden = idle_seconds, hidden
         if exit_intent:
             visit.exit_intent_at = utcnow()
-        return {
+        state = {
             "idle_seconds": idle_seconds,
             "hidden": hidden,
             "exit_intent_at": visit.exit_intent_at.isoformat() if visit.exit_intent_at else None,
         }
+    await tell_operator(deps, visitor_id, "activity", state)
+    return state
+
+
+def related_dict(r: RelatedProduct) -> dict[str, Any]:
+    return {"id": r.id, "category": r.category, "title": r.title, "url": r.url, "price": r.price}
+
+
+async def add_related(
+    deps: Deps, actor: str, category: str, title: str, url: str, price: float | None
+) -> dict[str, Any]:
+    """An admin's related product (suggested after a purchase in its category), audited."""
+    async with deps.write() as session:
+        row = RelatedProduct(
+            category=category.strip()[:100], title=title.strip()[:300], url=url, price=price
+        )
+        session.add(row)
+        await session.flush()
+        audit.record(session, actor, "related.create", f"related:{row.id}", row.title)
+        return related_dict(row)
+
+
+async def delete_related(deps: Deps, actor: str, related_id: int) -> None:
+    async with deps.write() as session:
+        row = await session.get(RelatedProduct, related_id)
+        if row is None:
+            raise not_found("related product")
+        await session.delete(row)
+        audit.record(session, actor, "related.delete", f"related:{row.id}", row.title)

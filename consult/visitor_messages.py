@@ -30,12 +30,12 @@ from prilavok.consult import (
     serialize,
     waiting,
 )
-from prilavok.consult.conversations import open_conversation, own_conversation
+from prilavok.consult.conversations import own_conversation
 from prilavok.consult.deps import Deps
 from prilavok.consult.grouping import Grouper
 from prilavok.consult.invitations import origin_of_new_chat
 from prilavok.consult.notifier import OPERATOR_NS, VISITOR_NS, operator_room, visitor_room
-from prilavok.consult.visitors import current_visit
+from prilavok.consult.visitors import current_visit, open_conversation
 from prilavok.storage.models import Conversation, Operator, utcnow
 
 # Bounded so one statement stays well under SQLite's limit on bound parameters.

@@ -1,12 +1,20 @@
-"""Visitors, their visits and page views, and the context an operator sees beside a chat."""
+"""Visitors, their visits and page views, and the context an operator sees beside a chat.
+
+The actions here (`arrive`, `page`) commit, then tell the operator of the visitor's open chat
+(`tell_operator`, which the shopping actions use too).
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from prilavok.consult import serialize
-from prilavok.consult.deps import Limits
+from prilavok.consult.deps import Deps, Limits
+from prilavok.consult.notifier import OPERATOR_NS, operator_room
 from prilavok.storage.models import (
     Conversation,
     Message,
@@ -17,12 +25,20 @@ from prilavok.storage.models import (
     Visitor,
     utcnow,
 )
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 EARLIER_CONVERSATIONS = 5
 EARLIER_MESSAGES = 50
 PAGES_SHOWN = 50
+
+
+async def open_conversation(session: AsyncSession, visitor_id: int) -> Conversation | None:
+    """The visitor's conversation that is not closed (the newest, should there be two)."""
+    return await session.scalar(
+        select(Conversation)
+        .where(Conversation.visitor_id == visitor_id, Conversation.status != "closed")
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
 
 
 async def identify(session: AsyncSession, visitor_id: int | None, locale: str | None) -> Visitor:
@@ -87,6 +103,52 @@ async def record_page(
 
 def page_dict(view: PageView) -> dict[str, Any]:
     return {"url": view.url, "title": view.title, "viewed_at": serialize.iso(view.viewed_at)}
+
+
+async def arrive(
+    deps: Deps,
+    claimed: int | None,
+    locale: str | None,
+    url: str,
+    title: str,
+    user_agent: str | None = None,
+) -> int:
+    """A widget connects: the visitor its token named (or a new one), and the page it is on."""
+    async with deps.write() as session:
+        visitor = await identify(session, claimed, locale)
+        _, view = await record_page(session, visitor.id, url, title, deps.limits, user_agent)
+        visitor_id = visitor.id
+    if view is not None:
+        await tell_operator(deps, visitor_id, "page", page_dict(view))
+    return visitor_id
+
+
+async def page(deps: Deps, visitor_id: int, url: str, title: str) -> None:
+    """The visitor went to another page (a single-page shop tells the widget)."""
+    async with deps.write() as session:
+        _, view = await record_page(session, visitor_id, url, title, deps.limits)
+    if view is not None:
+        await tell_operator(deps, visitor_id, "page", page_dict(view))
+
+
+async def carry_page(session: AsyncSession, from_id: int, to_id: int, limits: Limits) -> None:
+    """The page a visitor is on, now under the customer they turned out to be."""
+    visit = await current_visit(session, from_id, limits)
+    if visit is not None and visit.current_url:
+        await record_page(session, to_id, visit.current_url, visit.current_title or "", limits)
+
+
+async def tell_operator(deps: Deps, visitor_id: int, event: str, data: dict[str, Any]) -> None:
+    """Live context (after a commit) for the operator of the visitor's open chat, if any."""
+    async with deps.sessions() as session:
+        conv = await open_conversation(session, visitor_id)
+    if conv is not None and conv.operator_id:
+        await deps.notifier.emit(
+            event,
+            {"conversation_id": conv.id, "visitor_id": visitor_id, **data},
+            room=operator_room(conv.operator_id),
+            namespace=OPERATOR_NS,
+        )
 
 
 async def context(

@@ -19,10 +19,8 @@ from prilavok.consult.deps import Deps
 from prilavok.consult.errors import ConsultError
 from prilavok.consult.namespace import Handler, Namespace
 from prilavok.consult.notifier import (
-    OPERATOR_NS,
     VISITOR_NS,
     VISITORS_ROOM,
-    operator_room,
     visitor_room,
 )
 from prilavok.consult.payloads import (
@@ -38,7 +36,6 @@ from prilavok.consult.payloads import (
     parse,
 )
 from prilavok.consult.tokens import Signer
-from prilavok.storage.models import Conversation
 
 LOCALES = ("ru", "en")
 
@@ -79,20 +76,10 @@ class VisitorNamespace(Namespace):
             ) from None
         address = self.deps.addresses.of_environ(environ)
         claimed = self.signer.visitor_id(auth.get("token"))
-        async with self.deps.write() as session:
-            visitor = await visitors.identify(session, claimed, locale)
-            _, view = await visitors.record_page(
-                session,
-                visitor.id,
-                page.url,
-                page.title,
-                self.deps.limits,
-                environ.get("HTTP_USER_AGENT"),
-            )
-            visitor_id = visitor.id
+        visitor_id = await visitors.arrive(
+            self.deps, claimed, locale, page.url, page.title, environ.get("HTTP_USER_AGENT")
+        )
         await self._greet(sid, visitor_id, address)
-        if view is not None:
-            await self._tell_operator(visitor_id, visitors.page_dict(view))
 
     async def _greet(self, sid: str, visitor_id: int, address: str) -> None:
         """Joins the visitor's rooms and sends the state a widget (re)builds itself from."""
@@ -134,21 +121,9 @@ class VisitorNamespace(Namespace):
             address=await self._address(sid),
         )
 
-    async def _own_conversation(self, visitor_id: int, conv_id: int) -> Conversation:
-        return await conversations.own_conversation(self.deps, visitor_id, conv_id)
-
     async def on_typing(self, sid: str, data: Any) -> None:
         p = parse(VisitorTyping, data)
-        vid = await self._visitor_id(sid)
-        async with self.deps.sessions() as session:
-            conv = await conversations.open_conversation(session, vid)
-        if conv is not None and conv.operator_id:
-            await self.deps.notifier.emit(
-                "typing",
-                {"conversation_id": conv.id, "typing": p.typing},
-                room=operator_room(conv.operator_id),
-                namespace=OPERATOR_NS,
-            )
+        await conversations.visitor_typing(self.deps, await self._visitor_id(sid), p.typing)
 
     async def on_read(self, sid: str, data: Any) -> None:
         await self._receipt(sid, data, "read_at")
@@ -159,78 +134,38 @@ class VisitorNamespace(Namespace):
     async def _receipt(self, sid: str, data: Any, field: str) -> None:
         p = parse(VisitorRead, data)
         vid = await self._visitor_id(sid)
-        if p.conversation_id is not None:
-            conv = await self._own_conversation(vid, p.conversation_id)
-        else:
-            async with self.deps.sessions() as session:
-                conv = await conversations.open_conversation(session, vid)
-        if conv is None:
-            raise ConsultError("not_found", "no open conversation", 404)
-        await conversations.mark(self.deps, conv, ("operator", "system"), field, p.up_to)
+        await conversations.visitor_mark(self.deps, vid, p.conversation_id, field, p.up_to)
 
     async def on_page(self, sid: str, data: Any) -> None:
         p = parse(PageView, data)
-        vid = await self._visitor_id(sid)
-        async with self.deps.write() as session:
-            _, view = await visitors.record_page(session, vid, p.url, p.title, self.deps.limits)
-        if view is not None:
-            await self._tell_operator(vid, visitors.page_dict(view))
-
-    async def _tell_operator(
-        self, visitor_id: int, page: dict[str, Any], event: str = "page"
-    ) -> None:
-        """Live context for the operator of the visitor's open chat, if there is one."""
-        async with self.deps.sessions() as session:
-            conv = await conversations.open_conversation(session, visitor_id)
-        if conv is not None and conv.operator_id:
-            await self.deps.notifier.emit(
-                event,
-                {"conversation_id": conv.id, "visitor_id": visitor_id, **page},
-                room=operator_room(conv.operator_id),
-                namespace=OPERATOR_NS,
-            )
+        await visitors.page(self.deps, await self._visitor_id(sid), p.url, p.title)
 
     async def on_identify(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(shopping.IdentityIn, data)
         vid = await self._visitor_id(sid)
         now_id, visitor = await shopping.identify(self.deps, vid, p, self.shop_secret)
         if now_id != vid:
-            # A signed identity of a known customer: carry on as them, history included.
+            # A signed identity of a known customer: carry on as them, history included (the
+            # action carried the page over).
             await self.leave_room(sid, visitor_room(vid))
-            async with self.deps.write() as session:
-                visit = await visitors.current_visit(session, vid, self.deps.limits)
-                if visit is not None and visit.current_url:
-                    await visitors.record_page(
-                        session,
-                        now_id,
-                        visit.current_url,
-                        visit.current_title or "",
-                        self.deps.limits,
-                    )
             await self._greet(sid, now_id, await self._address(sid))
         return {"visitor": visitor}
 
     async def on_cart(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(shopping.CartIn, data)
         vid = await self._visitor_id(sid)
-        cart = await shopping.set_cart(self.deps, vid, p)
-        await self._tell_operator(vid, {"cart": cart}, "cart")
-        return {"cart": cart}
+        return {"cart": await shopping.set_cart(self.deps, vid, p)}
 
     async def on_purchase(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(shopping.PurchaseIn, data)
         vid = await self._visitor_id(sid)
         done = await shopping.purchase(self.deps, vid, p)
-        await self._tell_operator(
-            vid, {"order_id": done["order_id"], "total": done["total"]}, "purchase"
-        )
         return {"related": done["related"]}
 
     async def on_activity(self, sid: str, data: Any) -> None:
         p = parse(Activity, data)
         vid = await self._visitor_id(sid)
-        state = await shopping.activity(self.deps, vid, p.idle_seconds, p.hidden, p.exit_intent)
-        await self._tell_operator(vid, state, "activity")
+        await shopping.activity(self.deps, vid, p.idle_seconds, p.hidden, p.exit_intent)
 
     async def on_rule_fire(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(RuleFire, data)

@@ -24,10 +24,36 @@ from prilavok.settings import Settings
 from prilavok.storage.db import create_engine, migrate, sessionmaker
 
 PG_ADMIN = os.environ.get("PRILAVOK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-# One database per run, so that two runs on one machine never drop each other's tables.
-PG_DB = f"prilavok_test_{os.getpid()}"
+# One database per test process (named for the pytest-xdist worker, "main" without xdist, and
+# the pid): two runs on one machine, or two workers of one run, never drop each other's tables.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+PG_DB = f"prilavok_test_{WORKER}_{os.getpid()}"
 PG_TPL = f"{PG_DB}_template"
 REDIS_URL = os.environ.get("PRILAVOK_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--part",
+        choices=("all", "parallel", "serial"),
+        default="all",
+        help="only the tests fit to run beside others (pytest-xdist), or only those marked "
+        "`serial`; scripts/test.sh runs the first with -n, then the second alone",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    part = config.getoption("--part")
+    if part == "all":
+        return
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        serial = item.get_closest_marker("serial") is not None
+        (keep if serial == (part == "serial") else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 def pg_url(database: str = PG_DB, driver: str = "postgresql+asyncpg") -> str:

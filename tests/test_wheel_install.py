@@ -26,6 +26,8 @@ import pytest
 from devkit.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+# Both tests on one pytest-xdist worker: the wheel (module scope) is built once, in this checkout.
+pytestmark = pytest.mark.xdist_group("wheel")
 TOP_FOLDERS = ("bot", "widget", "consult", "channels", "storage")
 
 

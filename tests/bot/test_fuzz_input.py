@@ -20,8 +20,8 @@ import aiohttp
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from prilavok.bot.viber_webhook import signature
 
+from prilavok.bot.viber_webhook import signature
 from tests import clients
 from tests.bot.conftest import SMS_SECRET, TG_SECRET, VIBER_TOKEN, Env
 
@@ -261,6 +261,8 @@ async def logged_in(env: Env) -> tuple[str, str]:
         return cookie, (await r.json())["csrf_token"]
 
 
+# Runs against a deadline: alone, so that other tests do not take its examples' time.
+@pytest.mark.serial
 async def test_no_route_or_webhook_answers_malformed_input_with_a_5xx(
     env: Env, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -414,6 +416,7 @@ def event_names() -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.serial
 async def test_no_socket_event_fails_internally_on_malformed_payloads(
     env: Env, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -8,10 +8,10 @@ import threading
 import time
 
 import pytest
+
 from prilavok.bot import message_templates
 from prilavok.bot.template_limits import MAX_SOURCE, TIME_LIMIT
 from prilavok.consult.errors import ConsultError
-
 from tests.bot.conftest import Env
 
 NESTED_20000 = "{% for i in range(20000) %}{% for j in range(20000) %}{% endfor %}{% endfor %}"
@@ -34,6 +34,8 @@ REFUSED = {
 }
 
 
+# Timed (the render's time limit): alone, where another test cannot take its core.
+@pytest.mark.serial
 @pytest.mark.parametrize("source", list(COSTLY))
 def test_a_costly_template_is_refused_within_the_time_limit(source: str) -> None:
     started = time.monotonic()
@@ -71,6 +73,7 @@ async def test_renders_run_off_the_event_loop() -> None:
     assert where() == threading.main_thread().name
 
 
+@pytest.mark.serial
 async def test_the_api_refuses_a_looping_template_in_milliseconds(env: Env) -> None:
     await env.product()
     started = time.monotonic()

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 
 import aiohttp
+import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
@@ -49,6 +50,8 @@ async def chunks(n: int, price_shift: int = 0) -> AsyncIterator[bytes]:
         yield piece
 
 
+# 100,000 offers take a core for a minute (under tracemalloc here): alone, well inside the time-out.
+@pytest.mark.serial
 def test_the_reader_streams_in_flat_memory() -> None:
     reader, total, size = FeedReader(), 0, 0
     tracemalloc.start()
@@ -64,6 +67,7 @@ def test_the_reader_streams_in_flat_memory() -> None:
     assert peak < 8_000_000, peak  # a fraction of the feed: offers are dropped once read
 
 
+@pytest.mark.serial
 async def test_a_feed_of_100000_offers_uploaded(env: Env) -> None:
     headers = {"Authorization": f"Bearer {env.key}", "Content-Type": "application/xml"}
     async with aiohttp.ClientSession() as http:

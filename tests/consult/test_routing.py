@@ -165,6 +165,9 @@ async def test_presence_of_a_dead_process_does_not_count(deps: Deps) -> None:
         assert (await s.get(Conversation, ack["conversation"]["id"])).operator_id == anna.id
 
 
+# Timed (a pooled connection within pool_timeout, 0.5 s): alone, where only the burst loads the
+# cores.
+@pytest.mark.serial
 async def test_a_burst_of_new_chats_does_not_starve_the_connection_pool(deps: Deps) -> None:
     """Routing waits its turn before it takes a pooled connection, so the queries after each
     decision (the ack, the pushes) still find one, even with a pool of two."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import resource
 import sys
@@ -56,6 +57,24 @@ class StillClock:
 
 def _peak_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+async def _server_cpu(ctx: Offers) -> dict[int, float] | None:
+    """CPU seconds so far of each PostgreSQL backend serving this database (the server runs
+    on this machine); None on SQLite, which runs in this process."""
+    engine = ctx.deps.sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        return None
+    async with engine.connect() as conn:
+        pids = await conn.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        )
+        out = {}
+        for pid in pids:
+            with contextlib.suppress(psutil.Error):
+                times = psutil.Process(pid).cpu_times()
+                out[pid] = times.user + times.system
+        return out
 
 
 def _ctx(url: str, clock: StillClock) -> Offers:
@@ -100,11 +119,18 @@ async def enter(url: str, n: int, inflight: int = INFLIGHT) -> dict[str, Any]:
             )
             await shop_events.record(ctx, SHOP, batch, listeners=[on_events])
 
+    server_before = await _server_cpu(ctx)
     began = time.perf_counter()
     cpu = time.process_time()
     await asyncio.gather(*(client() for _ in range(inflight)))
     seconds = time.perf_counter() - began
     cpu = time.process_time() - cpu
+    server_after = await _server_cpu(ctx)
+    server = (
+        sum(t - server_before.get(pid, 0.0) for pid, t in server_after.items())
+        if server_after is not None
+        else None
+    )
     async with ctx.deps.sessions() as session:
         runs = await session.scalar(select(func.count()).select_from(JourneyRun))
         timers = await session.scalar(select(func.count()).select_from(JourneyTimer))
@@ -112,6 +138,7 @@ async def enter(url: str, n: int, inflight: int = INFLIGHT) -> dict[str, Any]:
     return {"events": n, "inflight": inflight, "runs": runs, "timers": timers,
             "seconds": round(seconds, 2), "per_second": round(n / seconds),
             "cpu_seconds": round(cpu, 2),
+            "server_cpu_seconds": None if server is None else round(server, 2),
             "peak_rss_mib": _peak_mib()}  # fmt: skip
 
 

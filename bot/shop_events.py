@@ -32,7 +32,7 @@ from prilavok.bot import links
 from prilavok.bot.context import Offers
 from prilavok.consult.errors import ConsultError
 from prilavok.consult.phones import normalize
-from prilavok.storage.bulk import insert_rows
+from prilavok.storage.bulk import insert_rows, one_of
 from prilavok.storage.models import Customer, ShopEvent
 
 TYPES = (
@@ -370,20 +370,19 @@ class _Found:
 
 
 def _lookup(conn: Connection, shop_id: str, events: list[EventIn]) -> _Found:
-    """The batch's customers that exist, by the shop's id and by phone: one query each (a batch
-    has at most MAX_BATCH ids, well within SQLite's bound parameters)."""
+    """The batch's customers that exist, by the shop's id and by phone: one query each."""
     ext_list = sorted({e.customer.id for e in events if e.customer.id})
     phone_list = sorted({e.customer.phone for e in events if e.customer.phone})
     found = _Found({}, {})
     if ext_list:
         query = select(*_COLUMNS).where(
-            CUSTOMERS.c.shop_id == shop_id, CUSTOMERS.c.external_id.in_(ext_list)
+            CUSTOMERS.c.shop_id == shop_id, one_of(conn, CUSTOMERS.c.external_id, ext_list)
         )
         for cid, ext, tz, _ in conn.execute(query).all():
             found.by_ext[ext] = _Known(cid, ext, tz)
     if phone_list:
         query = select(*_COLUMNS).where(
-            CUSTOMERS.c.shop_id == shop_id, CUSTOMERS.c.phone.in_(phone_list)
+            CUSTOMERS.c.shop_id == shop_id, one_of(conn, CUSTOMERS.c.phone, phone_list)
         )
         for cid, ext, tz, phone in conn.execute(query).all():
             found.by_phone[phone] = found.by_ext.get(ext or "") or _Known(cid, ext, tz)

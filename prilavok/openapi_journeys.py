@@ -36,14 +36,28 @@ def paths() -> dict[str, dict[str, Any]]:
             )
         },
         "/api/v1/events": {
-            "post": _op(
-                "Shop events in: orders, statuses, purchases, carts, views (idempotent by id); "
-                "201 when any was new, 200 when all were repeats",
-                "offers",
-                body=_ref("EventsIn"),
-                ok=(201, _obj(["events"], {"events": {"type": "array", "items": EVENT_ANSWER}})),
-                errors=(400,),
-            )
+            "post": {
+                **_op(
+                    "Shop events in: orders, statuses, purchases, carts, views, a batch of up "
+                    "to 1,000 (idempotent by id); 201 when any was new, 200 when all were "
+                    "repeats",
+                    "offers",
+                    body=_ref("EventsIn"),
+                    ok=(
+                        201,
+                        _obj(["events"], {"events": {"type": "array", "items": EVENT_ANSWER}}),
+                    ),
+                    errors=(400,),
+                ),
+                "description": (
+                    "Each event is answered in the batch's order, `new` or `duplicate`: an id "
+                    "the shop sent before (or earlier in the same batch) is the same event and "
+                    "changes nothing, so a batch may be sent again after a lost answer. The "
+                    "batch is checked whole first: one invalid event refuses all of it (400 "
+                    "`invalid_payload`, the message naming `events[i]` and the field), more "
+                    "than 1,000 is 400 `too_many`, and nothing of a refused batch is stored."
+                ),
+            }
         },
         "/admin/api/journeys": {
             "get": _op(

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bench import calendar
 from bench.compare import comparison
 from bench.config import FULL, QUICK, Profile, override
 from bench.dispatch import dispatch
@@ -34,6 +35,7 @@ PLAN: list[tuple[str, Scenario, str]] = [
     *(("relay", relay, t) for t in (*BASELINES, *PRILAVOK, *MULTI_PROCESS)),
     ("dispatch", dispatch, "prilavok-sqlite"),
     ("queue_bytes", queue_bytes, "prilavok-sqlite"),
+    ("calendar", calendar.scenario, "prilavok-sqlite"),
 ]
 
 

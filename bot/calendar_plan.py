@@ -342,7 +342,7 @@ def _gift_task(person: Any, line: Any, now: datetime) -> dict[str, Any]:
     text = (f"{days} дн. назад клиент {person.name} подарил «{line.title or line.sku}»"
             f"{whom}. Узнайте, всё ли в порядке с подарком.")  # fmt: skip
     return {"kind": "callback", "source": "calendar", "name": person.name, "phone": person.phone,
-            "text": text, "customer_ref": str(person.id), "status": "open",
+            "text": text, "customer_ref": f"customer:{person.id}", "status": "open",
             "created_at": now}  # fmt: skip
 
 

@@ -12,7 +12,8 @@ def paths() -> dict[str, dict[str, Any]]:
     from prilavok.openapi_shapes import INT, STR
     from prilavok.openapi_shapes import obj as _obj
 
-    imported = _obj(["rows", "new", "duplicate"], {"rows": INT, "new": INT, "duplicate": INT})
+    imported = _obj(["events", "new", "duplicate"], {"events": INT, "new": INT, "duplicate": INT})
+    csv_body = {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
     secret = {**STR, "minLength": 16, "maxLength": 200}
     arr, obj = {"type": "array"}, {"type": "object"}
     return {
@@ -26,10 +27,20 @@ def paths() -> dict[str, dict[str, Any]]:
                     ok=(201, _obj(["imported"], {"imported": imported})),
                     errors=(200, 400, 413),
                 ),
-                "requestBody": {
-                    "required": True,
-                    "content": {"text/csv": {"schema": {"type": "string"}}},
-                },
+                "requestBody": csv_body,
+            }
+        },
+        "/api/v1/orders/csv": {
+            "post": {
+                **_op(
+                    "Past orders from 1C's CSV export, an item a row (order, customer or phone, "
+                    "date, sku, title, category, price, quantity, gift, recipient): one purchase "
+                    "event an order, the offer calendar's history; 201 when any was new",
+                    "offers",
+                    ok=(201, _obj(["imported"], {"imported": imported})),
+                    errors=(200, 400, 413),
+                ),
+                "requestBody": csv_body,
             }
         },
         "/admin/api/calendar/rules": {

@@ -190,6 +190,7 @@ async def test_every_route_is_described_and_answers_match(server: Server) -> Non
         assert status == 201
         # The CSV body is no JSON: an empty one is refused as such.
         assert (await call2("post", "/api/v1/licences/csv"))[0] == 400
+        assert (await call2("post", "/api/v1/orders/csv"))[0] == 400
         assert (await call2("put", "/api/v1/checkout-secret", {"secret": "x" * 20}))[0] == 200
         short = await call2("put", "/api/v1/checkout-secret", {"secret": "x"}, invalid=True)
         assert short[0] == 400

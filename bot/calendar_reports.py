@@ -85,16 +85,11 @@ def _line(kind: str, r: dict[str, Any], entered: int, cost: dict[str, float]) ->
 
 
 async def csv_export(session: AsyncSession) -> str:
-    price = await journey_reports.prices(session)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for r in await journey_reports.report(session):
-        cost: dict[str, float] = {}
-        for step in r["steps"]:
-            for ch, n in step["sent"].items():
-                cost[ch] = cost.get(ch, 0.0) + n * price.get(ch or "", 0.0)
-        writer.writerow(_line("journey", r, r["entered"], cost))
+        writer.writerow(_line("journey", r, r["entered"], r["cost_by_channel"]))
     for r in await report(session):
         writer.writerow(_line("calendar", r, r["planned"], r["cost_by_channel"]))
     return out.getvalue()

@@ -42,6 +42,8 @@ function ruleCard(rule, report, onChange) {
       `переходы: ${r.clicked ?? 0}, заказы: ${r.ordered ?? 0}, выручка: ${money(r.revenue)} ₽, ` +
       `затраты: ${money(r.cost)} ₽, выручка на рубль: ${money(r.revenue_per_ruble)}` }),
     h('p', { text: `Прирост к контролю: ${upliftText(r.uplift)}` }),
+    h('p', { text: `Затраты по каналам: ${Object.entries(r.cost_by_channel || {})
+      .map(([c, x]) => `${c} ${money(x)} ₽`).join(', ') || '—'}` }),
     toggle, slot);
 }
 
@@ -94,6 +96,7 @@ function wire() {
       await api('PUT', '/admin/api/calendar/settings', {
         shop_id: period.elements.shop_id.value.trim(), period_days: Number(period.elements.period_days.value),
       });
+      period.querySelector('button').textContent = 'Сохранено';
       await load();
     } catch (err) {
       showError(errors, err);

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bench import calendar
 from bench.compare import comparison
 from bench.config import FULL, QUICK, Profile, override
 from bench.dispatch import dispatch
@@ -37,6 +38,7 @@ PLAN: list[tuple[str, Scenario, str]] = [
     ("dispatch", dispatch, THREE_PROCESSES),
     ("queue_bytes", queue_bytes, "prilavok-sqlite"),
     ("journeys", journeys, "prilavok"),
+    ("calendar", calendar.scenario, "prilavok-sqlite"),
 ]
 
 

@@ -202,6 +202,17 @@ def _journeys(found: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _calendar(found: list[dict[str, Any]]) -> list[str]:
+    if not found:
+        return []
+    about = ("One planning pass over the whole purchase history (target: 500,000 customers, "
+             "2 million purchases, ≤ 120 s, flat memory).")  # fmt: skip
+    lines = ["", "## Offer calendar", "", about, ""]
+    keys = ["customers", "purchases", "planned", "held_out", "gifts", "waiting_for_period",
+            "seconds", "cpu_seconds", "rss_before_mib", "rss_peak_mib"]  # fmt: skip
+    return lines + _table(keys, [[r.get(k) for k in keys] for r in found if "error" not in r])
+
+
 def render(
     machine: dict[str, Any],
     profile: str,
@@ -333,6 +344,7 @@ def render(
     lines += _queue_bytes([r for r in results if r.get("scenario") == "queue_bytes"])
 
     lines += _journeys([r for r in results if r.get("scenario") == "journeys"])
+    lines += _calendar([r for r in results if r.get("scenario") == "calendar"])
 
     lines += ["", "## Issue 5 targets", ""]
     lines += _table(["target", "this run"], [list(t) for t in targets(results, compared)])

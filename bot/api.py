@@ -12,6 +12,7 @@ from prilavok.bot import (
     customers,
     licence_csv,
     message_templates,
+    order_csv,
     orders,
     planning,
     renewals,
@@ -133,13 +134,24 @@ class Api:
     async def post_licences_csv(self, request: web.Request) -> web.Response:
         """1C's export of licences as the body (text/csv), read up to CSV_MAX bytes."""
         shop = await self._shop(request)
+        data = await self._csv_body(request)
+        counts = await licence_csv.load(self.intake, shop, licence_csv.events(data))
+        return web.json_response({"imported": counts}, status=201 if counts["new"] else 200)
+
+    async def post_orders_csv(self, request: web.Request) -> web.Response:
+        """1C's export of past orders (an item a row): the offer calendar's history."""
+        shop = await self._shop(request)
+        data = await self._csv_body(request)
+        counts = await licence_csv.load(self.intake, shop, order_csv.events(data))
+        return web.json_response({"imported": counts}, status=201 if counts["new"] else 200)
+
+    async def _csv_body(self, request: web.Request) -> bytes:
         data = bytearray()
         async for chunk in request.content.iter_chunked(65536):
             data += chunk
             if len(data) > CSV_MAX:
                 raise ConsultError("too_large", f"at most {CSV_MAX // 2**20} MiB", 413)
-        counts = await licence_csv.load(self.intake, shop, bytes(data))
-        return web.json_response({"imported": counts}, status=201 if counts["new"] else 200)
+        return bytes(data)
 
     async def put_checkout_secret(self, request: web.Request) -> web.Response:
         """The key the shop's checkout verifies renewal links with (HMAC-SHA256)."""
@@ -155,6 +167,7 @@ class Api:
 
     def register(self, app: web.Application) -> None:
         app.router.add_post("/api/v1/licences/csv", self.post_licences_csv)
+        app.router.add_post("/api/v1/orders/csv", self.post_orders_csv)
         app.router.add_put("/api/v1/checkout-secret", self.put_checkout_secret)
         app.router.add_post("/api/v1/events", self.post_events)
         app.router.add_post("/api/v1/customers", self.put_customers)

@@ -27,7 +27,7 @@ SETTINGS_KEY = "calendar:{shop}"
 DEFAULT_PERIOD_DAYS = 30
 
 
-class RuleIn(BaseModel):
+class CalendarRuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     shop_id: str = Field(min_length=1, max_length=64)
@@ -44,7 +44,7 @@ class RuleIn(BaseModel):
     sms_template: str | None = Field(default=None, max_length=1000)
 
     @model_validator(mode="after")
-    def _consistent(self) -> RuleIn:
+    def _consistent(self) -> CalendarRuleIn:
         if self.kind == "accessory" and not self.offer_category:
             raise ValueError("an accessory rule needs offer_category")
         if self.kind != "gift" and not self.template:
@@ -55,7 +55,7 @@ class RuleIn(BaseModel):
         return self
 
 
-class SettingsIn(BaseModel):
+class CalendarSettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     shop_id: str = Field(min_length=1, max_length=64)
@@ -63,8 +63,8 @@ class SettingsIn(BaseModel):
     period_days: int = Field(ge=1, le=365)
 
 
-def parse(data: Any) -> RuleIn:
-    rule = payloads.parse(RuleIn, data)
+def parse(data: Any) -> CalendarRuleIn:
+    rule = payloads.parse(CalendarRuleIn, data)
     for field in ("template", "sms_template"):
         source = getattr(rule, field)
         if source:
@@ -75,7 +75,7 @@ def parse(data: Any) -> RuleIn:
     return rule
 
 
-def apply(row: CalendarRule, rule: RuleIn) -> None:
+def apply(row: CalendarRule, rule: CalendarRuleIn) -> None:
     for key, value in rule.model_dump().items():
         setattr(row, key, value)
 

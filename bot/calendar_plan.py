@@ -99,6 +99,29 @@ class Catalog:
         return None
 
 
+@dataclass(frozen=True)
+class _Rule:
+    """A rule as the pass reads it, per purchase line (plain attributes, not the ORM's), with
+    the purchase dates whose offer falls due within this pass's window."""
+
+    id: int
+    kind: str
+    low: Decimal | None
+    high: Decimal | None
+    offer_category: str
+    delay: timedelta
+    holdout: int
+    earliest: datetime
+    latest: datetime
+
+    def matches(self, bought_at: datetime, price: Decimal, gift: bool) -> bool:
+        if (self.kind == "gift") != gift:
+            return False  # a gift's accessories are the recipient's business
+        if not self.earliest <= bought_at <= self.latest:
+            return False
+        return (self.low is None or price >= self.low) and (self.high is None or price < self.high)
+
+
 @dataclass
 class Counts:
     customers: int = 0
@@ -187,9 +210,13 @@ async def plan(ctx: Offers, shop_id: str) -> Counts:
     async with ctx.deps.sessions() as session:
         goods = await _catalog(session, shop_id)
         gap = await period(session, shop_id)
-    by_category: dict[str, list[CalendarRule]] = {}
+    by_category: dict[str, list[_Rule]] = {}
     for rule in rules:
-        by_category.setdefault(rule.category, []).append(rule)
+        delay = timedelta(days=rule.delay_days)
+        light = _Rule(rule.id, rule.kind, rule.price_min, rule.price_max,
+                      rule.offer_category or "", delay, rule.holdout_percent,
+                      now - CATCH_UP - gap - delay, now - delay)  # fmt: skip
+        by_category.setdefault(rule.category, []).append(light)
     after = 0
     while True:
         async with ctx.deps.sessions() as session:
@@ -212,7 +239,7 @@ async def _chunk(
     ctx: Offers,
     shop_id: str,
     ids: list[int],
-    by_category: dict[str, list[CalendarRule]],
+    by_category: dict[str, list[_Rule]],
     offers: dict[int, int],
     goods: Catalog,
     gap: timedelta,
@@ -221,12 +248,13 @@ async def _chunk(
 ) -> None:
     async with ctx.deps.write() as session:
         lines: dict[int, list[Any]] = {}
-        found = await session.execute(
-            select(PurchaseLine.id, PurchaseLine.customer_id, PurchaseLine.sku,
-                   PurchaseLine.title, PurchaseLine.category, PurchaseLine.price,
-                   PurchaseLine.bought_at, PurchaseLine.gift, PurchaseLine.recipient)
-            .where(PurchaseLine.shop_id == shop_id, PurchaseLine.customer_id.in_(ids))
-            .order_by(PurchaseLine.customer_id, PurchaseLine.bought_at, PurchaseLine.id)
+        # Core rows, not the ORM's: tens of thousands a chunk.
+        t = PurchaseLine.__table__.c
+        found = await (await session.connection()).execute(
+            select(t.id, t.customer_id, t.sku, t.title, t.category, t.price, t.bought_at,
+                   t.gift, t.recipient)
+            .where(t.shop_id == shop_id, t.customer_id.in_(ids))
+            .order_by(t.customer_id, t.bought_at, t.id)
         )  # fmt: skip
         for row in found.all():
             lines.setdefault(row.customer_id, []).append(row)
@@ -262,15 +290,12 @@ async def _chunk(
             counts.customers += 1
             mine = lines.get(customer_id, [])
             bought = {line.sku for line in mine}
-            due: list[tuple[datetime, CalendarRule, Any]] = []
+            due: list[tuple[datetime, _Rule, Any]] = []
             for line in mine:
                 for rule in by_category.get(line.category or "", ()):
-                    if (rule.kind == "gift") != line.gift:
-                        continue  # a gift's accessories are the recipient's business
-                    when = line.bought_at + timedelta(days=rule.delay_days)
-                    if now - CATCH_UP - gap <= when <= now and (rule.id, line.id) not in done:
-                        if calendar_defs.in_band(rule, Decimal(line.price or 0)):
-                            due.append((when, rule, line))
+                    if rule.matches(line.bought_at, line.price, line.gift):
+                        if (rule.id, line.id) not in done:
+                            due.append((line.bought_at + rule.delay, rule, line))
             due.sort(key=lambda item: (item[0], item[1].id))
             for when, rule, line in due:
                 base = {"rule_id": rule.id, "customer_id": customer_id, "line_id": line.id,
@@ -286,14 +311,14 @@ async def _chunk(
                     counts.waiting_for_period += 1
                     continue
                 if rule.kind == "accessory":
-                    sku = goods.accessory(rule.offer_category or "", bought)
+                    sku = goods.accessory(rule.offer_category, bought)
                 else:
                     sku = goods.upgrade(line.category or "", Decimal(line.price or 0),
                                         line.sku, bought)  # fmt: skip
                 if sku is None:
                     counts.nothing_to_offer += 1
                     continue
-                control = in_control(rule.id, customer_id, line.id, rule.holdout_percent)
+                control = in_control(rule.id, customer_id, line.id, rule.holdout)
                 plans.append({**base, "sku": sku, "group": "control" if control else "treated"})
                 last[customer_id] = now
                 if control:
@@ -318,7 +343,7 @@ def _gift_task(person: Any, line: Any, now: datetime) -> dict[str, Any]:
     text = (f"{days} дн. назад клиент {person.name} подарил «{line.title or line.sku}»"
             f"{whom}. Узнайте, всё ли в порядке с подарком.")  # fmt: skip
     return {"kind": "callback", "source": "calendar", "name": person.name, "phone": person.phone,
-            "text": text, "customer_ref": str(person.id), "status": "open",
+            "text": text, "customer_ref": f"customer:{person.id}", "status": "open",
             "created_at": now}  # fmt: skip
 
 
@@ -332,13 +357,14 @@ async def _write(
         for row, code in zip(deliveries, links.new_codes(len(deliveries)), strict=True):
             row["code"] = code
         rows = [{k: v for k, v in d.items() if k != "_plan"} for d in deliveries]
-        made = insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True)
+        table = Delivery.__table__
+        made = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         for d, delivery_id in zip(deliveries, (await session.execute(made, rows)).scalars(),
                                   strict=True):  # fmt: skip
             plans[d["_plan"]]["delivery_id"] = delivery_id
     if tasks:
         rows = [{k: v for k, v in t.items() if k != "_plan"} for t in tasks]
-        made = insert(Task).returning(Task.id, sort_by_parameter_order=True)
+        made = insert(Task.__table__).returning(Task.__table__.c.id, sort_by_parameter_order=True)
         for t, task_id in zip(tasks, (await session.execute(made, rows)).scalars(), strict=True):
             plans[t["_plan"]]["task_id"] = task_id
     if plans:

@@ -9,9 +9,10 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from prilavok.storage.models import Delivery, Journey, JourneyRun, Offer, ShopSetting
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from prilavok.storage.models import Delivery, Journey, JourneyRun, Offer, ShopSetting
 
 PRICES_KEY = "channel_prices"
 # Rubles a message, until the admin sets them: an SMS (a segment), a Viber message, Telegram.
@@ -57,6 +58,11 @@ async def report(session: AsyncSession) -> list[dict[str, Any]]:
         n_c, k_c, _ = by.get("control", (0, 0, Decimal(0)))
         steps = await _steps(session, journey.id, price)
         cost = sum(s["cost"] for s in steps)
+        by_channel: dict[str, float] = {}
+        for s in steps:
+            for channel, n in s["sent"].items():
+                key = channel or "none"
+                by_channel[key] = by_channel.get(key, 0.0) + n * price.get(channel or "", 0.0)
         out.append(
             {
                 "id": journey.id,
@@ -69,6 +75,7 @@ async def report(session: AsyncSession) -> list[dict[str, Any]]:
                 "ordered": k_t,
                 "revenue": float(rev_t),
                 "cost": cost,
+                "cost_by_channel": by_channel,
                 "revenue_per_ruble": float(rev_t) / cost if cost else None,
                 "uplift": uplift(n_t, k_t, n_c, k_c),
                 "steps": steps,

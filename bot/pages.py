@@ -18,7 +18,7 @@ import phonenumbers
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from prilavok.bot import catalog, links, page_csrf, robots, signals, staff
+from prilavok.bot import catalog, links, page_blocks, page_csrf, robots, signals, staff
 from prilavok.bot.context import Offers
 from prilavok.consult import http_input
 from prilavok.consult.errors import ConsultError
@@ -86,6 +86,8 @@ class Pages:
         d, customer, offer, product, available = await self._load(code)
         if product is None:
             raise _not_found("Товар больше не продаётся")
+        async with self.ctx.deps.sessions() as session:
+            more = await page_blocks.blocks(session, d, customer, product)
         token, new_cookie = page_csrf.issue(request, self.ctx.config.secret, d.code)
         price = f"{product.price:.2f}".rstrip("0").rstrip(".") if product.price else ""
         html = _env.get_template("offer.html").render(
@@ -98,6 +100,7 @@ class Pages:
             original_title=offer.title,
             phone=masked_phone(customer.phone),
             csrf=token,
+            **more,
             **extra,
         )
         response = web.Response(text=html, status=status, content_type="text/html")
@@ -170,6 +173,17 @@ class Pages:
         days = self.ctx.config.remind_after.days or 1
         return await self._render(request, code, message=f"Хорошо, напомним через {days} дн.")
 
+    async def rate(self, request: web.Request) -> web.Response:
+        """The last service rated 1 to 5: once a page, a click and a read like any button."""
+        code, form = await self._checked(request)
+        raw = str(form.get("score") or "")
+        if raw not in ("1", "2", "3", "4", "5"):
+            return await self._render(request, code, status=400, error_code="invalid_payload")
+        if await signals.page_action(self.ctx, code, "rate") is None:
+            raise _not_found()
+        await page_blocks.rate(self.ctx, code, int(raw))
+        return await self._render(request, code, message="Спасибо за оценку!")
+
     async def script(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(_HTML / "page.js", headers={"Cache-Control": "max-age=3600"})
 
@@ -180,3 +194,4 @@ class Pages:
         app.router.add_post(f"/m/{CODE}/order", self.order)
         app.router.add_post(f"/m/{CODE}/callback", self.callback)
         app.router.add_post(f"/m/{CODE}/remind", self.remind)
+        app.router.add_post(f"/m/{CODE}/rate", self.rate)

@@ -44,11 +44,11 @@ async def request_callback(
             address=address,
         ),
     )
-    await _tell_staff(ctx, f"Перезвонить: {customer.name}, {task['phone']} — «{offer.title}» {url}")
+    await tell_staff(ctx, f"Перезвонить: {customer.name}, {task['phone']} — «{offer.title}» {url}")
     return task
 
 
-async def _tell_staff(ctx: Offers, text: str) -> None:
+async def tell_staff(ctx: Offers, text: str) -> None:
     chat = ctx.config.telegram_staff_chat_id
     if ctx.telegram is None or chat is None:
         return

@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy import select
 
 from prilavok.bot import calendar_plan, renewals
 from prilavok.bot.admin_views import AdminViews
 from prilavok.bot.api import Api
+from prilavok.bot.calendar_admin import CalendarAdmin
 from prilavok.bot.cart_links import CartLinks
 from prilavok.bot.context import Offers
 from prilavok.bot.journey_admin import JourneyAdmin
@@ -24,6 +26,7 @@ from prilavok.bot.sms_callbacks import SmsCallbacks
 from prilavok.bot.viber_webhook import ViberWebhook
 from prilavok.bot.worker import DeliveryWorker
 from prilavok.bot.yml_feed import FeedSchedule
+from prilavok.storage.models import CalendarRule
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,7 @@ WORKER = web.AppKey("offers_worker", DeliveryWorker)
 INTAKE = web.AppKey("shop_events", Intake)
 FEEDS = web.AppKey("yml_feeds", FeedSchedule)
 FEED_POLL_SECONDS = 60
+CALENDAR_EVERY_SECONDS = 3600
 TELEGRAM_WEBHOOK = "/bot/telegram/webhook"
 VIBER_WEBHOOK = "/bot/viber/webhook"
 
@@ -54,6 +58,7 @@ def setup(
     CartLinks(ctx).register(app)
     RenewalLinks(ctx).register(app)
     JourneyAdmin(ctx, static_dir).register(app)
+    CalendarAdmin(ctx, static_dir).register(app)
     feeds = app[FEEDS] = FeedSchedule(ctx)
     Api(ctx, intake, feeds).register(app)
     Pages(ctx).register(app)
@@ -84,7 +89,7 @@ def setup(
             await channel.transport.open()
         # Without the worker (tests, `prilavok offers run-once`) nothing runs by itself.
         tasks = (
-            [asyncio.create_task(job) for job in (worker.run(), _feeds(feeds))]
+            [asyncio.create_task(job) for job in (worker.run(), _feeds(feeds), _calendar(ctx))]
             if run_worker
             else []
         )
@@ -110,3 +115,24 @@ async def _feeds(feeds: FeedSchedule) -> None:
         except Exception:
             log.exception("feed pass failed")
         await asyncio.sleep(FEED_POLL_SECONDS)
+
+
+async def _calendar(ctx: Offers) -> None:
+    """The offer calendar's pass for every shop with rules, once an hour; on several
+    processes each may run it: a plan is unique per (rule, purchase), so a race is refused
+    by the database and the next pass goes on."""
+    while True:
+        try:
+            async with ctx.deps.sessions() as session:
+                shops = list(
+                    await session.scalars(
+                        select(CalendarRule.shop_id).where(CalendarRule.enabled).distinct()
+                    )
+                )
+            for shop in shops:
+                await calendar_plan.plan(ctx, shop)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("calendar pass failed")
+        await asyncio.sleep(CALENDAR_EVERY_SECONDS)

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from prilavok import openapi_journeys, openapi_lifecycle
+from prilavok.bot.calendar_defs import CalendarRuleIn, CalendarSettingsIn
 from prilavok.bot.catalog import ProductIn
 from prilavok.bot.customers import CustomerIn
 from prilavok.bot.journey_defs import JourneyIn
@@ -37,7 +38,8 @@ from prilavok.openapi_shapes import (
 
 REF = "#/components/schemas/{model}"
 MODELS: list[type[BaseModel]] = [
-    CustomerIn, ProductIn, OfferIn, OrderIn, EventsIn, JourneyIn, RuleIn, Hours
+    CustomerIn, ProductIn, OfferIn, OrderIn, EventsIn, JourneyIn, RuleIn, Hours,
+    CalendarRuleIn, CalendarSettingsIn,
 ]  # fmt: skip
 
 

@@ -137,6 +137,26 @@ async def test_every_route_is_described_and_answers_match(server: Server) -> Non
         )
         await call("put", "/admin/api/channel-prices", {"sms": 3.5, "viber": 1.2})
         assert (await call("get", "/admin/api/customers/{id}/timeline", id=999))[0] == 404
+        glass = {"shop_id": "shop-1", "name": "Стекло", "kind": "accessory",
+                 "category": "phones", "offer_category": "glass", "delay_days": 30,
+                 "price_max": 20000, "template": "{{ product.title }}"}  # fmt: skip
+        status, made = await call("post", "/admin/api/calendar/rules", glass)
+        assert status == 201
+        rule_id = made["rule"]["id"]
+        # The schema refuses a rule without its delay, and so does the server.
+        no_delay = {k: v for k, v in glass.items() if k != "delay_days"}
+        assert (await call("post", "/admin/api/calendar/rules", no_delay, invalid=True))[0] == 400
+        changed = {**glass, "delay_days": 45}
+        await call("put", "/admin/api/calendar/rules/{id}", changed, id=rule_id)
+        assert (await call("put", "/admin/api/calendar/rules/{id}", changed, id=999))[0] == 404
+        period = {"shop_id": "shop-1", "period_days": 20}
+        await call("put", "/admin/api/calendar/settings", period)
+        rules = (await call("get", "/admin/api/calendar/rules"))[1]
+        assert rules["periods"] == {"shop-1": 20} and rules["rules"][0]["delay_days"] == 45
+        assert (await call("post", "/admin/api/calendar/plan", {"shop_id": "shop-1"}))[0] == 200
+        assert (await call("get", "/admin/api/calendar/report"))[1]["rules"][0]["planned"] == 0
+        await call("delete", "/admin/api/calendar/rules/{id}", id=rule_id)
+        assert (await call("delete", "/admin/api/calendar/rules/{id}", id=999))[0] == 404
 
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as shop:
         call2 = Checked(server, doc, shop)
@@ -170,6 +190,7 @@ async def test_every_route_is_described_and_answers_match(server: Server) -> Non
         assert status == 201
         # The CSV body is no JSON: an empty one is refused as such.
         assert (await call2("post", "/api/v1/licences/csv"))[0] == 400
+        assert (await call2("post", "/api/v1/orders/csv"))[0] == 400
         assert (await call2("put", "/api/v1/checkout-secret", {"secret": "x" * 20}))[0] == 200
         short = await call2("put", "/api/v1/checkout-secret", {"secret": "x"}, invalid=True)
         assert short[0] == 400

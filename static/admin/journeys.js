@@ -61,6 +61,8 @@ function journeyCard(j) {
     h('p', { text: `Вошли: ${r.entered ?? 0}, в контроле: ${r.held_out ?? 0}, заказы: ${r.ordered ?? 0}, ` +
       `выручка: ${money(r.revenue)} ₽, затраты: ${money(r.cost)} ₽, выручка на рубль: ${money(r.revenue_per_ruble)}` }),
     h('p', { text: `Прирост к контролю: ${uplift(r.uplift)}` }),
+    h('p', { text: `Затраты по каналам: ${Object.entries(r.cost_by_channel || {})
+      .map(([c, x]) => `${c} ${money(x)} ₽`).join(', ') || '—'}` }),
     reportTable(r),
     h('label', {}, enabled, ' включена'),
     h('label', {}, ' контрольная группа, %: ', holdout),

@@ -7,14 +7,17 @@ offer a period, nothing planned twice."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from itertools import count
 from typing import Any
 
+import aiohttp
 from sqlalchemy import select
 
-from prilavok.bot import calendar_defs, calendar_plan
-from prilavok.storage.models import CalendarPlan, CalendarRule, Task
+from prilavok.bot import calendar_defs, calendar_plan, calendar_reports
+from prilavok.storage.models import CalendarPlan, CalendarRule, PurchaseLine, Task
 from tests.bot.conftest import SHOP, Env
 
 PHONE, CHAT = "+79123456789", 7402
@@ -198,3 +201,97 @@ async def test_nothing_in_stock_nothing_offered_and_the_holdout_sends_nothing(en
     made = await plans(env)
     assert {p.group for p in made if p.delivery_id is None} == {"control"}
     assert len(await env.deliveries()) == counts["planned"]
+
+
+async def test_the_rules_report_counts_orders_cost_and_uplift_and_exports_csv(env: Env) -> None:
+    await env.product("case-x", title="Чехол", price=990, stock=50, category="cases")
+    await rule(env, name="Чехол к телефону", kind="accessory", category="phones",
+               offer_category="cases", delay_days=1, template="{{ product.title }}")  # fmt: skip
+    async with env.server.deps.write() as session:
+        (row,) = await session.scalars(select(CalendarRule))
+        row.holdout_percent = 50
+    await env.customers(*({"name": f"Покупатель {i}", "phone": f"+7912000{i:04d}",
+                           "external_id": f"b-{i}", "consent": {"sms": True}}
+                          for i in range(16)))  # fmt: skip
+
+    async def purchase(i: int, sku: str, category: str, total: int) -> None:
+        event = {
+            "id": f"x{next(_ids)}",
+            "type": "purchase",
+            "customer": {"id": f"b-{i}"},
+            "order": {
+                "id": f"xo{next(_ids)}",
+                "total": total,
+                "items": [{"sku": sku, "price": total, "category": category}],
+            },
+        }
+        assert (await env.call("POST", "/api/v1/events", {"events": [event]}))[0] == 201
+
+    for i in range(16):
+        await purchase(i, "phone-z", "phones", 9000)
+    env.clock.advance(days=1)
+    await calendar_plan.plan(env.ctx, SHOP)
+    await env.drain()
+    made = await plans(env)
+    treated = [p for p in made if p.group == "treated"]
+    control = [p for p in made if p.group == "control"]
+    assert treated and control
+    # Two of the treated buy the case within the attribution window, one of the control too;
+    # a purchase a month later counts for nobody.
+    env.clock.advance(days=2)
+    ext = {p.customer_id: i for i, p in enumerate(sorted(made, key=lambda p: p.customer_id))}
+    for p in (*treated[:2], control[0]):
+        await purchase(ext[p.customer_id], "case-x", "cases", 990)
+    env.clock.advance(days=30)
+    await purchase(ext[treated[-1].customer_id], "case-x", "cases", 990)
+    async with env.server.deps.sessions() as session:
+        (report,) = await calendar_reports.report(session)
+        text = await calendar_reports.csv_export(session)
+    assert (report["planned"], report["held_out"]) == (16, len(control))
+    assert (report["ordered"], report["revenue"]) == (2, 1980.0)
+    assert report["sent"] == {"sms": len(treated)}
+    assert report["cost"] == len(treated) * 4.0  # the default price of an SMS
+    assert report["revenue_per_ruble"] == 1980.0 / (len(treated) * 4.0)
+    up = report["uplift"]
+    assert up["rate_treated"] == 2 / len(treated) and up["rate_control"] == 1 / len(control)
+    assert up["ci_low"] < up["uplift"] < up["ci_high"]
+    lines = list(csv.reader(io.StringIO(text)))
+    assert lines[0][:4] == ["kind", "id", "shop_id", "name"]
+    (mine,) = [line for line in lines if line[0] == "calendar"]
+    assert mine[3:8] == ["Чехол к телефону", "16", str(len(control)), "2", "1980.00"]
+    assert {line[3] for line in lines if line[0] == "journey"} >= {"Продление лицензии"}
+
+
+async def test_past_orders_from_a_1c_csv_are_the_calendars_history(env: Env) -> None:
+    await env.customers({"name": "Сергей Иванов", "phone": PHONE, "external_id": "c-1",
+                         "consent": {"sms": True}})  # fmt: skip
+    await env.product("case-1", title="Чехол", price=990, stock=5, category="cases")
+    await env.product("case-2", title="Чехол-книжка", price=1290, stock=5, category="cases")
+    await rule(env, name="Чехол", kind="accessory", category="phones", offer_category="cases",
+               delay_days=30, template="{{ product.title }}")  # fmt: skip
+    day = (env.clock.now() - timedelta(days=30)).strftime("%d.%m.%Y")
+    text = (
+        "Заказ;Клиент;Дата;Артикул;Наименование;Категория;Цена;Количество;Подарок\n"
+        "A-1;c-1;01.12.2024;phone-1;Смартфон;phones;15 990,00;1;нет\n"
+        f"A-2;c-1;{day};phone-2;Смартфон 2;phones;18990;1;нет\n"
+        f"A-2;c-1;{day};case-1;Чехол;cases;990;2;нет\n"
+    )
+    headers = {"Authorization": f"Bearer {env.key}", "Content-Type": "text/csv"}
+    async with aiohttp.ClientSession() as http:
+        bad = text + "A-3;c-1;32.13.2025;x;X;phones;1;1;\n"
+        r = await http.post(f"{env.url}/api/v1/orders/csv", data=bad.encode("cp1251"),
+                            headers=headers)  # fmt: skip
+        assert r.status == 400 and "line 5" in (await r.json())["error"]["message"]
+        r = await http.post(f"{env.url}/api/v1/orders/csv", data=text.encode("cp1251"),
+                            headers=headers)  # fmt: skip
+        assert (r.status, (await r.json())["imported"]) == (201, {"events": 2, "new": 2,
+                                                                  "duplicate": 0})  # fmt: skip
+    async with env.server.deps.sessions() as session:
+        lines = list(await session.scalars(select(PurchaseLine).order_by(PurchaseLine.id)))
+    found = [(x.order_ref, x.sku, float(x.price)) for x in lines]
+    assert found == [("A-1", "phone-1", 15990.0), ("A-2", "phone-2", 18990.0),
+                     ("A-2", "case-1", 990.0)]  # fmt: skip
+    counts = await calendar_plan.plan(env.ctx, SHOP)
+    assert counts.planned == 1  # the 2024 phone is long past; the case bought is not offered
+    (d,) = await env.deliveries()
+    assert d.sku == "case-2"

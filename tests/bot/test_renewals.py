@@ -224,7 +224,7 @@ async def test_1c_csv_export_enters_licences_and_a_bad_row_refuses_the_file(
         assert "line 4" in (await r.json())["error"]["message"]
         assert [x for x in await runs(env) if x.trigger_key.startswith("licence:")] == []
         r = await http.post(f"{env.url}/api/v1/licences/csv", data=good, headers=headers)
-        assert (r.status, await r.json()) == (201, {"imported": {"rows": 2, "new": 2,
+        assert (r.status, await r.json()) == (201, {"imported": {"events": 2, "new": 2,
                                                                  "duplicate": 0}})  # fmt: skip
         again = await http.post(f"{env.url}/api/v1/licences/csv", data=good, headers=headers)
         assert (await again.json())["imported"]["duplicate"] == 2

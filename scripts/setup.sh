@@ -7,17 +7,21 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 extra=${1:-}
-if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ] \
-  || [ requirements.lock -nt .venv/.installed ] || [ -n "$extra" ]; then
+# What was installed is told by the content of the files that say what to install, not by
+# their times (a checkout, a merge or a second worktree changes times, not needs).
+py_stamp="$(cat pyproject.toml requirements.lock setup.py | sha256sum | cut -d' ' -f1) ${extra}"
+if [ ! -f .venv/.installed ] || [ "$(cat .venv/.installed)" != "$py_stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
   # Versions pinned by requirements.lock (scripts/lock.sh writes it), as constraints: only what
   # the chosen extras need is installed.
   if [ -n "$extra" ]; then target=".[$extra]"; else target="."; fi
   .venv/bin/pip install -q -c requirements.lock -e "$target"
-  touch .venv/.installed
+  echo "$py_stamp" > .venv/.installed
 fi
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+js_stamp="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ ! -f node_modules/.installed ] || [ "$(cat node_modules/.installed)" != "$js_stamp" ]; then
   npm ci --no-audit --no-fund --loglevel=error
+  echo "$js_stamp" > node_modules/.installed
 fi
 # The widget bundle (/widget.js) is built from static/widget/src; cheap, so always rebuilt.
 npm run --silent build

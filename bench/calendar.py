@@ -32,8 +32,8 @@ from sqlalchemy import func, insert, select
 
 from prilavok.bot import calendar_plan, links
 from prilavok.bot.context import Offers, OffersConfig
-from prilavok.consult.deps import Deps
-from prilavok.consult.notifier import RecordingNotifier
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.notifier import RecordingNotifier
 from prilavok.storage.db import create_engine, migrate, sessionmaker
 from prilavok.storage.models import CalendarRule, Customer, Delivery, Product, PurchaseLine
 

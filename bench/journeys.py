@@ -30,8 +30,8 @@ from prilavok.bot import links, shop_events
 from prilavok.bot.context import Offers, OffersConfig
 from prilavok.bot.journey_entry import on_events
 from prilavok.bot.journey_steps import JourneySteps
-from prilavok.consult.deps import Deps
-from prilavok.consult.notifier import RecordingNotifier
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.notifier import RecordingNotifier
 from prilavok.storage.db import create_engine, migrate, sessionmaker
 from prilavok.storage.models import Customer, Delivery, Journey, JourneyRun, JourneyTimer
 

@@ -32,8 +32,8 @@ from prilavok.bot.channel_registry import TELEGRAM, Channel
 from prilavok.bot.compose import compose
 from prilavok.bot.context import Offers, OffersConfig
 from prilavok.channels.telegram import TelegramChannel
-from prilavok.consult.deps import Deps
-from prilavok.consult.notifier import RecordingNotifier
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.notifier import RecordingNotifier
 from prilavok.storage.db import create_engine, migrate, sessionmaker
 from prilavok.storage.models import Customer, Delivery, Offer, Product
 

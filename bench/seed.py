@@ -6,10 +6,11 @@ import asyncio
 
 import aiohttp
 import asyncpg
-from prilavok.consult.passwords import hash_password
+from sqlalchemy import insert
+
+from prilavok.consult.kernel.passwords import hash_password
 from prilavok.storage.db import create_engine, migrate
 from prilavok.storage.models import Operator
-from sqlalchemy import insert
 
 PASSWORD = "bench password 1"
 

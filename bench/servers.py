@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 
 from devkit.processes import ROOT, ServerProcess
-from prilavok.consult.throttle import DEFAULT_RULES
+from prilavok.consult.kernel.throttle import DEFAULT_RULES
 
 NODE_DIR = ROOT / "bench" / "node"
 

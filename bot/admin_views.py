@@ -9,9 +9,9 @@ from aiohttp import web
 
 from prilavok.bot import api_keys, reports
 from prilavok.bot.context import Offers
-from prilavok.consult import http_input
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.web_auth import json_object, page_or_login, require_admin
+from prilavok.consult.kernel import http_input
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.kernel.web_auth import json_object, page_or_login, require_admin
 
 
 def _when(raw: str | None, default: datetime, name: str) -> datetime:

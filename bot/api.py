@@ -20,9 +20,9 @@ from prilavok.bot import (
     yml_feed,
 )
 from prilavok.bot.context import Offers
-from prilavok.consult import http_input
-from prilavok.consult.errors import ConsultError, not_found
-from prilavok.consult.web_auth import json_object
+from prilavok.consult.kernel import http_input
+from prilavok.consult.kernel.errors import ConsultError, not_found
+from prilavok.consult.kernel.web_auth import json_object
 from prilavok.storage.models import Customer, Delivery, OfferEvent
 
 # The customer's latest deliveries shown with their state and reason.

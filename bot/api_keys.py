@@ -8,11 +8,12 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from prilavok.consult import audit
-from prilavok.consult.deps import Deps
-from prilavok.consult.errors import ConsultError, not_found
-from prilavok.storage.models import ApiKey, utcnow
 from sqlalchemy import select
+
+from prilavok.consult.kernel import audit
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.errors import ConsultError, not_found
+from prilavok.storage.models import ApiKey, utcnow
 
 # Last use is written at most this often per key: a busy 1C exchange must not write on every call.
 LAST_USED_STEP = timedelta(minutes=1)

@@ -18,8 +18,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from prilavok.bot import message_templates
-from prilavok.consult import payloads
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel import payloads
+from prilavok.consult.kernel.errors import ConsultError
 from prilavok.storage.models import CalendarRule
 
 KINDS = ("accessory", "upgrade", "gift")

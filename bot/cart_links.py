@@ -6,11 +6,12 @@ from __future__ import annotations
 import hmac
 
 from aiohttp import web
+from sqlalchemy import select
+
 from prilavok.bot import journey_compose, journey_defs
 from prilavok.bot.context import Offers
-from prilavok.consult.errors import not_found
+from prilavok.consult.kernel.errors import not_found
 from prilavok.storage.models import Delivery, Journey, JourneyRun
-from sqlalchemy import select
 
 
 class CartLinks:

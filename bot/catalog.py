@@ -5,14 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from prilavok.bot.context import Offers
-from prilavok.bot.delivery_states import Reason, State
-from prilavok.consult import payloads
-from prilavok.consult.errors import ConsultError
-from prilavok.storage.models import Delivery, Offer, Product
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from prilavok.bot.context import Offers
+from prilavok.bot.delivery_states import Reason, State
+from prilavok.consult.kernel import payloads
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.storage.models import Delivery, Offer, Product
 
 
 def _http_url(value: str | None) -> str | None:

@@ -11,7 +11,7 @@ from prilavok.bot.channel_registry import Channels
 from prilavok.bot.clock import Clock, SystemClock
 from prilavok.channels.sms import SmsGateway
 from prilavok.channels.viber import ViberChannel
-from prilavok.consult.deps import Deps
+from prilavok.consult.kernel.deps import Deps
 
 if TYPE_CHECKING:  # aiogram takes seconds to import; only a configured bot needs it
     from prilavok.channels.telegram import TelegramChannel

@@ -7,7 +7,7 @@ import csv
 import io
 from typing import Any
 
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel.errors import ConsultError
 
 CHANNELS = ("telegram", "viber", "sms")
 REQUIRED = ("name", "phone")

@@ -13,9 +13,9 @@ from prilavok.bot import delivery_states as states
 from prilavok.bot import events, fallback, links
 from prilavok.bot.context import Offers
 from prilavok.bot.delivery_states import Reason, State
-from prilavok.consult import http_input, payloads
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.phones import normalize
+from prilavok.consult.kernel import http_input, payloads
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.kernel.phones import normalize
 from prilavok.storage.models import Customer, Delivery
 
 CHANNELS = ("telegram", "viber", "sms")

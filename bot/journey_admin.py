@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from prilavok.bot import journey_defs, journey_entry, journey_reports
 from prilavok.bot.context import Offers
-from prilavok.consult import audit
-from prilavok.consult.errors import ConsultError, not_found
-from prilavok.consult.web_auth import json_object, require_admin
+from prilavok.consult.kernel import audit
+from prilavok.consult.kernel.errors import ConsultError, not_found
+from prilavok.consult.kernel.web_auth import json_object, require_admin
 from prilavok.storage.models import ApiKey, Customer, Journey, ShopSetting
 
 

@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from prilavok.bot import message_templates
 from prilavok.bot.shop_events import STATUSES
-from prilavok.consult import payloads
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel import payloads
+from prilavok.consult.kernel.errors import ConsultError
 
 CONDITIONS = ("no_purchase", "cart_not_empty")
 EXITS = ("purchase", "opt_out", "newer_status")

@@ -12,7 +12,7 @@ from typing import Any
 
 from prilavok.bot import shop_events
 from prilavok.bot.customer_csv import decode
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel.errors import ConsultError
 
 REQUIRED = ("licence", "sku", "ends_on")
 MAX_ROWS = 100_000

@@ -21,7 +21,7 @@ from prilavok.bot.template_limits import (
     TooCostly,
     within_budget,
 )
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel.errors import ConsultError
 
 T = TypeVar("T")
 

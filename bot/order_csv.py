@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from prilavok.bot.licence_csv import customer_of, parse_date, table
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel.errors import ConsultError
 
 REQUIRED = ("order", "date", "sku")
 _TRUTHY = {"1", "yes", "y", "true", "да", "д", "+"}

@@ -6,13 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from prilavok.bot import events
-from prilavok.bot.context import Offers
-from prilavok.consult import http_input, payloads
-from prilavok.consult.errors import ConsultError
-from prilavok.storage.models import Delivery, Offer, ShopOrder
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+
+from prilavok.bot import events
+from prilavok.bot.context import Offers
+from prilavok.consult.kernel import http_input, payloads
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.storage.models import Delivery, Offer, ShopOrder
 
 
 class OrderIn(BaseModel):

@@ -20,8 +20,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from prilavok.bot import catalog, links, page_blocks, page_csrf, robots, signals, staff
 from prilavok.bot.context import Offers
-from prilavok.consult import http_input
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel import http_input
+from prilavok.consult.kernel.errors import ConsultError
 from prilavok.storage.models import Customer, Delivery, Offer, Product
 
 _HTML = Path(__file__).resolve().parent / "html"

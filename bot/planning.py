@@ -21,8 +21,8 @@ from prilavok.bot import catalog, fallback, links, message_templates
 from prilavok.bot.context import Offers
 from prilavok.bot.delivery_states import Reason, State
 from prilavok.bot.fallback import Reaches
-from prilavok.consult import http_input, payloads
-from prilavok.consult.errors import ConsultError, not_found
+from prilavok.consult.kernel import http_input, payloads
+from prilavok.consult.kernel.errors import ConsultError, not_found
 from prilavok.storage.models import Customer, Delivery, Offer
 
 # Customers read and deliveries written per round trip: big enough that statement overhead

@@ -7,10 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from prilavok.bot.delivery_states import State
-from prilavok.consult.deps import Deps
-from prilavok.storage.models import Delivery, Offer, OfferEvent, ShopOrder
 from sqlalchemy import func, select
+
+from prilavok.bot.delivery_states import State
+from prilavok.consult.kernel.deps import Deps
+from prilavok.storage.models import Delivery, Offer, OfferEvent, ShopOrder
 
 COUNTS = ("sent", "delivered", "read", "clicked", "switched", "opted_out", "orders")
 

@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 
 from prilavok.bot import links
 from prilavok.bot.context import Offers
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.phones import normalize
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.kernel.phones import normalize
 from prilavok.storage.bulk import insert_rows, one_of
 from prilavok.storage.models import Customer, ShopEvent
 

@@ -10,8 +10,8 @@ from aiohttp import web
 from prilavok.bot import signals
 from prilavok.bot.context import Offers
 from prilavok.channels.sms import parse_smsru_callback
-from prilavok.consult import http_input
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel import http_input
+from prilavok.consult.kernel.errors import ConsultError
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from prilavok.bot.context import Offers
 from prilavok.channels.errors import ChannelError
 from prilavok.channels.message import Message
 from prilavok.consult import tasks
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel.errors import ConsultError
 from prilavok.storage.models import Customer, Delivery, Offer
 
 log = logging.getLogger(__name__)

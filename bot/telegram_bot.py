@@ -13,11 +13,12 @@ import re
 from aiogram import Dispatcher, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
+from sqlalchemy import select
+
 from prilavok.bot import customers, signals, staff
 from prilavok.bot.context import Offers
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel.errors import ConsultError
 from prilavok.storage.models import Customer
-from sqlalchemy import select
 
 log = logging.getLogger(__name__)
 

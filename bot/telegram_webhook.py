@@ -14,9 +14,10 @@ from aiogram import Bot
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.http_input import parse_json
 from pydantic import ValidationError
+
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.kernel.http_input import parse_json
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,6 @@ import logging
 import re
 
 from aiohttp import web
-from prilavok.bot import customers, signals, staff
-from prilavok.bot.context import Offers
-from prilavok.bot.delivery_states import Reason, State
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.http_input import parse_json
-from prilavok.storage.models import Customer, Delivery
 from sqlalchemy import select, update
 from viberbot.api.messages import TextMessage
 from viberbot.api.viber_requests import (
@@ -30,6 +24,13 @@ from viberbot.api.viber_requests import (
     ViberUnsubscribedRequest,
     create_request,
 )
+
+from prilavok.bot import customers, signals, staff
+from prilavok.bot.context import Offers
+from prilavok.bot.delivery_states import Reason, State
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.kernel.http_input import parse_json
+from prilavok.storage.models import Customer, Delivery
 
 log = logging.getLogger(__name__)
 

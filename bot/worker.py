@@ -45,7 +45,7 @@ from prilavok.channels.errors import (
     Unreachable,
 )
 from prilavok.channels.message import Reporting
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel.errors import ConsultError
 from prilavok.storage.models import Customer, Delivery, Journey, JourneyRun, Offer, Product
 
 log = logging.getLogger(__name__)

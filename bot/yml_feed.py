@@ -16,10 +16,11 @@ from typing import Any
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
 import aiohttp
-from prilavok.bot.context import Offers
-from prilavok.consult.errors import ConsultError
-from prilavok.storage.models import Product, ShopSetting
 from sqlalchemy import bindparam, insert, select, update
+
+from prilavok.bot.context import Offers
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.storage.models import Product, ShopSetting
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from prilavok.consult import serialize
-from prilavok.consult.deps import Deps
-from prilavok.consult.errors import ConsultError, not_found
-from prilavok.consult.notifier import OPERATOR_NS, OPERATORS_ROOM
-from prilavok.consult.phones import normalize
-from prilavok.storage.models import Operator, Task, utcnow
 from sqlalchemy import select
+
+from prilavok.consult.kernel import serialize
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.errors import ConsultError, not_found
+from prilavok.consult.kernel.notifier import OPERATOR_NS, OPERATORS_ROOM
+from prilavok.consult.kernel.phones import normalize
+from prilavok.storage.models import Operator, Task, utcnow
 
 KINDS = ("callback", "message")
 SOURCES = ("widget", "offer_page", "telegram", "viber")

@@ -15,14 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from prilavok import headers, health, log_filters, offers, openapi, realtime
 from prilavok.bot import web as offers_web
 from prilavok.bot.clock import Clock
-from prilavok.consult import admin_views, console_views, http_input, operators
-from prilavok.consult.addresses import ClientAddresses
-from prilavok.consult.console_ns import ConsoleNamespace
-from prilavok.consult.deps import Deps, Limits
-from prilavok.consult.errors import ConsultError, RateLimited, one_line
-from prilavok.consult.passwords import Passwords
-from prilavok.consult.throttle import Throttle
-from prilavok.consult.tokens import Signer
+from prilavok.consult.edges import admin_views, console_views
+from prilavok.consult.edges.console_ns import ConsoleNamespace
+from prilavok.consult.kernel import http_input
+from prilavok.consult.kernel.addresses import ClientAddresses
+from prilavok.consult.kernel.deps import Deps, Limits
+from prilavok.consult.kernel.errors import ConsultError, RateLimited, one_line
+from prilavok.consult.kernel.passwords import Passwords
+from prilavok.consult.kernel.throttle import Throttle
+from prilavok.consult.kernel.tokens import Signer
+from prilavok.consult.team import operators
 from prilavok.metrics import Metrics
 from prilavok.realtime import SocketNotifier, create_server
 from prilavok.settings import Settings

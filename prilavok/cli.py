@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from prilavok import logs, operator_cli, startup_errors
 from prilavok.cli_support import with_session
-from prilavok.consult import audit, hot_replies
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel import audit
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.team import hot_replies
 from prilavok.settings import Settings
 from prilavok.storage.db import create_engine, migrate, sessionmaker
 from prilavok.storage.models import HotReply, Operator
@@ -125,8 +126,8 @@ def _offers(settings: Settings, work: Callable[[Any], Awaitable[None]]) -> None:
     """Runs `work` with the offers context (transports opened), as the server would have it."""
     from prilavok import offers
     from prilavok.bot.context import Offers
-    from prilavok.consult.deps import Deps
-    from prilavok.consult.notifier import RecordingNotifier
+    from prilavok.consult.kernel.deps import Deps
+    from prilavok.consult.kernel.notifier import RecordingNotifier
 
     async def run() -> None:
         engine = create_engine(settings.resolved_database_url())

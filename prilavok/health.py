@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from prilavok.bot.worker import DeliveryWorker
-from prilavok.consult.deps import Deps
+from prilavok.consult.kernel.deps import Deps
 
 CHECK_SECONDS = 2.0
 # A pass that has neither begun nor ended for this long means a stuck worker (a pass that

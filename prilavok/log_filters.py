@@ -12,10 +12,10 @@ import logging
 
 from aiohttp.http_exceptions import HttpProcessingError
 
-from prilavok.consult.errors import one_line
+from prilavok.consult.kernel.errors import one_line
 
 # engine.io / Socket.IO log malformed packets through these (exceptions in our own handlers
-# never get there: consult/namespace.py answers them).
+# never get there: consult/kernel/namespace.py answers them).
 SOCKET_LOGGERS = ("engineio.server", "socketio.server")
 HTTP_LOGGERS = ("aiohttp.server",)
 

@@ -19,9 +19,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
 
-from prilavok.consult import presence, routing
-from prilavok.consult.deps import Deps
-from prilavok.consult.notifier import OPERATOR_NS, VISITOR_NS
+from prilavok.consult.chat import presence, routing
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.notifier import OPERATOR_NS, VISITOR_NS
 from prilavok.storage.models import Conversation, Delivery, Invitation, Operator, utcnow
 
 SIDES = {VISITOR_NS: "visitor", OPERATOR_NS: "operator"}

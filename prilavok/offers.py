@@ -10,8 +10,8 @@ from prilavok.bot.context import Offers, OffersConfig
 from prilavok.bot.shop_events import Intake
 from prilavok.channels.sms import SmsRu
 from prilavok.channels.viber import ViberChannel
-from prilavok.consult.deps import Deps
-from prilavok.consult.shop_feed import ShopFeed
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.shop_feed import ShopFeed
 from prilavok.settings import Settings
 
 

@@ -19,8 +19,8 @@ from prilavok.bot.journey_defs import JourneyIn
 from prilavok.bot.orders import OrderIn
 from prilavok.bot.planning import OfferIn
 from prilavok.bot.shop_events import EventsIn
-from prilavok.consult.hours import Hours
-from prilavok.consult.rules import RuleIn
+from prilavok.consult.chat.hours import Hours
+from prilavok.consult.proactive.rules import RuleIn
 from prilavok.openapi_shapes import (
     API_KEY,
     AUDIT,

@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import select
 
 from prilavok.cli_support import read_password, with_session
-from prilavok.consult import accounts, audit, operators, presence
-from prilavok.consult.deps import Limits
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.passwords import Passwords
+from prilavok.consult.chat import presence
+from prilavok.consult.kernel import audit
+from prilavok.consult.kernel.deps import Limits
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.kernel.passwords import Passwords
+from prilavok.consult.team import accounts, operators
 from prilavok.settings import Settings
 from prilavok.storage.models import Operator
 

@@ -12,7 +12,7 @@ import socketio
 from aiohttp import web
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
-from prilavok.consult.namespace import MALFORMED
+from prilavok.consult.kernel.namespace import MALFORMED
 from prilavok.room_manager import RoutedRedisManager
 
 SOCKETIO_PATH = "/socket.io/"
@@ -126,7 +126,7 @@ def create_server(
         async_mode="aiohttp",
         client_manager=manager,
         # The widget runs on the shop's origin; the operator namespace checks Origin itself
-        # (consult.console_ns.same_origin), and its cookie is SameSite=Strict.
+        # (consult.edges.console_ns.same_origin), and its cookie is SameSite=Strict.
         cors_allowed_origins="*",
         max_http_buffer_size=max_payload,
         ping_interval=25,
@@ -172,7 +172,7 @@ def attach(
 
 
 class SocketNotifier:
-    """consult.notifier.Notifier on top of the Socket.IO server's rooms."""
+    """consult.kernel.notifier.Notifier on top of the Socket.IO server's rooms."""
 
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self.sio = sio

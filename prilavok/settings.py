@@ -10,8 +10,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from prilavok.consult.addresses import parse_networks
-from prilavok.consult.throttle import DEFAULT_RULES, parse_rule
+from prilavok.consult.kernel.addresses import parse_networks
+from prilavok.consult.kernel.throttle import DEFAULT_RULES, parse_rule
 
 
 def default_static_dir() -> Path:
@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     # ---- Abuse (issue 10) ----
     # Rate limits in the `limits` notation: "N/unit" (second, minute, hour, day) joined by ";",
-    # each window must have room; an empty value turns a limit off. Defaults: consult/throttle.py.
+    # each window must have room; an empty value turns a limit off. Defaults:
+    # consult/kernel/throttle.py.
     limit_visitor_messages: str = DEFAULT_RULES["visitor_messages"]
     limit_address_sockets: str = DEFAULT_RULES["address_sockets"]
     limit_address_conversations: str = DEFAULT_RULES["address_conversations"]

@@ -89,7 +89,7 @@ class Transactions:
     SQLite this runs the whole function on one thread of its own, with a synchronous twin of the
     engine on the same file: one hop per transaction. On PostgreSQL asyncpg needs no thread, and
     the function runs through `AsyncConnection.run_sync`. Callers serialise SQLite writes
-    themselves (consult.deps), as for every other write.
+    themselves (consult.kernel.deps), as for every other write.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:

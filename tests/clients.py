@@ -9,8 +9,9 @@ from typing import Any
 
 import aiohttp
 import socketio
-from prilavok.consult import hot_replies, operators
-from prilavok.consult.deps import Deps
+
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.team import hot_replies, operators
 from prilavok.storage.models import Operator
 
 PASSWORD = "correct horse 1"

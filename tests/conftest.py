@@ -17,9 +17,9 @@ from aiohttp import web
 
 from devkit.ports import free_port
 from prilavok.app import DEPS, create_app
-from prilavok.consult import operators
-from prilavok.consult.deps import Deps
-from prilavok.consult.notifier import RecordingNotifier
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.notifier import RecordingNotifier
+from prilavok.consult.team import operators
 from prilavok.settings import Settings
 from prilavok.storage.db import create_engine, migrate, sessionmaker
 

@@ -6,7 +6,7 @@ import math
 import random
 from datetime import UTC, datetime, timedelta
 
-from prilavok.consult.deps import Deps
+from prilavok.consult.kernel.deps import Deps
 from prilavok.storage.models import (
     Conversation,
     Invitation,

@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from prilavok.consult import audit, logins, operators
-from prilavok.consult.deps import Deps
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.notifier import RecordingNotifier
-from prilavok.consult.passwords import verify_password
-from prilavok.storage.db import create_engine, sessionmaker
-from prilavok.storage.models import Operator, OperatorSession
 from sqlalchemy import func, select
 
 from prilavok import cli
+from prilavok.consult.kernel import audit, logins
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.kernel.notifier import RecordingNotifier
+from prilavok.consult.kernel.passwords import verify_password
+from prilavok.consult.team import operators
+from prilavok.storage.db import create_engine, sessionmaker
+from prilavok.storage.models import Operator, OperatorSession
 
 T = TypeVar("T")
 

@@ -13,10 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EDGES = [
-    "consult/admin_views.py",
-    "consult/admin_accounts.py",
-    "consult/console_views.py",
-    "consult/console_ns.py",
+    "consult/edges/admin_views.py",
+    "consult/edges/admin_accounts.py",
+    "consult/edges/console_views.py",
+    "consult/edges/console_ns.py",
     "widget/visitor_ns.py",
     "widget/views.py",
 ]

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from devkit.processes import ServerProcess
-from prilavok.consult.deps import Deps
-from prilavok.consult.notifier import RecordingNotifier
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.notifier import RecordingNotifier
 from prilavok.storage.db import create_engine, migrate, sessionmaker
 from tests.clients import add_operator, cid, login, operator, visitor
 

@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devkit.processes import ServerProcess
-from prilavok.consult.deps import Deps
-from prilavok.consult.notifier import RecordingNotifier
-from prilavok.consult.throttle import DEFAULT_RULES as LIMITS
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.notifier import RecordingNotifier
+from prilavok.consult.kernel.throttle import DEFAULT_RULES as LIMITS
 from prilavok.storage.db import create_engine, migrate, sessionmaker
 from prilavok.storage.models import Conversation, Message
 from tests.clients import Recorder, add_operator, cid, login, operator, visitor

@@ -8,8 +8,8 @@ import aiohttp
 import redis.asyncio as aioredis
 
 from devkit.processes import ServerProcess
-from prilavok.consult.deps import Deps
-from prilavok.consult.notifier import RecordingNotifier
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.notifier import RecordingNotifier
 from prilavok.storage.db import create_engine, migrate, sessionmaker
 from tests.clients import add_hot_reply, add_operator, cid, login, operator, visitor
 from tests.conftest import REDIS_URL, reset_pg

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp import web
-from prilavok.consult import http_input
+
+from prilavok.consult.kernel import http_input
 
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
 # Browser libraries served under /vendor/: `npm run build` copies them out of node_modules into

@@ -6,24 +6,17 @@ from typing import Any
 
 import socketio
 
-from prilavok.consult import (
-    availability,
-    conversations,
-    proactive,
-    shopping,
-    tasks,
-    visitor_messages,
-    visitors,
-)
-from prilavok.consult.deps import Deps
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.namespace import Handler, Namespace
-from prilavok.consult.notifier import (
+from prilavok.consult import tasks
+from prilavok.consult.chat import availability, conversations, visitor_messages
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.kernel.namespace import Handler, Namespace
+from prilavok.consult.kernel.notifier import (
     VISITOR_NS,
     VISITORS_ROOM,
     visitor_room,
 )
-from prilavok.consult.payloads import (
+from prilavok.consult.kernel.payloads import (
     Activity,
     CallbackRequest,
     InvitationRef,
@@ -35,7 +28,9 @@ from prilavok.consult.payloads import (
     VisitorTyping,
     parse,
 )
-from prilavok.consult.tokens import Signer
+from prilavok.consult.kernel.tokens import Signer
+from prilavok.consult.proactive import decisions
+from prilavok.consult.visitors import shopping, visits
 
 LOCALES = ("ru", "en")
 
@@ -76,7 +71,7 @@ class VisitorNamespace(Namespace):
             ) from None
         address = self.deps.addresses.of_environ(environ)
         claimed = self.signer.visitor_id(auth.get("token"))
-        visitor_id = await visitors.arrive(
+        visitor_id = await visits.arrive(
             self.deps, claimed, locale, page.url, page.title, environ.get("HTTP_USER_AGENT")
         )
         await self._greet(sid, visitor_id, address)
@@ -88,14 +83,14 @@ class VisitorNamespace(Namespace):
         await self.enter_room(sid, VISITORS_ROOM)
         state = await conversations.visitor_state(self.deps, visitor_id)
         async with self.deps.sessions() as session:
-            about = await visitors.summary(session, visitor_id, self.deps.limits)
+            about = await visits.summary(session, visitor_id, self.deps.limits)
         await self.emit(
             "session",
             {
                 "token": self.signer.visitor_token(visitor_id),
                 **about,
                 **state,
-                "rules": await proactive.enabled_rules(self.deps),
+                "rules": await decisions.enabled_rules(self.deps),
                 "availability": await availability.current(self.deps),
             },
             to=sid,
@@ -138,12 +133,12 @@ class VisitorNamespace(Namespace):
 
     async def on_page(self, sid: str, data: Any) -> None:
         p = parse(PageView, data)
-        await visitors.page(self.deps, await self._visitor_id(sid), p.url, p.title)
+        await visits.page(self.deps, await self._visitor_id(sid), p.url, p.title)
 
     async def on_identify(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(shopping.IdentityIn, data)
         vid = await self._visitor_id(sid)
-        now_id, visitor = await shopping.identify(self.deps, vid, p, self.shop_secret)
+        now_id, visitor = await shopping.identify_customer(self.deps, vid, p, self.shop_secret)
         if now_id != vid:
             # A signed identity of a known customer: carry on as them, history included (the
             # action carried the page over).
@@ -170,22 +165,22 @@ class VisitorNamespace(Namespace):
     async def on_rule_fire(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(RuleFire, data)
         vid = await self._visitor_id(sid)
-        return {"decision": await proactive.decide(self.deps, vid, p.rule_id)}
+        return {"decision": await decisions.decide(self.deps, vid, p.rule_id)}
 
     async def on_accept(self, sid: str, data: Any) -> None:
         p = parse(InvitationRef, data)
-        await proactive.respond(self.deps, await self._visitor_id(sid), p.invitation_id, "accepted")
+        await decisions.respond(self.deps, await self._visitor_id(sid), p.invitation_id, "accepted")
 
     async def on_dismiss(self, sid: str, data: Any) -> None:
         p = parse(InvitationRef, data)
         vid = await self._visitor_id(sid)
-        await proactive.respond(self.deps, vid, p.invitation_id, "dismissed")
+        await decisions.respond(self.deps, vid, p.invitation_id, "dismissed")
 
     async def on_callback(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(CallbackRequest, data)
         vid = await self._visitor_id(sid)
         async with self.deps.sessions() as session:
-            visit = await visitors.current_visit(session, vid, self.deps.limits, start=False)
+            visit = await visits.current_visit(session, vid, self.deps.limits, start=False)
         task = await tasks.create(
             self.deps,
             tasks.NewTask(

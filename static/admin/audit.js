@@ -24,7 +24,7 @@ const ACTIONS = {
 
 const list = byTestId('audit-list');
 const more = byTestId('audit-more');
-const PAGE = 100; // consult/audit.py PAGE
+const PAGE = 100; // consult/kernel/audit.py PAGE
 let lastId = null;
 
 function entryRow(e) {

@@ -45,7 +45,7 @@ function renderHours() {
   const bh = state.settings?.business_hours || null;
   hoursForm.elements.timezone.value = bh?.timezone || DEFAULT_TZ;
   const days = bh?.days || {};
-  // No days at all means "always open" (consult/hours.py); a day missing from a schedule is closed.
+  // No days at all means "always open" (consult/chat/hours.py); a day missing from a schedule is closed.
   hoursForm.elements.always.checked = Object.keys(days).length === 0;
   document.getElementById('hours-body').replaceChildren(
     ...DAYS.map(([key, label]) => {

@@ -1,5 +1,5 @@
 // The condition types a proactive rule may use, as the editor offers them. The server validates
-// the same set (consult/rules.py) and the widget evaluates it; tests/consult/test_condition_types.py
+// the same set (consult/proactive/rules.py) and the widget evaluates it; tests/consult/test_condition_types.py
 // keeps the three equal. No DOM here: node imports it.
 
 export const CONDITIONS = {

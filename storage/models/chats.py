@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prilavok.storage.models.base import Base, BigId, UTCDateTime, utcnow
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -17,6 +16,8 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+
+from prilavok.storage.models.base import Base, BigId, UTCDateTime, utcnow
 
 
 class Conversation(Base):
@@ -96,7 +97,7 @@ class ProactiveRule(Base):
     name: Mapped[str] = mapped_column(String(200))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     priority: Mapped[int] = mapped_column(Integer, default=0)
-    # {"match": "all"|"any", "items": [{"type": ..., ...}]}: see consult/rules.py.
+    # {"match": "all"|"any", "items": [{"type": ..., ...}]}: see consult/proactive/rules.py.
     conditions: Mapped[dict] = mapped_column(JSON)
     action: Mapped[str] = mapped_column(String(20))  # invite | open | callback
     text: Mapped[str] = mapped_column(Text, default="")

@@ -14,8 +14,8 @@ from devkit.fakes.telegram import FakeTelegram
 from devkit.processes import ServerProcess
 from prilavok.bot import api_keys
 from prilavok.bot.clock import SystemClock
-from prilavok.consult.deps import Deps
-from prilavok.consult.notifier import RecordingNotifier
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.notifier import RecordingNotifier
 from prilavok.storage.db import create_engine, migrate, sessionmaker
 from prilavok.storage.models import Customer
 from tests.bot.conftest import SHOP, TG_TOKEN

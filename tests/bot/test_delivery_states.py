@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from prilavok.bot import delivery_states as states
 from prilavok.bot.delivery_states import TRANSITIONS, IllegalTransition, Reason, State
-from prilavok.consult.deps import Deps
+from prilavok.consult.kernel.deps import Deps
 from prilavok.storage.models import Customer, Delivery, Offer
 
 AT = datetime(2026, 11, 20, 12, tzinfo=UTC)

@@ -407,7 +407,7 @@ class SocketTarget:
 
 
 def event_names() -> dict[str, list[str]]:
-    from prilavok.consult.console_ns import ConsoleNamespace
+    from prilavok.consult.edges.console_ns import ConsoleNamespace
     from prilavok.widget.visitor_ns import VisitorNamespace
 
     return {

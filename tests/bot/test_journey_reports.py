@@ -8,11 +8,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from prilavok.bot import journey_entry, journey_reports
-from prilavok.consult.shopping import identity_hash
-from prilavok.storage.models import Journey, JourneyRun
 from sqlalchemy import select
 
+from prilavok.bot import journey_entry, journey_reports
+from prilavok.consult.visitors.shopping import identity_hash
+from prilavok.storage.models import Journey, JourneyRun
 from tests.bot.conftest import WIDGET_SECRET, Env
 from tests.clients import add_operator, login, visitor
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from devkit.fakes.telegram import update_message
 from prilavok.bot import journey_defs, reports
 from prilavok.bot.journey_steps import JourneySteps, at_hour
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel.errors import ConsultError
 from prilavok.storage.models import Journey, JourneyRun, JourneyTimer
 from tests.bot.conftest import ClockedServer, Env
 

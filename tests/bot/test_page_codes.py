@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import aiohttp
-from prilavok.consult.throttle import Throttle
-from prilavok.storage.models import Delivery, OfferEvent
 from sqlalchemy import func, select
 
+from prilavok.consult.kernel.throttle import Throttle
+from prilavok.storage.models import Delivery, OfferEvent
 from tests.bot.conftest import Env
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from devkit.fakes.telegram import update_message
 from prilavok.bot import purposes
 from prilavok.bot.purposes import Purpose
-from prilavok.consult.shopping import identity_hash
+from prilavok.consult.visitors.shopping import identity_hash
 from prilavok.storage.models import Customer, ShopEvent
 from tests.bot.conftest import SHOP, WIDGET_SECRET, Env
 from tests.clients import visitor

@@ -11,7 +11,7 @@ import pytest
 
 from prilavok.bot import message_templates
 from prilavok.bot.template_limits import MAX_SOURCE, TIME_LIMIT
-from prilavok.consult.errors import ConsultError
+from prilavok.consult.kernel.errors import ConsultError
 from tests.bot.conftest import Env
 
 NESTED_20000 = "{% for i in range(20000) %}{% for j in range(20000) %}{% endfor %}{% endfor %}"

@@ -7,9 +7,10 @@ import asyncio
 from typing import Any
 
 import aiohttp
-from prilavok.consult import accounts, audit, operators
-from prilavok.storage.models import Operator
 
+from prilavok.consult.kernel import audit
+from prilavok.consult.team import accounts, operators
+from prilavok.storage.models import Operator
 from tests.clients import PASSWORD, Recorder, add_operator, cid, login, operator, visitor
 from tests.conftest import Server
 from tests.test_admin_keys_and_audit import admin_session

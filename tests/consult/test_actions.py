@@ -10,27 +10,19 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from prilavok.consult import (
-    accounts,
-    availability,
-    conversations,
-    hot_replies,
-    hours,
-    proactive,
-    rules,
-    shopping,
-    visitor_messages,
-    visitors,
-)
-from prilavok.consult.deps import Deps
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.notifier import (
+from prilavok.consult.chat import availability, conversations, hours, visitor_messages
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.kernel.notifier import (
     OPERATORS_ROOM,
     VISITORS_ROOM,
     RecordingNotifier,
     operator_room,
     visitor_room,
 )
+from prilavok.consult.proactive import decisions, rules
+from prilavok.consult.team import accounts, hot_replies
+from prilavok.consult.visitors import shopping, visits
 from prilavok.storage.models import AuditEntry, Operator, ProactiveRule, RelatedProduct, Visit
 from tests.clients import cid
 from tests.consult.test_routing import new_visitor, online
@@ -71,13 +63,13 @@ async def test_rules_are_saved_audited_then_pushed_to_open_pages(deps: Deps) -> 
     data = rules.parse_rule(
         {"name": "Корзина", "conditions": {"items": [{"type": "cart_not_empty"}]}}
     )
-    saved = await proactive.save_rule(deps, "boss", data)
+    saved = await decisions.save_rule(deps, "boss", data)
     assert w.at("rules") == [([*before, "Корзина"], ["rule.create"])]
     assert any(r["id"] == saved["id"] for r in w.events("rules", VISITORS_ROOM)[-1])
-    await proactive.delete_rule(deps, "boss", saved["id"])
+    await decisions.delete_rule(deps, "boss", saved["id"])
     assert w.at("rules")[-1] == (before, ["rule.create", "rule.delete"])
     with pytest.raises(ConsultError) as exc:
-        await proactive.delete_rule(deps, "boss", saved["id"])
+        await decisions.delete_rule(deps, "boss", saved["id"])
     assert exc.value.code == "not_found" and len(w.at("rules")) == 2
 
 
@@ -195,13 +187,13 @@ async def test_pages_carts_activity_and_purchases_reach_the_operator_after_the_c
     anna, vid, conv_id = await open_chat(deps)
 
     async def probe(s: AsyncSession) -> tuple[str | None, float]:
-        visit = await visitors.current_visit(s, vid, deps.limits, start=False)
+        visit = await visits.current_visit(s, vid, deps.limits, start=False)
         assert visit is not None
         return visit.current_url, visit.cart_total
 
     w = witness(deps, probe)
     room = operator_room(anna.id)
-    await visitors.page(deps, vid, "http://shop.test/tea", "Чай")
+    await visits.page(deps, vid, "http://shop.test/tea", "Чай")
     assert w.at("page") == [("http://shop.test/tea", 0.0)]
     assert w.events("page", room)[-1]["conversation_id"] == conv_id
     cart = shopping.CartIn(items=[shopping.Item(id="k1", price=990)], total=990)
@@ -213,15 +205,15 @@ async def test_pages_carts_activity_and_purchases_reach_the_operator_after_the_c
     assert w.at("purchase") == [("http://shop.test/tea", 0.0)]
     assert w.events("purchase", room)[-1]["order_id"] == "A-1"
     # The same page again is no news.
-    await visitors.page(deps, vid, "http://shop.test/tea", "Чай")
+    await visits.page(deps, vid, "http://shop.test/tea", "Чай")
     assert len(w.at("page")) == 1
 
 
 async def test_arriving_makes_or_finds_the_visitor_and_tells_their_operator(deps: Deps) -> None:
-    fresh = await visitors.arrive(deps, None, "ru", "http://shop.test/", "Главная")
-    assert fresh != await visitors.arrive(deps, None, "en", "http://shop.test/", "Главная")
+    fresh = await visits.arrive(deps, None, "ru", "http://shop.test/", "Главная")
+    assert fresh != await visits.arrive(deps, None, "en", "http://shop.test/", "Главная")
     anna, vid, conv_id = await open_chat(deps)
-    assert await visitors.arrive(deps, vid, None, "http://shop.test/sale", "Скидки") == vid
+    assert await visits.arrive(deps, vid, None, "http://shop.test/sale", "Скидки") == vid
     told = deps.notifier.events("page", operator_room(anna.id))[-1]
     assert (told["conversation_id"], told["url"]) == (conv_id, "http://shop.test/sale")
 
@@ -231,10 +223,10 @@ async def test_a_signed_identity_carries_the_page_over_to_the_known_customer(
 ) -> None:
     secret = "shop-secret"
     signed = shopping.IdentityIn(id="cust-7", hash=shopping.identity_hash(secret, "cust-7"))
-    laptop = await visitors.arrive(deps, None, "ru", "http://shop.test/", "Главная")
-    assert (await shopping.identify(deps, laptop, signed, secret))[0] == laptop
-    phone = await visitors.arrive(deps, None, "ru", "http://shop.test/kettle", "Чайник")
-    assert (await shopping.identify(deps, phone, signed, secret))[0] == laptop
+    laptop = await visits.arrive(deps, None, "ru", "http://shop.test/", "Главная")
+    assert (await shopping.identify_customer(deps, laptop, signed, secret))[0] == laptop
+    phone = await visits.arrive(deps, None, "ru", "http://shop.test/kettle", "Чайник")
+    assert (await shopping.identify_customer(deps, phone, signed, secret))[0] == laptop
     async with deps.sessions() as s:
         visit = await s.scalar(
             select(Visit).where(Visit.visitor_id == laptop).order_by(Visit.id.desc())

@@ -2,9 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
-from prilavok.consult import availability, hours, operators, queue_feed, visitor_messages
-from prilavok.consult.deps import Deps
-from prilavok.consult.notifier import VISITORS_ROOM, operator_room
+from prilavok.consult.chat import availability, hours, queue_feed, visitor_messages
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.notifier import VISITORS_ROOM, operator_room
+from prilavok.consult.team import operators
 from prilavok.storage.models import Conversation, utcnow
 from tests.clients import add_operator, cid
 from tests.consult.test_routing import chat, new_visitor

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import get_args
 
-from prilavok.consult.rules import Condition
+from prilavok.consult.proactive.rules import Condition
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,11 +5,12 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from prilavok.consult import conversations, operators, visitor_messages
-from prilavok.consult.deps import Deps
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.notifier import operator_room, visitor_room
-from prilavok.consult.visitors import context, identify, record_page
+from prilavok.consult.chat import conversations, visitor_messages
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.kernel.notifier import operator_room, visitor_room
+from prilavok.consult.team import operators
+from prilavok.consult.visitors.visits import context, record_page, visitor_for_token
 from prilavok.storage.models import Message
 from tests.clients import add_operator, cid
 
@@ -21,7 +22,7 @@ async def count(deps: Deps) -> int:
 
 async def visitor(deps: Deps) -> int:
     async with deps.sessions.begin() as s:
-        v = await identify(s, None, "en")
+        v = await visitor_for_token(s, None, "en")
         await record_page(s, v.id, "http://shop.test/", "Home", deps.limits)
         return v.id
 
@@ -59,21 +60,21 @@ async def test_receipts_flow_both_ways(deps: Deps) -> None:
     ack = await visitor_messages.post_visitor_message(deps, vid, cid(), "hi")
     conv_id, mid = ack["conversation"]["id"], ack["message"]["id"]
     conv = await conversations.operator_conversation(deps, anna, conv_id)
-    await conversations.mark(deps, conv, ("visitor",), "delivered_at", mid)
+    await conversations.stamp_receipts(deps, conv, ("visitor",), "delivered_at", mid)
     receipt = deps.notifier.events("receipt", visitor_room(vid))[-1]
     assert (receipt["field"], receipt["up_to"]) == ("delivered", mid)
-    await conversations.mark(deps, conv, ("visitor",), "read_at", mid)
+    await conversations.stamp_receipts(deps, conv, ("visitor",), "read_at", mid)
     state = await conversations.visitor_state(deps, vid)
     assert state["messages"][0]["read_at"] is not None
 
     reply = await conversations.post_operator_message(deps, anna, conv_id, cid(), "Hello!")
     assert reply["author_name"] == "Анна"
-    await conversations.mark(deps, conv, ("operator", "system"), "read_at", reply["id"])
+    await conversations.stamp_receipts(deps, conv, ("operator", "system"), "read_at", reply["id"])
     got = deps.notifier.events("receipt", operator_room(anna.id))[-1]
     assert (got["field"], got["up_to"]) == ("read", reply["id"])
     # Marking again changes nothing and announces nothing.
     before = len(deps.notifier.sent)
-    await conversations.mark(deps, conv, ("operator", "system"), "read_at", reply["id"])
+    await conversations.stamp_receipts(deps, conv, ("operator", "system"), "read_at", reply["id"])
     assert len(deps.notifier.sent) == before
 
 

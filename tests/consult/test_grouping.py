@@ -6,19 +6,20 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from prilavok.consult import operators, visitor_messages
-from prilavok.consult.deps import Deps
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.grouping import Grouper
-from prilavok.consult.notifier import operator_room, visitor_room
-from prilavok.consult.visitors import identify, record_page
+from prilavok.consult.chat import visitor_messages
+from prilavok.consult.chat.grouping import Grouper
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.kernel.notifier import operator_room, visitor_room
+from prilavok.consult.team import operators
+from prilavok.consult.visitors.visits import record_page, visitor_for_token
 from prilavok.storage.models import Conversation, Message
 from tests.clients import add_operator, cid
 
 
 async def visitor(deps: Deps) -> int:
     async with deps.sessions.begin() as s:
-        v = await identify(s, None, "en")
+        v = await visitor_for_token(s, None, "en")
         await record_page(s, v.id, "http://shop.test/", "Home", deps.limits)
         return v.id
 

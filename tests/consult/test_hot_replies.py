@@ -1,8 +1,8 @@
 import pytest
-from prilavok.consult import hot_replies
-from prilavok.consult.deps import Deps
-from prilavok.consult.errors import ConsultError
 
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.team import hot_replies
 from tests.clients import add_operator
 
 

@@ -5,11 +5,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from prilavok.consult import conversations, hours, operators, proactive, visitor_messages
-from prilavok.consult.deps import Deps
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.rules import apply, parse_rule
-from prilavok.consult.visitors import identify, record_page
+from prilavok.consult.chat import conversations, hours, visitor_messages
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.proactive import decisions
+from prilavok.consult.proactive.rules import apply, parse_rule
+from prilavok.consult.team import operators
+from prilavok.consult.visitors.visits import record_page, visitor_for_token
 from prilavok.storage.models import Conversation, Invitation, ProactiveRule
 from tests.clients import add_operator, cid
 
@@ -33,7 +35,7 @@ async def make_rule(deps: Deps, **kw) -> int:
 
 async def new_visitor(deps: Deps, name: str | None = None) -> int:
     async with deps.write() as s:
-        v = await identify(s, None, "ru")
+        v = await visitor_for_token(s, None, "ru")
         v.name = name
         await record_page(s, v.id, "http://shop.test/cart", "Корзина", deps.limits)
         return v.id
@@ -68,22 +70,22 @@ async def test_invitation_text_and_caps(deps: Deps) -> None:
     await online(deps)
     rule = await make_rule(deps)
     vid = await new_visitor(deps, name="Мария")
-    from prilavok.consult import shopping
+    from prilavok.consult.visitors import shopping
 
     await shopping.set_cart(
         deps, vid, shopping.CartIn.model_validate({"items": [{"id": "p", "price": 34990}]})
     )
-    first = await proactive.decide(deps, vid, rule)
+    first = await decisions.decide(deps, vid, rule)
     assert first["action"] == "invite" and first["operator_name"] == "Анна"
     assert first["text"] == "Мария, помочь? В корзине 1 на 34\u202f990 ₽"
-    assert await proactive.decide(deps, vid, rule) == {"action": "none", "reason": "capped"}
+    assert await decisions.decide(deps, vid, rule) == {"action": "none", "reason": "capped"}
 
     other = await make_rule(deps, name="other")
-    await proactive.respond(deps, vid, first["invitation_id"], "dismissed")
+    await decisions.respond(deps, vid, first["invitation_id"], "dismissed")
     # A dismissal silences every rule for the rest of the visit.
-    assert await proactive.decide(deps, vid, other) == {"action": "none", "reason": "dismissed"}
+    assert await decisions.decide(deps, vid, other) == {"action": "none", "reason": "dismissed"}
     with pytest.raises(ConsultError) as exc:
-        await proactive.respond(deps, vid, first["invitation_id"], "accepted")
+        await decisions.respond(deps, vid, first["invitation_id"], "accepted")
     assert exc.value.code == "already_answered"
 
 
@@ -91,7 +93,7 @@ async def test_no_invitation_while_chatting_and_chats_remember_the_invitation(de
     await online(deps)
     rule = await make_rule(deps, action="open")
     vid = await new_visitor(deps)
-    decision = await proactive.decide(deps, vid, rule)
+    decision = await decisions.decide(deps, vid, rule)
     assert decision["action"] == "open"
     ack = await visitor_messages.post_visitor_message(deps, vid, cid(), "да, помогите")
     async with deps.sessions() as s:
@@ -100,7 +102,7 @@ async def test_no_invitation_while_chatting_and_chats_remember_the_invitation(de
     assert (conv.origin, conv.invitation_id) == ("invitation", inv.id)
     assert inv.status == "accepted"
     other = await make_rule(deps, name="other")
-    assert await proactive.decide(deps, vid, other) == {"action": "none", "reason": "chatting"}
+    assert await decisions.decide(deps, vid, other) == {"action": "none", "reason": "chatting"}
 
 
 async def test_when_everyone_is_full_a_rule_offers_the_callback_form_or_nothing(
@@ -112,8 +114,8 @@ async def test_when_everyone_is_full_a_rule_offers_the_callback_form_or_nothing(
     plain = await make_rule(deps)
     with_form = await make_rule(deps, name="form", fallback_callback=True)
     vid = await new_visitor(deps)
-    assert await proactive.decide(deps, vid, plain) == {"action": "none", "reason": "busy"}
-    got = await proactive.decide(deps, vid, with_form)
+    assert await decisions.decide(deps, vid, plain) == {"action": "none", "reason": "busy"}
+    got = await decisions.decide(deps, vid, with_form)
     assert got["action"] == "callback"
 
 
@@ -138,7 +140,7 @@ async def test_outside_business_hours_nobody_is_invited(deps: Deps) -> None:
         await hours.save(s, hours.parse({"days": always_closed}))
     rule = await make_rule(deps)
     vid = await new_visitor(deps)
-    assert await proactive.decide(deps, vid, rule) == {"action": "none", "reason": "closed"}
+    assert await decisions.decide(deps, vid, rule) == {"action": "none", "reason": "closed"}
 
 
 async def test_the_control_group_is_held_back_and_recorded(deps: Deps) -> None:
@@ -147,9 +149,9 @@ async def test_the_control_group_is_held_back_and_recorded(deps: Deps) -> None:
     outcomes = []
     for _ in range(40):
         vid = await new_visitor(deps)
-        got = await proactive.decide(deps, vid, rule)
+        got = await decisions.decide(deps, vid, rule)
         outcomes.append(got["action"])
-        assert (got["action"] == "none") == proactive.in_control(vid, rule, 50)
+        assert (got["action"] == "none") == decisions.in_control(vid, rule, 50)
     assert 5 < outcomes.count("none") < 35
     async with deps.sessions() as s:
         groups = [i.group for i in await s.scalars(select(Invitation))]

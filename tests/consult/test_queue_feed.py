@@ -1,8 +1,9 @@
 """Queue updates that stay small: deltas to consoles, each visitor only their own new place."""
 
-from prilavok.consult import conversations, operators, queue_feed, visitor_messages
-from prilavok.consult.deps import Deps
-from prilavok.consult.notifier import QUEUE_DELTA_ROOM, QUEUE_FULL_ROOM, visitor_room
+from prilavok.consult.chat import conversations, queue_feed, visitor_messages
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.notifier import QUEUE_DELTA_ROOM, QUEUE_FULL_ROOM, visitor_room
+from prilavok.consult.team import operators
 from tests.clients import add_operator, cid
 from tests.consult.test_routing import chat
 

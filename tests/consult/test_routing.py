@@ -5,11 +5,12 @@ import asyncio
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from prilavok.consult import conversations, operators, queue_feed, visitor_messages
-from prilavok.consult.deps import Deps
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.notifier import operator_room, visitor_room
-from prilavok.consult.visitors import identify, record_page
+from prilavok.consult.chat import conversations, queue_feed, visitor_messages
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.kernel.notifier import operator_room, visitor_room
+from prilavok.consult.team import operators
+from prilavok.consult.visitors.visits import record_page, visitor_for_token
 from prilavok.storage.db import sessionmaker
 from prilavok.storage.models import Conversation, Operator
 from tests.clients import add_operator, cid
@@ -17,7 +18,7 @@ from tests.clients import add_operator, cid
 
 async def new_visitor(deps: Deps) -> int:
     async with deps.sessions.begin() as s:
-        v = await identify(s, None, "ru")
+        v = await visitor_for_token(s, None, "ru")
         await record_page(s, v.id, "http://shop.test/cart", "Корзина", deps.limits)
         return v.id
 

@@ -15,7 +15,7 @@ import pytest
 import socketio
 from sqlalchemy import func, select, update
 
-from prilavok.consult import operators
+from prilavok.consult.team import operators
 from prilavok.storage.models import Operator, OperatorSession, utcnow
 from tests.clients import PASSWORD, add_operator, login, operator
 from tests.conftest import Server

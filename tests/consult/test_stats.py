@@ -1,9 +1,9 @@
 from datetime import date
 
 import pytest
-from prilavok.consult import stats
-from prilavok.consult.deps import Deps
 
+from prilavok.consult.chat import stats
+from prilavok.consult.kernel.deps import Deps
 from tests.clients import add_operator
 from tests.seed import expected_check_diff, expected_rate_diff, seed_uplift
 

@@ -1,10 +1,10 @@
 import pytest
-from prilavok.consult import tasks
-from prilavok.consult.deps import Deps
-from prilavok.consult.errors import ConsultError
-from prilavok.consult.notifier import OPERATORS_ROOM
-from prilavok.consult.phones import normalize
 
+from prilavok.consult import tasks
+from prilavok.consult.kernel.deps import Deps
+from prilavok.consult.kernel.errors import ConsultError
+from prilavok.consult.kernel.notifier import OPERATORS_ROOM
+from prilavok.consult.kernel.phones import normalize
 from tests.clients import add_operator
 
 

@@ -1,4 +1,4 @@
-"""Rate limits (consult/throttle.py); the client address behind proxies (addresses.py)."""
+"""Rate limits (consult/kernel/throttle.py); the client address behind proxies (addresses.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import asyncio
 import uuid
 
 import pytest
-from prilavok.consult.addresses import ClientAddresses
-from prilavok.consult.errors import RateLimited
-from prilavok.consult.throttle import DEFAULT_RULES, Throttle
 
+from prilavok.consult.kernel.addresses import ClientAddresses
+from prilavok.consult.kernel.errors import RateLimited
+from prilavok.consult.kernel.throttle import DEFAULT_RULES, Throttle
 from tests.conftest import REDIS_URL
 
 

@@ -1,6 +1,6 @@
-from prilavok.consult import logins
-from prilavok.consult.passwords import hash_password, verify_password
-from prilavok.consult.tokens import Signer
+from prilavok.consult.kernel import logins
+from prilavok.consult.kernel.passwords import hash_password, verify_password
+from prilavok.consult.kernel.tokens import Signer
 
 
 def test_visitor_token_round_trip_and_forgery() -> None:

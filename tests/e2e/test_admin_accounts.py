@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 from playwright.async_api import Browser, Page, expect
-from prilavok.consult import audit, logins
-from prilavok.storage.models import Customer, Delivery, Offer, ShopOrder, utcnow
 
+from prilavok.consult.kernel import audit, logins
+from prilavok.storage.models import Customer, Delivery, Offer, ShopOrder, utcnow
 from tests.clients import PASSWORD, add_operator
 from tests.conftest import Server
 from tests.e2e.conftest import new_page

@@ -6,9 +6,9 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from playwright.async_api import Browser, Page, expect
-from prilavok.consult import hours
-from prilavok.storage.models import Conversation, Visitor, utcnow
 
+from prilavok.consult.chat import hours
+from prilavok.storage.models import Conversation, Visitor, utcnow
 from tests.clients import add_operator, cid, visitor
 from tests.conftest import Server
 from tests.e2e.conftest import new_page

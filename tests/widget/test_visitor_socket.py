@@ -2,9 +2,9 @@
 
 import aiohttp
 import socketio
-from prilavok.storage.models import Message
 from sqlalchemy import func, select
 
+from prilavok.storage.models import Message
 from tests.clients import add_operator, cid, login, operator, visitor
 from tests.conftest import Server
 
@@ -250,8 +250,7 @@ async def test_cart_identity_purchase_and_call_back(server: Server) -> None:
 async def test_a_signed_identity_brings_the_customer_back_on_another_device(
     sqlite_url: str, tmp_path
 ) -> None:
-    from prilavok.consult.shopping import identity_hash
-
+    from prilavok.consult.visitors.shopping import identity_hash
     from tests.conftest import test_settings
 
     srv = Server(test_settings(sqlite_url, tmp_path, shop_secret="shop-secret"))

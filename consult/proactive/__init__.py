@@ -1,0 +1,1 @@
+"""Proactive help: rules and the decision to invite."""

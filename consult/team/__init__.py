@@ -1,0 +1,1 @@
+"""Operators: accounts, status and capacity, hot replies."""

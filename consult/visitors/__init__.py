@@ -1,0 +1,1 @@
+"""Visitors: visits, pages, context, identity, carts and purchases."""

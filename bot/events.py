@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prilavok.storage.models import OfferEvent
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from prilavok.storage.models import OfferEvent
 
 
 def record(

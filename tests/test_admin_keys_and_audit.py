@@ -7,9 +7,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from prilavok.bot import api_keys
 
 from prilavok import cli
+from prilavok.bot import api_keys
 from tests.clients import add_operator, login
 from tests.conftest import Server
 

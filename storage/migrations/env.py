@@ -1,6 +1,7 @@
 """Alembic environment: runs on the connection handed in by storage.db.migrate."""
 
 from alembic import context
+
 from prilavok.storage.models import Base
 
 connection = context.config.attributes.get("connection")

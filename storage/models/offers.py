@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from prilavok.storage.models.base import Base, BigId, UTCDateTime, utcnow
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -18,6 +17,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+
+from prilavok.storage.models.base import Base, BigId, UTCDateTime, utcnow
 
 
 class ApiKey(Base):

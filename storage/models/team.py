@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prilavok.storage.models.base import Base, BigId, UTCDateTime, utcnow
 from sqlalchemy import (
     JSON,
     ForeignKey,
@@ -13,6 +12,8 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+
+from prilavok.storage.models.base import Base, BigId, UTCDateTime, utcnow
 
 
 class Operator(Base):

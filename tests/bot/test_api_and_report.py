@@ -4,11 +4,11 @@ sandboxed; the admin report counts the funnel and the revenue."""
 from __future__ import annotations
 
 import aiohttp
+from sqlalchemy import func, select
+
 from prilavok.bot import api_keys
 from prilavok.channels.sms import segments
 from prilavok.storage.models import Customer
-from sqlalchemy import func, select
-
 from tests.bot.conftest import Env, Visitor
 from tests.clients import add_operator, login
 

@@ -6,11 +6,11 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from prilavok.storage.db import create_engine, sessionmaker
-from prilavok.storage.models import ApiKey, Customer
 from sqlalchemy import select
 
 from prilavok import cli
+from prilavok.storage.db import create_engine, sessionmaker
+from prilavok.storage.models import ApiKey, Customer
 
 
 def _customers(url: str) -> list[Customer]:

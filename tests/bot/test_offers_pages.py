@@ -3,9 +3,9 @@ customer text as text."""
 
 from __future__ import annotations
 
-from prilavok.storage.models import Delivery, OfferEvent, Task
 from sqlalchemy import select
 
+from prilavok.storage.models import Delivery, OfferEvent, Task
 from tests.bot.conftest import Env, Visitor
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
-from prilavok.bot import links
-from prilavok.storage.models import Delivery, OfferEvent, Task
 from sqlalchemy import func, select, update
 
+from prilavok.bot import links
+from prilavok.storage.models import Delivery, OfferEvent, Task
 from tests.bot.conftest import Env, Visitor
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from prilavok.bot import links, planning
-from prilavok.storage.models import Customer
 from sqlalchemy import update
 
+from prilavok.bot import links, planning
+from prilavok.storage.models import Customer
 from tests.bot.conftest import Env
 
 

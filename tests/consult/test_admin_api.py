@@ -2,9 +2,9 @@
 
 import aiohttp
 import pytest
-from prilavok.storage.models import ProactiveRule
 from sqlalchemy import func, select
 
+from prilavok.storage.models import ProactiveRule
 from tests.clients import add_operator, login, visitor
 from tests.conftest import Server
 

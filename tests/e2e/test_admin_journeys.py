@@ -4,10 +4,10 @@ is saved, and a definition that is not JSON is refused next to the form."""
 from __future__ import annotations
 
 from playwright.async_api import Browser, expect
-from prilavok.bot import api_keys
-from prilavok.storage.models import Journey
 from sqlalchemy import select
 
+from prilavok.bot import api_keys
+from prilavok.storage.models import Journey
 from tests.clients import PASSWORD, add_operator
 from tests.conftest import Server
 from tests.e2e.conftest import new_page

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from playwright.async_api import Browser, Page, expect
-from prilavok.storage.models import Message
 from sqlalchemy import func, select
 
+from prilavok.storage.models import Message
 from tests.clients import PASSWORD, add_hot_reply, add_operator, cid, visitor
 from tests.conftest import Server
 from tests.e2e.conftest import new_page

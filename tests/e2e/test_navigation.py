@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from playwright.async_api import Browser, Page, expect
-from prilavok.storage.models import Invitation, ProactiveRule, Visit
 from sqlalchemy import func, select, update
 
+from prilavok.storage.models import Invitation, ProactiveRule, Visit
 from tests.clients import add_operator
 from tests.conftest import Server
 from tests.e2e.conftest import new_page

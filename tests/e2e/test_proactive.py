@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 from playwright.async_api import Browser, Page, expect
-from prilavok.storage.models import Operator, ProactiveRule
 from sqlalchemy import select, update
 
+from prilavok.storage.models import Operator, ProactiveRule
 from tests.clients import PASSWORD, add_operator, cid, login, operator, visitor
 from tests.conftest import Server
 from tests.e2e.conftest import new_page

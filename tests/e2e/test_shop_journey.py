@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from playwright.async_api import Browser, expect
-from prilavok.storage.models import Conversation, Purchase, RelatedProduct
 from sqlalchemy import select
 
+from prilavok.storage.models import Conversation, Purchase, RelatedProduct
 from tests.clients import PASSWORD, add_operator
 from tests.conftest import Server
 from tests.e2e.conftest import new_page

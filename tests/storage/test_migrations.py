@@ -1,9 +1,10 @@
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
 from prilavok.storage.db import alembic_config, create_engine, migrate
 from prilavok.storage.models import Base
-from sqlalchemy import inspect, text
 
 
 async def test_migrations_create_every_table_and_are_idempotent(empty_db_url: str) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from prilavok.storage.models import Conversation, Message, Task
 from sqlalchemy import func, select
 
+from prilavok.storage.models import Conversation, Message, Task
 from tests.clients import cid, visitor
 from tests.conftest import Server
 from tests.conftest import test_settings as settings_for

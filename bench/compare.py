@@ -76,7 +76,7 @@ def _best_rate(relay: dict[str, Any] | None) -> str:
 
 
 def targets(results: list[dict[str, Any]], compared: dict[str, Any]) -> list[tuple[str, str]]:
-    """(target of issue 5, what this run measured) pairs."""
+    """(benchmark target, what this run measured) pairs."""
     idle = next(
         (
             r
@@ -173,7 +173,7 @@ def redis_per_message(relay: dict[str, Any]) -> float | None:
 
 
 def scale_targets(results: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(target of issue 13, what this run measured) pairs."""
+    """(several-process target, what this run measured) pairs."""
     relays = _relays(results)
     multi = [(name, relays[name]) for name in MULTI_PROCESS if name in relays]
     redis = "; ".join(f"{n}: {_fmt(redis_per_message(r))}" for n, r in multi)

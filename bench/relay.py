@@ -76,7 +76,7 @@ async def _step(
     got = await gen.step(i, rate, profile.step_seconds, profile.grace_seconds)
     step = _provisional(i, rate, got)
     redis_after = await srv.redis_received()
-    # Messages received from Redis, summed over the processes, per message sent (issue 13).
+    # Messages received from Redis, summed over the processes, per message sent.
     step["redis_messages_per_message"] = (
         round((redis_after - redis_before) / step["sent"], 2)
         if redis_before is not None and redis_after is not None and step["sent"]

@@ -346,9 +346,9 @@ def render(
     lines += _journeys([r for r in results if r.get("scenario") == "journeys"])
     lines += _calendar([r for r in results if r.get("scenario") == "calendar"])
 
-    lines += ["", "## Issue 5 targets", ""]
+    lines += ["", "## Benchmark targets", ""]
     lines += _table(["target", "this run"], [list(t) for t in targets(results, compared)])
-    lines += ["", "## Issue 13 targets (several processes)", ""]
+    lines += ["", "## Several-process targets", ""]
     lines += [
         "Redis messages: `prilavok_redis_messages_received_total` summed over the processes, "
         "per visitor message sent; `-stock` is python-socketio's own Redis manager "

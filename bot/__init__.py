@@ -1,1 +1,1 @@
-"""Telegram and Viber bots and offer delivery (issue 4)."""
+"""Telegram and Viber bots and offer delivery."""

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from slugify import slugify
 
 _CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: codes get read aloud
-# 12 symbols of 32: 60 bits, so codes cannot be guessed (issue 10). Codes of 8 made before
+# 12 symbols of 32: 60 bits, so codes cannot be guessed. Codes of 8 made before
 # keep working: a code is looked up as it is, whatever its length.
 CODE_LENGTH = 12
 # Base32 turns each 5 random bytes into 8 symbols of 32, uniformly; they are then renamed into

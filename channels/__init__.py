@@ -1,1 +1,1 @@
-"""Outbound transports: Telegram, Viber, SMS (issue 4)."""
+"""Outbound transports: Telegram, Viber, SMS."""

@@ -1,6 +1,6 @@
 """Tasks for staff: call-back requests and messages left when nobody could answer.
 
-Created by the widget (issue 3) and by offers' personal pages and bot buttons (issue 4); every
+Created by the widget and by offers' personal pages and bot buttons; every
 console hears of a new one at once.
 """
 

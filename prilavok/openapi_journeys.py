@@ -1,4 +1,4 @@
-"""The OpenAPI description of issue 14's routes: shop events, the YML catalog feed, and the
+"""The OpenAPI description of the journeys routes: shop events, the YML catalog feed, and the
 journeys' admin API; merged into `prilavok.openapi.document()`."""
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     # Migrate on start; a deployment that migrates separately turns it off.
     auto_migrate: bool = True
-    # ---- Abuse (issue 10) ----
+    # ---- Abuse ----
     # Rate limits in the `limits` notation: "N/unit" (second, minute, hour, day) joined by ";",
     # each window must have room; an empty value turns a limit off. Defaults:
     # consult/kernel/throttle.py.
@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     password_hash_threads: int = Field(default=1, ge=1, le=16)
     static_dir: Path = Field(default_factory=default_static_dir)
 
-    # ---- Offers over Telegram, Viber and SMS (issue 4) ----
+    # ---- Offers over Telegram, Viber and SMS ----
     # The delivery worker runs inside every serving process (rows are claimed, never shared).
     offers_worker: bool = True
     # A message with no read signal for this long is unread; three in a row switch channels.
@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     offers_quiet_to_hour: int = Field(default=10, ge=0, le=23)
     offers_sms_max_segments: int = Field(default=3, ge=1, le=10)
     # The shop (its API keys' shop id) whose customers the widget's signed identities are:
-    # their carts and purchases become its events (issue 14). Empty: the widget feeds none.
+    # their carts and purchases become its events. Empty: the widget feeds none.
     widget_shop_id: str = Field(default="", max_length=64)
     offers_lease_seconds: int = Field(default=300, ge=2)
     telegram_token: str = ""

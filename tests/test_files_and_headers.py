@@ -1,5 +1,5 @@
 """Files private from their creation, security headers on staff pages, the cookie's Secure flag,
-and the SQLite durability setting (issue 10.7)."""
+and the SQLite durability setting."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 // Prilavok admin page (/admin): proactive rules, business hours, operators, global hot replies,
-// related goods. Plain ES module; contract: docs/protocol.md, "Admin HTTP API (issue 3)".
+// related goods. Plain ES module; contract: docs/protocol.md, "Admin HTTP API".
 // Everything that comes from the server is put into the DOM with textContent only.
 
 import { loadRelated, loadReplies } from './catalog.js';

@@ -1,5 +1,5 @@
 // Prilavok admin pages: shared helpers (auth check, JSON API with CSRF, number formats).
-// Contract: docs/protocol.md, "Admin HTTP API (issue 3)".
+// Contract: docs/protocol.md, "Admin HTTP API".
 // Text from the server (names, rule texts, URLs) goes into the DOM via textContent only.
 
 import { h, pad2 } from '../shared/dom.js';

@@ -1,4 +1,4 @@
-// Prilavok statistics page (/admin/stats). Contract: docs/protocol.md, "Admin HTTP API (issue 3)",
+// Prilavok statistics page (/admin/stats). Contract: docs/protocol.md, "Admin HTTP API",
 // GET /admin/api/stats?from=YYYY-MM-DD&to=YYYY-MM-DD.
 // Numbers are shown rounded; every number cell also carries the API's raw value in data-value.
 

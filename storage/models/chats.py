@@ -145,7 +145,7 @@ class Task(Base):
     visitor_id: Mapped[int | None] = mapped_column(
         ForeignKey("visitors.id", ondelete="SET NULL"), index=True
     )
-    # A customer of the offers side (issue 4) by its own key, kept loose on purpose.
+    # A customer of the offers side by its own key, kept loose on purpose.
     customer_ref: Mapped[str | None] = mapped_column(String(100))
     name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
@@ -161,4 +161,4 @@ class Task(Base):
     __table_args__ = (Index("ix_tasks_status_created", "status", "created_at"),)
 
 
-# ---- Offers (issue 4) ----
+# ---- Offers ----

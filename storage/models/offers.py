@@ -207,4 +207,4 @@ class ShopOrder(Base):
     __table_args__ = (UniqueConstraint("shop_id", "order_ref"),)
 
 
-# ---- Journeys (issue 14) ----
+# ---- Journeys ----

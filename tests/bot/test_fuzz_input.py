@@ -1,4 +1,4 @@
-"""Malformed input never makes a 5xx or an `internal` socket error (issue 10.1), on both
+"""Malformed input never makes a 5xx or an `internal` socket error, on both
 databases: hypothesis sends broken bodies, queries, headers and paths to every HTTP route of the
 app (enumerated from its router, the offers API and webhooks included, signed where they need
 it), and broken payloads and packets to every socket event. It lives beside the offers tests

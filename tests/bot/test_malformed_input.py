@@ -1,5 +1,5 @@
 """Each kind of malformed input the fuzzing found gets a 4xx with a code (or, for webhooks,
-what the platform expects) and changes nothing, on SQLite and PostgreSQL (issue 10.1)."""
+what the platform expects) and changes nothing, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

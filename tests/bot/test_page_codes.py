@@ -1,4 +1,4 @@
-"""Wrong personal-page codes are limited per address (issue 10.2)."""
+"""Wrong personal-page codes are limited per address."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Events in (issue 14): POST /api/v1/events, idempotent by the shop's event id; the widget's
+"""Events in: POST /api/v1/events, idempotent by the shop's event id; the widget's
 signed identities feed the same stream; consent by purpose."""
 
 from __future__ import annotations

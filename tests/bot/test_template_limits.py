@@ -1,4 +1,4 @@
-"""Offer templates are bounded (issue 10.4): size, loop iterations, values, output and time of
+"""Offer templates are bounded: size, loop iterations, values, output and time of
 one render are limited, a costly template is refused when the offer is created, and renders run
 on threads of their own, not in the event loop."""
 

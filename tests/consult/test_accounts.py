@@ -1,4 +1,4 @@
-"""Operator accounts from the admin (issue 11.6): /admin's own log-in, deactivating and
+"""Operator accounts from the admin: /admin's own log-in, deactivating and
 activating an operator, and an admin's new password for one; each action audited."""
 
 from __future__ import annotations

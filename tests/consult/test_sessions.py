@@ -1,4 +1,4 @@
-"""Operator sessions (issue 10.6): server-side, ended by log-out, idleness and a new password;
+"""Operator sessions: server-side, ended by log-out, idleness and a new password;
 the console socket only from the console's own origin; log-in failures limited (10.2)."""
 
 from __future__ import annotations

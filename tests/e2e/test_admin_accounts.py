@@ -1,4 +1,4 @@
-"""The admin in real Chromium (issue 11.6): its own log-in page, deactivating an operator whose
+"""The admin in real Chromium: its own log-in page, deactivating an operator whose
 console is open, API keys, the audit log, and /admin/offers' empty state and money."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Console sessions in real Chromium (issue 10): log-out in one tab ends the session in every tab
+"""Console sessions in real Chromium: log-out in one tab ends the session in every tab
 of that browser; too many wrong passwords show the wait."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Limits on what one visitor or one address may do through the widget (issue 10.2): each
+"""Limits on what one visitor or one address may do through the widget: each
 refusal has the code `rate_limited` and a retry time, and changes nothing."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A Socket.IO packet that cannot be read gets an `invalid_payload` ack and error event with
-its code, and one line in the log, not a traceback (issue 10.1)."""
+its code, and one line in the log, not a traceback."""
 
 from __future__ import annotations
 

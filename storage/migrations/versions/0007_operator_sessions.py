@@ -1,4 +1,4 @@
-"""Server-side operator sessions (issue 10.6): log-out ends one, a password change all of them.
+"""Server-side operator sessions: log-out ends one, a password change all of them.
 
 Replaces operators.session_version, which could only end every session at once.
 

@@ -21,6 +21,8 @@ import random
 import resource
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +33,7 @@ from prilavok.bot import links, planning
 from prilavok.bot.channel_registry import TELEGRAM, Channel
 from prilavok.bot.compose import compose
 from prilavok.bot.context import Offers, OffersConfig
-from prilavok.channels.telegram import TelegramChannel
+from prilavok.channels import telegram_limits
 from prilavok.consult.kernel.deps import Deps
 from prilavok.consult.kernel.notifier import RecordingNotifier
 from prilavok.storage.db import create_engine, migrate, sessionmaker
@@ -150,12 +152,18 @@ async def plan(url: str, render: bool) -> dict[str, Any]:
         await engine.dispose()
 
 
+@dataclass(frozen=True)
+class _Limits:
+    fits: Callable[[str], bool]
+
+
 async def _render(ctx: Offers, offer: Offer) -> dict[str, Any]:
     """Every planned row's Telegram text and buttons through `compose`, as the worker makes
     them at send time; rows are read in chunks (not timed) and rendered (timed)."""
     rendered, chars, seconds = 0, 0, 0.0
-    # A transport that is never opened: compose asks it only how long a text may be.
-    telegram = Channel("telegram", TelegramChannel("1:bench"), TELEGRAM)
+    # compose asks the transport only whether a text fits; Telegram's own class would load
+    # aiogram, whose memory would count in the peak RSS.
+    telegram = Channel("telegram", _Limits(telegram_limits.fits), TELEGRAM)  # type: ignore[arg-type]
     async with ctx.deps.sessions() as session:
         product = await session.scalar(select(Product).where(Product.sku == offer.sku))
         assert product is not None

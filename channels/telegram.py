@@ -15,11 +15,10 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
+from prilavok.channels import telegram_limits
 from prilavok.channels.errors import Blocked, RateLimited, Rejected, Unreachable
 from prilavok.channels.message import Message, Sent
 
-# A message's text may hold at most this many characters (Bot API sendMessage).
-MAX_TEXT = 4096
 DEFAULT_API_BASE = "https://api.telegram.org"
 # No link previews: Telegram's servers would fetch the personal page to draw one, and the
 # message carries an "open" button anyway.
@@ -39,7 +38,7 @@ class TelegramChannel:
         await self.bot.session.close()
 
     def fits(self, text: str) -> bool:
-        return len(text) <= MAX_TEXT
+        return telegram_limits.fits(text)
 
     async def send(self, message: Message) -> Sent:
         """Sends to the chat id in `message.to`, buttons inline; the id is Telegram's

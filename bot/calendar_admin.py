@@ -13,9 +13,8 @@ from sqlalchemy import select
 from prilavok.bot import calendar_defs, calendar_plan, calendar_reports
 from prilavok.bot.context import Offers
 from prilavok.consult import audit, payloads
-from prilavok.consult.admin_accounts import page_or_login
-from prilavok.consult.console_views import json_object, require_admin
 from prilavok.consult.errors import ConsultError, not_found
+from prilavok.consult.web_auth import json_object, page_or_login, require_admin
 from prilavok.storage.models import CalendarRule, ShopSetting
 
 

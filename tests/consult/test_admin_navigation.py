@@ -14,17 +14,17 @@ from tests.clients import add_operator, login
 from tests.conftest import Server
 
 ADMIN = Path(__file__).resolve().parents[2] / "static" / "admin"
-# Address, template, the test id of its navigation link.
+# Address, template, the test id of its navigation link, its script.
 PAGES = (
-    ("/admin", "index.html", "admin-link-settings"),
-    ("/admin/stats", "stats.html", "admin-link-stats"),
-    ("/admin/offers", "offers.html", "admin-link-offers"),
-    ("/admin/journeys", "journeys.html", "admin-link-journeys"),
-    ("/admin/calendar", "calendar.html", "admin-link-calendar"),
-    ("/admin/keys", "keys.html", "admin-link-keys"),
-    ("/admin/audit", "audit.html", "admin-link-audit"),
+    ("/admin", "index.html", "admin-link-settings", "admin.js"),
+    ("/admin/stats", "stats.html", "admin-link-stats", "stats.js"),
+    ("/admin/offers", "offers.html", "admin-link-offers", "offers.js"),
+    ("/admin/journeys", "journeys.html", "admin-link-journeys", "journeys.js"),
+    ("/admin/calendar", "calendar.html", "admin-link-calendar", "calendar.js"),
+    ("/admin/keys", "keys.html", "admin-link-keys", "keys.js"),
+    ("/admin/audit", "audit.html", "admin-link-audit", "audit.js"),
 )
-LINKS = sorted([(path, testid) for path, _, testid in PAGES] + [("/console", "admin-link-console")])
+LINKS = sorted([(p[0], p[2]) for p in PAGES] + [("/console", "admin-link-console")])
 
 
 class Page(HTMLParser):
@@ -61,14 +61,14 @@ class Page(HTMLParser):
 def test_every_admin_template_is_a_served_page() -> None:
     """A new page in static/admin must be added to PAGES (and so to this test)."""
     templates = {p.name for p in ADMIN.glob("*.html")} - {"login.html", "_layout.html"}
-    assert templates == {name for _, name, _ in PAGES}
+    assert templates == {p[1] for p in PAGES}
 
 
 async def test_every_page_has_the_whole_navigation_once(sqlite_server: Server) -> None:
     await add_operator(sqlite_server.deps, "boss", role="admin")
     cookie = await login(sqlite_server.url, "boss")
     async with aiohttp.ClientSession(cookies={"prilavok_op": cookie}) as http:
-        for path, name, own in PAGES:
+        for path, _, own, script in PAGES:
             async with http.get(f"{sqlite_server.url}{path}", allow_redirects=False) as r:
                 assert (r.status, r.content_type) == (200, "text/html"), path
                 assert r.headers["Content-Security-Policy"] == STAFF_CSP
@@ -80,9 +80,7 @@ async def test_every_page_has_the_whole_navigation_once(sqlite_server: Server) -
             assert [c for _, t, c in page.links if t == own] == ["page"], path
             # One module script of the page's own (the CSP allows no inline ones), and the
             # notice views requireAdmin switches between, then the page's own app view.
-            assert page.scripts == [f"/static/admin/{name.removesuffix('.html')}.js"] or (
-                name == "index.html" and page.scripts == ["/static/admin/admin.js"]
-            ), path
+            assert page.scripts == [f"/static/admin/{script}"], path
             assert page.views == ["loading", "denied", "error", "app"], path
 
 
@@ -91,14 +89,14 @@ async def test_pages_need_a_session_and_tell_an_operator_they_are_for_admins(
 ) -> None:
     await add_operator(sqlite_server.deps, "anna")
     async with aiohttp.ClientSession() as http:
-        for path, _, _ in PAGES:
+        for path, *_ in PAGES:
             async with http.get(f"{sqlite_server.url}{path}", allow_redirects=False) as r:
                 assert r.status == 302, path
                 assert r.headers["Location"] == f"/admin/login?next={path}"
     # Logged in but not an admin: the page itself, whose script shows the "admins only" notice.
     cookie = await login(sqlite_server.url, "anna")
     async with aiohttp.ClientSession(cookies={"prilavok_op": cookie}) as http:
-        for path, _, _ in PAGES:
+        for path, *_ in PAGES:
             async with http.get(f"{sqlite_server.url}{path}", allow_redirects=False) as r:
                 assert r.status == 200, path
                 assert 'data-testid="admin-denied"' in await r.text(), path

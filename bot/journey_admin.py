@@ -13,7 +13,7 @@ from prilavok.bot import journey_defs, journey_entry, journey_reports
 from prilavok.bot.context import Offers
 from prilavok.consult.kernel import audit
 from prilavok.consult.kernel.errors import ConsultError, not_found
-from prilavok.consult.kernel.web_auth import json_object, require_admin
+from prilavok.consult.kernel.web_auth import json_object, page_or_login, require_admin
 from prilavok.storage.models import ApiKey, Customer, Journey, ShopSetting
 
 
@@ -29,8 +29,8 @@ class JourneyAdmin:
         self.ctx = ctx
         self.static_dir = static_dir
 
-    async def page(self, request: web.Request) -> web.FileResponse:
-        return web.FileResponse(self.static_dir / "admin" / "journeys.html")
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        return await page_or_login(request, self.static_dir / "admin" / "journeys.html")
 
     async def listing(self, request: web.Request) -> web.Response:
         await require_admin(request)

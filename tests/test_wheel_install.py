@@ -71,6 +71,7 @@ def test_the_wheel_keeps_everything_inside_the_prilavok_package(wheel: Path) -> 
         "prilavok/static/vendor/chart.umd.js",
         "prilavok/static/console/index.html",
         "prilavok/static/admin/login.html",
+        "prilavok/static/admin/_layout.html",
         "prilavok/static/shared/tokens.css",
         "prilavok/storage/migrations/env.py",
         "prilavok/bot/html/offer.html",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from prilavok.consult.kernel import http_input, logins
+from prilavok.consult.kernel import admin_pages, http_input, logins
 from prilavok.consult.kernel.deps import Deps
 from prilavok.consult.kernel.errors import ConsultError
 from prilavok.consult.kernel.tokens import Signer
@@ -62,10 +62,11 @@ def next_admin_path(raw: str | None) -> str:
     return "/admin"
 
 
-async def page_or_login(request: web.Request, file: Path) -> web.StreamResponse:
-    """An admin page; without a live session, the log-in page first (and back here after).
-    A logged-in operator who is not an admin gets the page, which says so."""
+async def page_or_login(request: web.Request, page: Path) -> web.StreamResponse:
+    """An admin page (a template in static/admin, rendered by admin_pages); without a live
+    session, the log-in page first (and back here after). A logged-in operator who is not an
+    admin gets the page, which says so."""
     op = await logins.operator(request.app[DEPS], logins.session_key(request.cookies.get(COOKIE)))
     if op is None:
         raise web.HTTPFound(f"{LOGIN_PATH}?next={next_admin_path(request.path_qs)}")
-    return web.FileResponse(file)
+    return web.Response(body=admin_pages.render(page), content_type="text/html", charset="utf-8")

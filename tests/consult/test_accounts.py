@@ -49,7 +49,15 @@ async def test_admin_log_in_page_and_redirects(server: Server) -> None:
     await add_operator(server.deps, "boss", role="admin")
     await add_operator(server.deps, "anna")
     async with aiohttp.ClientSession() as http:
-        for path in ("/admin", "/admin/stats", "/admin/audit", "/admin/keys", "/admin/offers"):
+        for path in (
+            "/admin",
+            "/admin/stats",
+            "/admin/audit",
+            "/admin/keys",
+            "/admin/offers",
+            "/admin/journeys",
+            "/admin/calendar",
+        ):
             async with http.get(f"{server.url}{path}", allow_redirects=False) as r:
                 assert r.status == 302, path
                 assert r.headers["Location"] == f"/admin/login?next={path}"

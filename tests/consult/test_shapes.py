@@ -1,6 +1,7 @@
 """One shape per concept: every path that sends a conversation, a chat or a place agrees."""
 
 from prilavok.consult.chat import broadcast, chats, conversations, queue_feed, visitor_messages
+from prilavok.consult.chat.waiting import seen_by_visitor
 from prilavok.consult.kernel.deps import Deps
 from prilavok.consult.kernel.notifier import visitor_room
 from prilavok.consult.team import operators
@@ -62,7 +63,7 @@ async def test_every_producer_of_the_visitors_conversation_gives_the_same_keys(
     await conversations.rate(deps, first_vid, conv_id, 5, None)
     assert (await broadcast.visitor_conversation(deps, conv_id) or {})["rated"] is True
     async with deps.sessions() as session:
-        found = await waiting.seen_by_visitor(session, conv_id)
+        found = await seen_by_visitor(session, conv_id)
     assert found is not None and found[1]["rated"] is True
 
 

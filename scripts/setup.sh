@@ -9,8 +9,11 @@ fi
 extra=${1:-}
 # What was installed is told by the content of the files that say what to install, not by
 # their times (a checkout, a merge or a second worktree changes times, not needs).
-py_stamp="$(cat pyproject.toml requirements.lock setup.py | sha256sum | cut -d' ' -f1) ${extra}"
-if [ ! -f .venv/.installed ] || [ "$(cat .venv/.installed)" != "$py_stamp" ]; then
+py_hash="$(cat pyproject.toml requirements.lock setup.py | sha256sum | cut -d' ' -f1)"
+py_stamp="$py_hash ${extra}"
+installed="$(cat .venv/.installed 2>/dev/null || true)"
+# Without extras, any install of these same files will do (the extras' packages do no harm).
+if [ "$installed" != "$py_stamp" ] && { [ -n "$extra" ] || [ "${installed%% *}" != "$py_hash" ]; }; then
   .venv/bin/pip install -q --upgrade pip
   # Versions pinned by requirements.lock (scripts/lock.sh writes it), as constraints: only what
   # the chosen extras need is installed.

@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['static/widget/dist/**', 'node_modules/**', '.venv/**'] },
+  // Built or copied by npm run build and by wheel builds: not our sources.
+  { ignores: ['static/widget/dist/**', 'static/vendor/**', 'build/**', 'node_modules/**', '.venv/**'] },
   js.configs.recommended,
   {
     files: ['static/**/*.js'],

@@ -34,10 +34,12 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from prilavok.bot import calendar_defs, links
+from prilavok.bot import calendar_defs, links, staff
 from prilavok.bot.context import Offers
 from prilavok.bot.delivery_states import State
 from prilavok.bot.shop_events import Stored
+from prilavok.consult import tasks as consult_tasks
+from prilavok.consult.notifier import OPERATOR_NS, OPERATORS_ROOM
 from prilavok.storage.models import (
     CalendarPlan,
     CalendarRule,
@@ -334,6 +336,9 @@ async def _chunk(
                 )  # fmt: skip
                 counts.planned += 1
         await _write(session, plans, deliveries, tasks)
+    made = [p["task_id"] for p in plans if p.get("task_id")]
+    if made:  # after the commit, as every task: open consoles show them at once
+        await _announce(ctx, made)
 
 
 def _gift_task(person: Any, line: Any, now: datetime) -> dict[str, Any]:
@@ -344,6 +349,15 @@ def _gift_task(person: Any, line: Any, now: datetime) -> dict[str, Any]:
     return {"kind": "callback", "source": "calendar", "name": person.name, "phone": person.phone,
             "text": text, "customer_ref": f"customer:{person.id}", "status": "open",
             "created_at": now}  # fmt: skip
+
+
+async def _announce(ctx: Offers, task_ids: list[int]) -> None:
+    async with ctx.deps.sessions() as session:
+        found = list(await session.scalars(select(Task).where(Task.id.in_(task_ids))))
+    for task in found:
+        data = consult_tasks.as_dict(task)
+        await ctx.deps.notifier.emit("task", data, room=OPERATORS_ROOM, namespace=OPERATOR_NS)
+        await staff.tell_staff(ctx, f"Подарок: {task.text} Телефон: {task.phone}")
 
 
 async def _write(

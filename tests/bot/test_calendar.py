@@ -152,6 +152,10 @@ async def test_three_purchases_over_two_years_planned_as_the_clock_moves(env: En
     assert (task.kind, task.phone) == ("callback", PHONE)
     assert task.text == ("3 дн. назад клиент Сергей Иванов подарил «Смартфон Г» получателю Анна. "
                          "Узнайте, всё ли в порядке с подарком.")  # fmt: skip
+    # The staff chat hears of it at once, as of a call-back asked for on a page.
+    assert [m["text"] for m in env.tg.messages_to(-1001)] == [
+        f"Подарок: {task.text} Телефон: {PHONE}"
+    ]
 
     # Day 720, the phone's lifetime: the newer model is sold out, its analogue is offered.
     assert (await at_day(720))["planned"] == 1

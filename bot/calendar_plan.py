@@ -387,6 +387,24 @@ async def _write(
         await session.execute(insert(CalendarPlan.__table__), plans)
 
 
+async def bought(session: AsyncSession, delivery_id: int) -> dict[str, Any] | None:
+    """The purchase a calendar offer follows, for its template (`bought.title`)."""
+    row = (
+        await session.execute(
+            select(PurchaseLine.title, PurchaseLine.sku, PurchaseLine.category)
+            .join(CalendarPlan, CalendarPlan.line_id == PurchaseLine.id)
+            .where(CalendarPlan.delivery_id == delivery_id)
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    title = row.title
+    if not title:  # an item sent without its name: the catalog's
+        title = await session.scalar(select(Product.title).where(Product.sku == row.sku).limit(1))
+    return {"title": title or row.sku, "category": row.category or ""}
+
+
 # ---- purchases in ----
 
 

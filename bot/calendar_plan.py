@@ -387,21 +387,27 @@ async def _write(
         await session.execute(insert(CalendarPlan.__table__), plans)
 
 
-async def bought(session: AsyncSession, delivery_id: int) -> dict[str, Any] | None:
-    """The purchase a calendar offer follows, for its template (`bought.title`)."""
-    row = (
-        await session.execute(
-            select(PurchaseLine.title, PurchaseLine.sku, PurchaseLine.category)
-            .join(CalendarPlan, CalendarPlan.line_id == PurchaseLine.id)
-            .where(CalendarPlan.delivery_id == delivery_id)
-            .limit(1)
-        )
-    ).first()
+async def bought(session: AsyncSession, d: Delivery) -> dict[str, Any] | None:
+    """The purchase a calendar offer follows, for its template (`bought.title`); a later
+    attempt (a switch, "remind me later") finds its plan by the customer and the good."""
+    columns = (PurchaseLine.title, PurchaseLine.sku, PurchaseLine.category, PurchaseLine.shop_id)
+    joined = select(*columns).join(CalendarPlan, CalendarPlan.line_id == PurchaseLine.id)
+    row = (await session.execute(joined.where(CalendarPlan.delivery_id == d.id).limit(1))).first()
+    if row is None and d.sku:
+        row = (
+            await session.execute(
+                joined.where(CalendarPlan.customer_id == d.customer_id, CalendarPlan.sku == d.sku)
+                .order_by(CalendarPlan.id.desc())
+                .limit(1)
+            )
+        ).first()
     if row is None:
         return None
     title = row.title
     if not title:  # an item sent without its name: the catalog's
-        title = await session.scalar(select(Product.title).where(Product.sku == row.sku).limit(1))
+        title = await session.scalar(
+            select(Product.title).where(Product.shop_id == row.shop_id, Product.sku == row.sku)
+        )
     return {"title": title or row.sku, "category": row.category or ""}
 
 

@@ -201,7 +201,7 @@ class DeliveryWorker:
                     stock[key] = await catalog.available(session, *key) if key[1] else None
                 step = await self._journey_step(session, d, offer) if d.run_id else None
                 # A calendar offer (its good named in the delivery) follows a purchase.
-                bought = await calendar_plan.bought(session, d.id) if not offer.sku else None
+                bought = await calendar_plan.bought(session, d) if not offer.sku else None
                 one = await self._decide(
                     session, d, customers[d.customer_id], offer, stock[key], now, step, bought
                 )

@@ -76,7 +76,7 @@ async def test_the_calendar_offers_page_carries_its_blocks_and_a_rating(env: Env
         assert (await browser.post(d, "remind")).status == 200
     env.clock.advance(days=3)
     await env.drain()
-    first, second = await env.deliveries()
+    _, second = await env.deliveries()
     assert (second.attempt, second.sku, second.state) == (2, "case-1", "sent")
     texts = [m["msg"] for m in env.sms.messages_to(PHONE)]
     assert len(texts) == 2 and texts[1].startswith("Для «Смартфон «Нева 12»»: Чехол")

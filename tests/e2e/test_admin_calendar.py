@@ -5,9 +5,9 @@ server refuses (an accessory without its category) is refused next to the form."
 from __future__ import annotations
 
 from playwright.async_api import Browser, expect
-from prilavok.storage.models import CalendarRule, ShopSetting
 from sqlalchemy import select
 
+from prilavok.storage.models import CalendarRule, ShopSetting
 from tests.clients import PASSWORD, add_operator
 from tests.conftest import Server
 from tests.e2e.conftest import new_page

@@ -8,10 +8,10 @@ catalog of 300 goods in 12 categories (a tenth out of stock, half of those with 
 N consenting customers, P purchase lines spread evenly over the two years before now, each
 customer's first a device, and six calendar rules (cases and glass by two price bands, a
 charger, a power bank, the newer model after 720 days, gifts). `plan` times
-`bot.calendar_plan.plan` — the pass the server runs — and prints one JSON object: seconds,
-what was planned, the process's CPU seconds (the aiosqlite thread's included; on a loaded
-machine the wall time grows, this much less), RSS before the pass and its peak during the
-pass (sampled every 0.2 s, `/proc` through psutil; `ru_maxrss` is the whole process's).
+`bot.calendar_plan.plan` — the pass the server runs — and prints one JSON object: what was
+planned, `plan_seconds`, the process's CPU seconds (the aiosqlite thread's included; on a
+loaded machine the wall time grows, this much less), RSS before the pass and its peak during
+the pass (sampled every 0.2 s, `/proc` through psutil; `ru_maxrss` is the whole process's).
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ async def plan(url: str) -> dict[str, Any]:
         deliveries = await session.scalar(select(func.count()).select_from(Delivery))
     await ctx.deps.sessions.kw["bind"].dispose()
     mib = 1024 * 1024
-    return {**counts.answer(), "deliveries": deliveries, "seconds": round(seconds, 1),
+    return {**counts.answer(), "deliveries": deliveries, "plan_seconds": round(seconds, 1),
             "cpu_seconds": round(used.user + used.system - cpu.user - cpu.system, 1),
             "rss_before_mib": round(before / mib, 1), "rss_peak_mib": round(peak / mib, 1),
             "ru_maxrss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

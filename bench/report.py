@@ -209,7 +209,7 @@ def _calendar(found: list[dict[str, Any]]) -> list[str]:
              "2 million purchases, ≤ 120 s, flat memory).")  # fmt: skip
     lines = ["", "## Offer calendar", "", about, ""]
     keys = ["customers", "purchases", "planned", "held_out", "gifts", "waiting_for_period",
-            "seconds", "cpu_seconds", "rss_before_mib", "rss_peak_mib"]  # fmt: skip
+            "plan_seconds", "cpu_seconds", "rss_before_mib", "rss_peak_mib"]  # fmt: skip
     return lines + _table(keys, [[r.get(k) for k in keys] for r in found if "error" not in r])
 
 

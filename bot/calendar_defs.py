@@ -23,6 +23,11 @@ from prilavok.consult.kernel.errors import ConsultError
 from prilavok.storage.models import CalendarRule
 
 KINDS = ("accessory", "upgrade", "gift")
+# A calendar offer's template also sees the purchase it follows.
+SAMPLE = {
+    **message_templates.SAMPLE,
+    "bought": {"title": "Смартфон «Нева 12»", "category": "phones"},
+}
 SETTINGS_KEY = "calendar:{shop}"
 DEFAULT_PERIOD_DAYS = 30
 
@@ -69,7 +74,7 @@ def parse(data: Any) -> CalendarRuleIn:
         source = getattr(rule, field)
         if source:
             try:
-                message_templates.check(source, message_templates.SAMPLE)
+                message_templates.check(source, SAMPLE)
             except ConsultError as exc:
                 raise ConsultError(exc.code, f"{field}: {exc.message}") from None
     return rule

@@ -35,10 +35,12 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from prilavok.bot import calendar_defs, links
+from prilavok.bot import calendar_defs, links, staff
 from prilavok.bot.context import Offers
 from prilavok.bot.delivery_states import State
 from prilavok.bot.shop_events import Stored, orm_listener
+from prilavok.consult import tasks as consult_tasks
+from prilavok.consult.kernel.notifier import OPERATOR_NS, OPERATORS_ROOM
 from prilavok.storage.models import (
     CalendarPlan,
     CalendarRule,
@@ -335,6 +337,9 @@ async def _chunk(
                 )  # fmt: skip
                 counts.planned += 1
         await _write(session, plans, deliveries, tasks)
+    made = [p["task_id"] for p in plans if p.get("task_id")]
+    if made:  # after the commit, as every task: open consoles show them at once
+        await _announce(ctx, made)
 
 
 def _gift_task(person: Any, line: Any, now: datetime) -> dict[str, Any]:
@@ -345,6 +350,15 @@ def _gift_task(person: Any, line: Any, now: datetime) -> dict[str, Any]:
     return {"kind": "callback", "source": "calendar", "name": person.name, "phone": person.phone,
             "text": text, "customer_ref": f"customer:{person.id}", "status": "open",
             "created_at": now}  # fmt: skip
+
+
+async def _announce(ctx: Offers, task_ids: list[int]) -> None:
+    async with ctx.deps.sessions() as session:
+        found = list(await session.scalars(select(Task).where(Task.id.in_(task_ids))))
+    for task in found:
+        data = consult_tasks.as_dict(task)
+        await ctx.deps.notifier.emit("task", data, room=OPERATORS_ROOM, namespace=OPERATOR_NS)
+        await staff.tell_staff(ctx, f"Подарок: {task.text} Телефон: {task.phone}")
 
 
 async def _write(
@@ -372,6 +386,30 @@ async def _write(
             p.setdefault("delivery_id", None)
             p.setdefault("task_id", None)
         await session.execute(insert(CalendarPlan.__table__), plans)
+
+
+async def bought(session: AsyncSession, d: Delivery) -> dict[str, Any] | None:
+    """The purchase a calendar offer follows, for its template (`bought.title`); a later
+    attempt (a switch, "remind me later") finds its plan by the customer and the good."""
+    columns = (PurchaseLine.title, PurchaseLine.sku, PurchaseLine.category, PurchaseLine.shop_id)
+    joined = select(*columns).join(CalendarPlan, CalendarPlan.line_id == PurchaseLine.id)
+    row = (await session.execute(joined.where(CalendarPlan.delivery_id == d.id).limit(1))).first()
+    if row is None and d.sku:
+        row = (
+            await session.execute(
+                joined.where(CalendarPlan.customer_id == d.customer_id, CalendarPlan.sku == d.sku)
+                .order_by(CalendarPlan.id.desc())
+                .limit(1)
+            )
+        ).first()
+    if row is None:
+        return None
+    title = row.title
+    if not title:  # an item sent without its name: the catalog's
+        title = await session.scalar(
+            select(Product.title).where(Product.shop_id == row.shop_id, Product.sku == row.sku)
+        )
+    return {"title": title or row.sku, "category": row.category or ""}
 
 
 # ---- purchases in ----

@@ -22,8 +22,16 @@ class Outgoing:
     message: Message
 
 
-def variables(customer: Customer, product: Product, offer: Offer, link: str) -> dict[str, Any]:
+def variables(
+    customer: Customer,
+    product: Product,
+    offer: Offer,
+    link: str,
+    bought: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return {
+        # A calendar offer's purchase it follows ("for your phone X"); empty for others.
+        "bought": bought or {"title": "", "category": ""},
         "customer": {"name": customer.name, "first_name": customer.name.split()[0]},
         "product": {
             "title": product.title,
@@ -42,10 +50,11 @@ async def compose_off_loop(
     customer: Customer,
     offer: Offer,
     product: Product,
+    bought: dict[str, Any] | None = None,
 ) -> Outgoing:
     """`compose` on the template threads: a template at its limits never holds the event loop."""
     return await message_templates.off_loop(
-        compose, config, channel, delivery, customer, offer, product
+        compose, config, channel, delivery, customer, offer, product, bought
     )
 
 
@@ -56,12 +65,13 @@ def compose(
     customer: Customer,
     offer: Offer,
     product: Product,
+    bought: dict[str, Any] | None = None,
 ) -> Outgoing:
     """The text (the short template where texts are paid by length), cut to what the
     channel takes, with the personal link; buttons for channels that show them."""
     link = links.page_url(config.public_url, delivery.slug, delivery.code)
     source = (offer.sms_template or offer.template) if channel.reach.short else offer.template
-    body = message_templates.render(source, variables(customer, product, offer, link))
+    body = message_templates.render(source, variables(customer, product, offer, link, bought))
     text = message_templates.with_link(body, link, channel.transport.fits)
     buttons = (
         (Button(OPEN, url=link),),

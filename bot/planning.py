@@ -232,6 +232,9 @@ async def next_attempt(
         not_before=not_before,
         tries=0,
         created_at=now,
+        # A journey's message stays its run's; a calendar offer keeps the good it names.
+        run_id=previous.run_id,
+        sku=previous.sku,
     )
     session.add(nxt)
     await session.flush()

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from prilavok.bot import (
+    calendar_plan,
     catalog,
     fallback,
     journey_compose,
@@ -225,8 +226,10 @@ class DeliveryWorker:
                 if key not in stock:
                     stock[key] = await catalog.available(session, *key) if key[1] else None
                 step = await self._journey_step(session, d, offer) if d.run_id else None
+                # A calendar offer (its good named in the delivery) follows a purchase.
+                bought = await calendar_plan.bought(session, d) if not offer.sku else None
                 one = await self._decide(
-                    session, d, customers[d.customer_id], offer, stock[key], now, step
+                    session, d, customers[d.customer_id], offer, stock[key], now, step, bought
                 )
                 if one is not None:
                     out.append(one)
@@ -241,6 +244,7 @@ class DeliveryWorker:
         product: Product | None,
         now: datetime,
         step: JourneyStep | None = None,
+        bought: dict[str, Any] | None = None,
     ) -> Outgoing | None:
         cfg = self.ctx.config
         purpose = Purpose(offer.purpose)
@@ -279,7 +283,7 @@ class DeliveryWorker:
                 )
             else:
                 assert product is not None
-                out = await compose_off_loop(cfg, channel, d, customer, offer, product)
+                out = await compose_off_loop(cfg, channel, d, customer, offer, product, bought)
         except ConsultError as exc:
             states.fail(d, Reason.BAD_TEMPLATE, exc.message)
             return None

@@ -7,7 +7,10 @@ import { errorText, fmtDateTime, fmtShortWhen } from './texts.js';
 import { h, safeHref } from '../shared/dom.js';
 
 const TASK_KINDS = { callback: 'Перезвонить', message: 'Сообщение' };
-const TASK_SOURCES = { widget: 'виджет', offer_page: 'страница предложения', telegram: 'Telegram', viber: 'Viber' };
+const TASK_SOURCES = {
+  widget: 'виджет', offer_page: 'страница предложения', telegram: 'Telegram', viber: 'Viber',
+  calendar: 'календарь: подарок',
+};
 
 function taskTime(t) {
   return Date.parse(t.created_at || '') || 0;

@@ -77,7 +77,7 @@ async def test_three_purchases_over_two_years_planned_as_the_clock_moves(env: En
     for sku, title, price, stock, category, analogue in goods:
         await env.product(sku, title=title, price=price, stock=stock, category=category,
                           analogue_sku=analogue)  # fmt: skip
-    text = "{{ customer.first_name }}, для вашего смартфона: {{ product.title }}"
+    text = "{{ customer.first_name }}, для вашего «{{ bought.title }}»: {{ product.title }}"
     await rule(
         env,
         name="Чехол",
@@ -132,13 +132,13 @@ async def test_three_purchases_over_two_years_planned_as_the_clock_moves(env: En
     assert (await at_day(29))["planned"] == 0
     # Day 30: a case; the cheap one is sold out, the first one is already bought.
     assert (await at_day(30))["planned"] == 1
-    assert texts(env) == ["Сергей, для вашего смартфона: Чехол-книжка"]
+    assert texts(env) == ["Сергей, для вашего «Смартфон А»: Чехол-книжка"]
     # Day 31: the glass is due, but one offer a period (30 days by default).
     counts = await at_day(31)
     assert (counts["planned"], counts["waiting_for_period"]) == (0, 1)
     assert (await at_day(59))["planned"] == 0
     assert (await at_day(60))["planned"] == 1  # the period is over: the glass now
-    assert texts(env)[-1] == "Сергей, для вашего смартфона: Защитное стекло"
+    assert texts(env)[-1] == "Сергей, для вашего «Смартфон А»: Защитное стекло"
     assert (await at_day(60))["planned"] == 0  # a second pass plans nothing twice
 
     # Day 400: a phone given as a present; three days later staff call about it.
@@ -152,6 +152,10 @@ async def test_three_purchases_over_two_years_planned_as_the_clock_moves(env: En
     assert (task.kind, task.phone) == ("callback", PHONE)
     assert task.text == ("3 дн. назад клиент Сергей Иванов подарил «Смартфон Г» получателю Анна. "
                          "Узнайте, всё ли в порядке с подарком.")  # fmt: skip
+    # The staff chat hears of it at once, as of a call-back asked for on a page.
+    assert [m["text"] for m in env.tg.messages_to(-1001)] == [
+        f"Подарок: {task.text} Телефон: {PHONE}"
+    ]
 
     # Day 720, the phone's lifetime: the newer model is sold out, its analogue is offered.
     assert (await at_day(720))["planned"] == 1

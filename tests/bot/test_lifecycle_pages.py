@@ -25,10 +25,11 @@ async def test_the_calendar_offers_page_carries_its_blocks_and_a_rating(env: Env
         await env.product(sku, title=title, price=price, stock=stock, category="cases",
                           photo_url=f"https://shop.example/i/{sku}.jpg",
                           product_url=f"https://shop.example/p/{sku}")  # fmt: skip
+    text = "Для «{{ bought.title }}»: {{ product.title }}"
     spec = calendar_defs.parse({"shop_id": SHOP, "name": "Чехол", "kind": "accessory",
                                 "category": "phones", "offer_category": "cases",
                                 "delay_days": 30, "holdout_percent": 0,
-                                "template": "{{ product.title }}"})  # fmt: skip
+                                "template": text})  # fmt: skip
     async with env.server.deps.write() as session:
         row = CalendarRule(updated_at=env.clock.now())
         calendar_defs.apply(row, spec)
@@ -69,6 +70,16 @@ async def test_the_calendar_offers_page_carries_its_blocks_and_a_rating(env: Env
             await session.scalars(select(OfferEvent.detail).where(OfferEvent.kind == "rating"))
         )
     assert ratings == ["2"]
+    # "Remind me later": three days on, the same good again, with the purchase it follows.
+    async with Visitor(env.url) as browser:
+        await browser.open(d)
+        assert (await browser.post(d, "remind")).status == 200
+    env.clock.advance(days=3)
+    await env.drain()
+    _, second = await env.deliveries()
+    assert (second.attempt, second.sku, second.state) == (2, "case-1", "sent")
+    texts = [m["msg"] for m in env.sms.messages_to(PHONE)]
+    assert len(texts) == 2 and texts[1].startswith("Для «Смартфон «Нева 12»»: Чехол")
     staff = [m["text"] for m in env.tg.messages_to(-1001)]
     assert staff == [f"Низкая оценка обслуживания: 2 из 5 — Сергей Иванов, {PHONE}"]
     assert env.clock.now() - timedelta(days=30) > d.created_at - timedelta(days=31)

@@ -29,7 +29,8 @@ from contextlib import asynccontextmanager
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from prilavok.bot.limits import BURST, WINDOW_MARGIN
+from prilavok.bot.clock import Clock
+from prilavok.bot.limits import BURST, WINDOW_MARGIN, Pacer
 
 log = logging.getLogger(__name__)
 
@@ -177,3 +178,13 @@ class SharedPacer:
             if wait_ms <= 0:
                 return place
             await asyncio.sleep(min(wait_ms / 1000, MAX_NAP))
+
+
+def pacer_for(
+    redis_url: str | None, prefix: str, clock: Clock, name: str, pace: tuple[float, float]
+) -> Pacer | SharedPacer:
+    """A channel's pace: shared by every process through Redis when there is one (and a limit
+    to share), else this process's own."""
+    if redis_url and any(pace):
+        return SharedPacer(redis_url, f"{prefix}:pace:{name}", *pace)
+    return Pacer(clock, *pace)

@@ -36,7 +36,7 @@ from prilavok.bot.delivery_states import Reason, State
 from prilavok.bot.journey_steps import JourneySteps
 from prilavok.bot.limits import Pacer
 from prilavok.bot.purposes import Purpose
-from prilavok.bot.shared_pace import PaceUnavailable, SharedPacer
+from prilavok.bot.shared_pace import PaceUnavailable, SharedPacer, pacer_for
 from prilavok.channels.errors import (
     Blocked,
     ChannelError,
@@ -180,18 +180,13 @@ class DeliveryWorker:
         return (await channel.transport.send(out.message)).provider_id
 
     def _pacer(self, name: str) -> Pacer | SharedPacer:
-        pacer = self.pacers.get(name)
-        if pacer is None:
-            channel = self.ctx.channels.get(name)
-            cfg = self.ctx.config
+        if name not in self.pacers:
+            channel, cfg = self.ctx.channels.get(name), self.ctx.config
             pace = channel.reach.pace(cfg) if channel else (0.0, 0.0)
-            if cfg.redis_url and any(pace):
-                key = f"{cfg.redis_prefix}:pace:{name}"
-                pacer = SharedPacer(cfg.redis_url, key, *pace)
-            else:
-                pacer = Pacer(self.ctx.clock, *pace)
-            self.pacers[name] = pacer
-        return pacer
+            self.pacers[name] = pacer_for(
+                cfg.redis_url, cfg.redis_prefix, self.ctx.clock, name, pace
+            )
+        return self.pacers[name]
 
     async def _prepare(self, ids: list[int]) -> list[Outgoing]:
         """Decides, in one transaction, whether and how each claimed row goes out now."""

@@ -51,9 +51,12 @@ class ServerProcess:
         env: Mapping[str, str],
         *,
         name: str = "prilavok",
-        max_seconds: float | None = None,
+        max_seconds: float | None = 900,
     ) -> Self:
-        """`prilavok serve`, configured as a deployment is: through PRILAVOK_* variables."""
+        """`prilavok serve`, configured as a deployment is: through PRILAVOK_* variables.
+
+        Under `timeout` by default: a test run that dies (a killed pytest-xdist worker, say)
+        leaves no server holding a port and a database for long."""
         server = cls([sys.executable, "-m", "prilavok.cli", "serve"], log, name=name)
         server.env = {**env, "PRILAVOK_PORT": str(server.port)}
         server.max_seconds = max_seconds

@@ -19,12 +19,16 @@ from typing import Any
 import aiohttp
 import pytest
 import redis.asyncio as aioredis
-from sqlalchemy import func, select
 
-from prilavok.storage.models import Conversation, Message
 from tests.clients import Recorder, add_operator, cid, login, operator, visitor
 from tests.conftest import free_port
-from tests.test_three_processes import Three, _operator_of, _send_until_acked, start_three
+from tests.test_three_processes import (
+    Three,
+    _operator_of,
+    _send_until_acked,
+    assert_kept_once_and_queue_empty,
+    start_three,
+)
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -167,25 +171,7 @@ async def test_redis_restarted_under_load_loses_nothing_acknowledged(
     assert acked_while_down > 0
     assert len(acked) > acked_before_end + 10, "the load did not go on after the restart"
 
-    # Nothing acknowledged is lost or doubled: one row per client_id, with the acked id.
-    async with t.deps.sessions() as session:
-        rows = dict(
-            (
-                await session.execute(
-                    select(Message.client_id, Message.id).where(Message.client_id.in_(acked))
-                )
-            ).all()
-        )
-        doubled = await session.execute(
-            select(Message.client_id, func.count())
-            .where(Message.client_id.in_(acked))
-            .group_by(Message.client_id)
-            .having(func.count() > 1)
-        )
-        assert doubled.all() == []
-        queued = await session.scalar(select(func.count()).where(Conversation.status == "queued"))
-    assert rows == acked
-    assert queued == 0
+    await assert_kept_once_and_queue_empty(t.deps, acked)
     for conv in set(convs.values()):
         assert await _operator_of(t.deps, conv) == anna.id
 

@@ -231,25 +231,7 @@ async def test_sigkill_one_of_three_under_load_loses_nothing_acknowledged(three:
         await r.aclose()
     assert len(acked) > acked_before_kill + 10, "the load did not go on after the kill"
 
-    # Nothing acknowledged is lost or doubled: one row per client_id, with the acked id.
-    async with t.deps.sessions() as session:
-        rows = dict(
-            (
-                await session.execute(
-                    select(Message.client_id, Message.id).where(Message.client_id.in_(acked))
-                )
-            ).all()
-        )
-        counts = await session.execute(
-            select(Message.client_id, func.count())
-            .where(Message.client_id.in_(acked))
-            .group_by(Message.client_id)
-            .having(func.count() > 1)
-        )
-        assert counts.all() == []
-        queued = await session.scalar(select(func.count()).where(Conversation.status == "queued"))
-    assert rows == acked
-    assert queued == 0
+    await assert_kept_once_and_queue_empty(t.deps, acked)
 
     # The consoles resynced: Anna's came back through the balancer with a fresh init; every
     # conversation, opened from its operator's console, holds each acknowledged message once.
@@ -280,3 +262,26 @@ async def _operator_of(deps: Deps, conversation_id: int) -> int | None:
         return await session.scalar(
             select(Conversation.operator_id).where(Conversation.id == conversation_id)
         )
+
+
+async def assert_kept_once_and_queue_empty(deps: Deps, acked: dict[str, int]) -> None:
+    """Nothing acknowledged is lost or doubled (one row per client_id, with the acked id), and
+    no chat is left waiting."""
+    async with deps.sessions() as session:
+        rows = dict(
+            (
+                await session.execute(
+                    select(Message.client_id, Message.id).where(Message.client_id.in_(acked))
+                )
+            ).all()
+        )
+        doubled = await session.execute(
+            select(Message.client_id, func.count())
+            .where(Message.client_id.in_(acked))
+            .group_by(Message.client_id)
+            .having(func.count() > 1)
+        )
+        assert doubled.all() == []
+        queued = await session.scalar(select(func.count()).where(Conversation.status == "queued"))
+    assert rows == acked
+    assert queued == 0

@@ -38,7 +38,14 @@ import psutil
 from bench import seed, servers
 from bench.config import Profile
 from bench.meter import CpuMeter
-from bench.targets import PG_ADMIN, PG_DATABASE, REDIS_URL, THREE_PROCESSES, pg_url
+from bench.targets import (
+    PG_ADMIN,
+    PG_DATABASE,
+    REDIS_URL,
+    THREE_PROCESSES,
+    fresh_database,
+    pg_url,
+)
 from devkit.fakes.telegram import FakeTelegram, update_message
 from prilavok.bot.clock import SystemClock
 from prilavok.storage.db import create_engine, migrate
@@ -284,11 +291,7 @@ async def planning(backend: str, profile: Profile, work: Path) -> dict[str, Any]
     process of its own; on SQLite the planned texts are then rendered too."""
     _folder(work)
     path = work / f"planning-{backend}.db"
-    if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{path}"
-    else:
-        await seed.fresh_postgres(PG_ADMIN, PG_DATABASE)
-        url = pg_url()
+    url = await fresh_database(backend, path)
     bound = profile.scenario_timeout
     try:
         seeded = await _run_json(

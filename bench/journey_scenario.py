@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench import seed
 from bench.config import Profile
 from bench.dispatch import _drop_postgres, _remove, _run_json
-from bench.targets import PG_ADMIN, PG_DATABASE, pg_url
+from bench.targets import fresh_database
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -20,11 +19,7 @@ BACKENDS = ("sqlite", "postgresql")
 async def one_backend(backend: str, profile: Profile, work: Path) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before minutes of work
     path = work / f"journeys-{backend}.db"
-    if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{path}"
-    else:
-        await seed.fresh_postgres(PG_ADMIN, PG_DATABASE)
-        url = pg_url()
+    url = await fresh_database(backend, path)
     bound = profile.scenario_timeout
     try:
         entered = await _run_json(

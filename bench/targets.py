@@ -72,6 +72,15 @@ def pg_url(driver: str = "postgresql+asyncpg") -> str:
     return f"{driver}://{base}/{PG_DATABASE}"
 
 
+async def fresh_database(backend: str, sqlite_path: Path) -> str:
+    """A scenario's own database: a new SQLite file, or the bench's PostgreSQL database made
+    afresh (whatever a run before left in it goes)."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{sqlite_path}"
+    await seed.fresh_postgres(PG_ADMIN, PG_DATABASE)
+    return pg_url()
+
+
 @contextlib.asynccontextmanager
 async def running(
     name: str, run_dir: Path, max_seconds: float, operators: int, capacity: int

@@ -42,19 +42,18 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    # setuptools stages files in build/; a stale copy of a removed module would ride along.
-    shutil.rmtree(ROOT / "build", ignore_errors=True)
-    run(
-        sys.executable,
-        "-m",
-        "pip",
-        "wheel",
-        "--no-deps",
-        "-w",
-        out,
+    # Built from a copy of the checkout (the built assets included): setuptools stages files in
+    # the source's build/, which another build, or a stale module there, would otherwise share.
+    source = tmp_path_factory.mktemp("source") / "prilavok"
+    shutil.copytree(
         ROOT,
-        cwd=out,
+        source,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "node_modules", "build", "data", "*.egg-info", "__pycache__"
+        ),
     )
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, source, cwd=out)
     (found,) = out.glob("prilavok-*.whl")
     return found
 

@@ -5,9 +5,12 @@ python -m bench.journeys steps DATABASE_URL M   # then M of their first steps fa
 
 `enter` migrates the (empty) database and seeds N customers (bulk, not measured), then times
 the intake of N `cart.changed` events in batches of 1,000 — the call `POST /api/v1/events`
-makes for each request: parsing, storing, tying to customers, entering the abandoned-cart
-journey, writing runs and timers. `steps` makes M timers due now and times the journey pass of
-the delivery worker (claim by the due index, one transaction per step, a delivery row each).
+makes for each request: parsing, storing, tying to customers, and every listener the server
+wires (entering the abandoned-cart journey, writing runs and timers; renewals; the calendar).
+Like `prilavok serve`, it runs on the server's event loop with its collector settings, settled
+once start-up (here: migrating and seeding) is done. `steps` makes M timers due now and times
+the journey pass of the delivery worker (claim by the due index, one transaction per step, a
+delivery row each).
 Each prints one JSON object: seconds, per second, and peak RSS.
 """
 
@@ -26,10 +29,12 @@ from typing import Any
 import psutil
 from sqlalchemy import func, insert, select, text, update
 
+from prilavok.app import settle_heap_now
 from prilavok.bot import links, shop_events
 from prilavok.bot.context import Offers, OffersConfig
-from prilavok.bot.journey_entry import on_events
 from prilavok.bot.journey_steps import JourneySteps
+from prilavok.bot.web import LISTENERS
+from prilavok.cli import event_loop
 from prilavok.consult.kernel.deps import Deps
 from prilavok.consult.kernel.notifier import RecordingNotifier
 from prilavok.storage.db import create_engine, migrate, sessionmaker
@@ -111,13 +116,14 @@ async def enter(url: str, n: int, inflight: int = INFLIGHT) -> dict[str, Any]:
         await conn.execute(text("ANALYZE customers"))
         await conn.commit()
     starts = iter(range(0, n, BATCH))
+    settle_heap_now()
 
     async def client() -> None:
         for start in starts:  # shared: each batch is taken by one client
             batch = shop_events.parse_batch(
                 {"events": [_event(i) for i in range(start, min(n, start + BATCH))]}
             )
-            await shop_events.record(ctx, SHOP, batch, listeners=[on_events])
+            await shop_events.record(ctx, SHOP, batch, listeners=LISTENERS)
 
     server_before = await _server_cpu(ctx)
     began = time.perf_counter()
@@ -161,6 +167,7 @@ async def steps(url: str, m: int) -> dict[str, Any]:
             )
     # Far after the carts: the last activity is long past, so every step goes now.
     clock.t += timedelta(hours=1)
+    settle_heap_now()
     runner = JourneySteps(ctx, batch=500)
     rss_before = psutil.Process().memory_info().rss / 2**20
     began = time.perf_counter()
@@ -189,10 +196,11 @@ def main() -> None:
         if name == "enter":
             s.add_argument("--inflight", type=int, default=INFLIGHT, help="requests at once")
     args = p.parse_args()
-    if args.command == "enter":
-        result = asyncio.run(enter(args.url, args.n, args.inflight))
-    else:
-        result = asyncio.run(steps(args.url, args.n))
+    with asyncio.Runner(loop_factory=event_loop) as runner:
+        if args.command == "enter":
+            result = runner.run(enter(args.url, args.n, args.inflight))
+        else:
+            result = runner.run(steps(args.url, args.n))
     json.dump(result, sys.stdout)
     print()
 

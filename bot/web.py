@@ -21,7 +21,7 @@ from prilavok.bot.journey_admin import JourneyAdmin
 from prilavok.bot.journey_entry import on_events
 from prilavok.bot.pages import Pages
 from prilavok.bot.renewal_links import RenewalLinks
-from prilavok.bot.shop_events import Intake
+from prilavok.bot.shop_events import Intake, Listener
 from prilavok.bot.sms_callbacks import SmsCallbacks
 from prilavok.bot.viber_webhook import ViberWebhook
 from prilavok.bot.worker import DeliveryWorker
@@ -34,6 +34,10 @@ OFFERS = web.AppKey("offers", Offers)
 WORKER = web.AppKey("offers_worker", DeliveryWorker)
 INTAKE = web.AppKey("shop_events", Intake)
 FEEDS = web.AppKey("yml_feeds", FeedSchedule)
+# What every stored batch of shop events goes through, in order (the bench takes the same).
+# Renewals close a licence's earlier term after the journeys have entered the batch.
+# Purchases also feed the offer calendar's history.
+LISTENERS: tuple[Listener, ...] = (on_events, renewals.on_events, calendar_plan.on_events)
 FEED_POLL_SECONDS = 60
 CALENDAR_EVERY_SECONDS = 3600
 TELEGRAM_WEBHOOK = "/bot/telegram/webhook"
@@ -51,10 +55,7 @@ def setup(
 ) -> None:
     app[OFFERS] = ctx
     worker = app[WORKER] = DeliveryWorker(ctx, node_id)
-    # Renewals close a licence's earlier term after the journeys have entered the batch.
-    # Purchases also feed the offer calendar's history.
-    listeners = [on_events, renewals.on_events, calendar_plan.on_events]
-    intake = app[INTAKE] = Intake(ctx, listeners)
+    intake = app[INTAKE] = Intake(ctx, list(LISTENERS))
     CartLinks(ctx).register(app)
     RenewalLinks(ctx).register(app)
     JourneyAdmin(ctx, static_dir).register(app)

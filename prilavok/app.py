@@ -202,11 +202,14 @@ GC_THRESHOLDS = (20_000, 20, 100)
 
 
 async def settle_heap(app: web.Application) -> None:
-    """For a serving process, once started (tests run many apps in one process and skip it).
+    """For a serving process, once started (tests run many apps in one process and skip it)."""
+    settle_heap_now()
 
-    What start-up made (modules, mappers, compiled queries) lives as long as the process;
+
+def settle_heap_now() -> None:
+    """What start-up made (modules, mappers, compiled queries) lives as long as the process;
     frozen, it is no longer scanned by every full collection, which stalls every chat at once.
-    """
+    The benches call this too, so that they measure a process collecting as a server does."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)

@@ -35,7 +35,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         _check_redis(settings.redis_url)
     app = create_app(settings)
     app.on_startup.append(settle_heap)  # after create_app's own start-up steps
-    web.run_app(app, host=host, port=port, print=None, loop=_event_loop())
+    web.run_app(app, host=host, port=port, print=None, loop=event_loop())
 
 
 def _check_redis(url: str) -> None:
@@ -52,7 +52,7 @@ def _check_redis(url: str) -> None:
         ) from None
 
 
-def _event_loop() -> asyncio.AbstractEventLoop:
+def event_loop() -> asyncio.AbstractEventLoop:
     """uvloop where it is installed (Linux, macOS): its socket I/O costs a fraction of
     asyncio's, which is most of what relaying a message costs."""
     try:

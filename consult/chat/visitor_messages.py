@@ -87,9 +87,10 @@ _OPEN_CONVERSATIONS = (
     # By id, so that a visitor's newest open conversation is the last one read.
     .order_by(Conversation.id)
 )
+# One statement for the group's conversations (one time for all), not one execution each.
 _STAMP = (
     update(CONVERSATIONS)
-    .where(CONVERSATIONS.c.id == bindparam("conv_id"))
+    .where(CONVERSATIONS.c.id.in_(bindparam("conv_ids", expanding=True)))
     .values(last_message_at=bindparam("at"))
 )
 
@@ -115,7 +116,7 @@ def _store(conn: Connection, jobs: list[Incoming]) -> list[Stored | None]:
     if not rows:
         return results
     inserted = messages.insert_many(conn, rows)
-    conn.execute(_STAMP, [{"conv_id": c, "at": now} for c in {r["conversation_id"] for r in rows}])
+    conn.execute(_STAMP, {"conv_ids": sorted({r["conversation_id"] for r in rows}), "at": now})
     for msg in inserted:
         index = claimed[(msg.sender_key, msg.client_id)]
         conv = convs[jobs[index].visitor_id]

@@ -31,6 +31,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
+from prilavok.consult.chat.grouping import Grouper
 from prilavok.room_registry import INVALIDATE, RoomRegistry, token
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ REDIS_SECONDS = 5.0  # a registry call that takes longer is given up (and redone
 CACHE_ROOMS = 100_000  # cached rooms past this are dropped all at once (and read again)
 PACKET_CONNECTIONS = 64  # to Redis, for packets (and the listener)
 CONTROL_CONNECTIONS = 4  # to Redis, for heartbeats and room changes
+PUBLISH_BATCH = 128  # packets routed by one script call at most
+Packet = tuple[list[str], set[str], str]  # room tokens, extra hosts, payload
 
 
 def _client(url: str, size: int, options: dict[str, Any]) -> aioredis.Redis:
@@ -90,6 +93,10 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
         self._listening = False
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # Packets emitted in one turn of the loop (a group of stored messages relayed at once)
+        # go to Redis in one script call, in order, one call at a time: one round trip and one
+        # wake-up of each side for the lot instead of one each.
+        self._packets: Grouper[Packet, int] = Grouper(self._route_many, PUBLISH_BATCH)
 
     def initialize(self) -> None:
         super().initialize()  # starts the listener
@@ -300,9 +307,18 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
             if r not in self.rooms.get(namespace, {}) or await self._has_remote_hosts(tok):
                 needed = True
         if needed:
-            self.published += await self.registry.publish_to_rooms(
-                tokens, sid_hosts, self.json.dumps(data), self.broadcast_over
-            )
+            # Awaited first: `+=` over an await would read the count before it and lose the
+            # publishes of the emits that share the call.
+            sent = await self._packets.submit((tokens, sid_hosts, self.json.dumps(data)))
+            self.published += sent
+
+    async def _route_many(self, packets: list[Packet]) -> list[int]:
+        if len(packets) == 1:
+            tokens, hosts, payload = packets[0]
+            return [
+                await self.registry.publish_to_rooms(tokens, hosts, payload, self.broadcast_over)
+            ]
+        return await self.registry.publish_many(packets, self.broadcast_over)
 
     async def _publish_to(self, host: str | None, data: dict[str, Any]) -> None:
         """To one process's channel, or to every process when `host` is None."""

@@ -101,6 +101,38 @@ for h in pairs(hosts) do redis.call('PUBLISH', ARGV[3] .. h, ARGV[5]) end
 return n
 """
 
+# `_ROUTE` for several packets in one call: ARGV[1..4] as there, then for each packet its
+# number of room keys, its number of extra hosts, the packet and the extra hosts; KEYS are the
+# packets' room keys one packet after another. Returns the publishes made for each packet, in
+# order: packets go out in the order given.
+_ROUTE_MANY = """
+local out, k, a = {}, 1, 5
+while a <= #ARGV do
+  local nkeys, nhosts, packet = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), ARGV[a + 2]
+  a = a + 3
+  local hosts, n = {}, 0
+  local function add(h)
+    if h ~= ARGV[1] and not hosts[h] then hosts[h] = true; n = n + 1 end
+  end
+  if nkeys > 0 then
+    for _, h in ipairs(redis.call('SUNION', unpack(KEYS, k, k + nkeys - 1))) do add(h) end
+  end
+  k = k + nkeys
+  for i = a, a + nhosts - 1 do add(ARGV[i]) end
+  a = a + nhosts
+  local sent = 0
+  if n > tonumber(ARGV[2]) then
+    redis.call('PUBLISH', ARGV[4], packet)
+    sent = 1
+  elseif n > 0 then
+    for h in pairs(hosts) do redis.call('PUBLISH', ARGV[3] .. h, packet) end
+    sent = n
+  end
+  out[#out + 1] = sent
+end
+return out
+"""
+
 REAP_BATCH = 500
 
 
@@ -131,6 +163,7 @@ class RoomRegistry:
         self._beat = redis.register_script(_BEAT)
         self._reap = redis.register_script(_REAP)
         self._route = redis.register_script(_ROUTE)
+        self._route_many = redis.register_script(_ROUTE_MANY)
 
     def channel(self, host: str) -> str:
         return f"{self.prefix}:h:{host}"
@@ -161,6 +194,22 @@ class RoomRegistry:
         keys = [f"{self.prefix}:r:{t}" for t in tokens]
         args = [self.host_id, broadcast_over, f"{self.prefix}:h:", self.broadcast_channel, payload]
         return int(await self._route(keys=keys, args=[*args, *hosts]))
+
+    async def publish_many(
+        self, packets: list[tuple[list[str], set[str], str]], broadcast_over: int
+    ) -> list[int]:
+        """`publish_to_rooms` for several (tokens, hosts, payload) in one trip, in order."""
+        keys: list[str] = []
+        args: list[str | int] = [
+            self.host_id,
+            broadcast_over,
+            f"{self.prefix}:h:",
+            self.broadcast_channel,
+        ]
+        for tokens, hosts, payload in packets:
+            keys += [f"{self.prefix}:r:{t}" for t in tokens]
+            args += [len(tokens), len(hosts), payload, *hosts]
+        return [int(n) for n in await self._route_many(keys=keys, args=args)]
 
     async def hosts(self, tok: str) -> set[str]:
         """Every host of the room; this host is told when that changes."""

@@ -149,6 +149,27 @@ async def test_an_emit_goes_only_to_the_processes_hosting_the_room(cluster: Clus
     assert c.manager.published == 2
 
 
+async def test_emits_of_one_turn_go_in_one_call_in_order(cluster: Cluster):
+    a, b, c, d = await cluster(4, broadcast_over=2)
+    on_b = await connect(cluster, b, "r", "s", "all")
+    on_c = await connect(cluster, c, "s", "all")
+    on_a = await connect(cluster, a, "all")
+    await connect(cluster, d, "elsewhere")
+    before = counts([a, b, c, d])
+    # Emitted together: one script call routes them all, each to its own hosts.
+    await asyncio.gather(
+        *(d.sio.emit("m", i, room=("r", "s", "nowhere", "all")[i % 4]) for i in range(12))
+    )
+    assert [await on_b.next() for _ in range(9)] == [("m", i) for i in range(12) if i % 4 != 2]
+    assert [await on_c.next() for _ in range(6)] == [("m", i) for i in range(12) if i % 4 in (1, 3)]
+    assert [await on_a.next() for _ in range(3)] == [("m", i) for i in (3, 7, 11)]
+    # "r": b; "s": b and c; "nowhere": none; "all": three hosts > 2, one broadcast.
+    assert d.manager.published == 3 * (1 + 2 + 0 + 1)
+    await asyncio.sleep(0.2)
+    got = [x - y for x, y in zip(counts([a, b, c, d]), before, strict=True)]
+    assert got == [3, 3 * 3, 3 * 2, 3]
+
+
 async def test_a_room_hosted_only_here_costs_no_redis(cluster: Cluster):
     a, b = await cluster(2)
     here = await connect(cluster, a, "solo")

@@ -36,8 +36,9 @@ class Grouper(Generic[J, R]):
         if self._runner is None:
             # Starts on the next turn of the loop, so jobs arriving in this one join the group.
             self._runner = loop.create_task(self._run())
-        # Shielded: a caller that gives up does not cancel the group it is part of.
-        return await asyncio.shield(done)
+        # A caller that gives up cancels only its own future: the group runs in its own task,
+        # and answers only the futures still waiting (no shield needed, one future less a job).
+        return await done
 
     async def _run(self) -> None:
         try:

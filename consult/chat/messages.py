@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Row, select
+from sqlalchemy import Connection, Insert, Row, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +29,31 @@ _INSERT: dict[str, Insert] = {
     )
     for name, make in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
 }
+
+
+COLUMNS = (
+    "conversation_id",
+    "author",
+    "operator_id",
+    "sender_key",
+    "client_id",
+    "text",
+    "created_at",
+)
+_ARRAYS = (
+    func.unnest(*(bindparam(c, type_=postgresql.ARRAY(MESSAGES.c[c].type)) for c in COLUMNS))
+    .table_valued(*COLUMNS)
+    .render_derived()
+)
+# Many rows on PostgreSQL: a column of the rows per array, unnested. The SQL is the same whatever
+# the number of rows (prepared once per connection), where a multi-row VALUES is rendered, and
+# prepared, for each number.
+_INSERT_ARRAYS = (
+    postgresql.insert(MESSAGES)
+    .from_select(list(COLUMNS), select(*(_ARRAYS.c[c] for c in COLUMNS)))
+    .on_conflict_do_nothing(index_elements=["sender_key", "client_id"])
+    .returning(*MESSAGES.c)
+)
 
 
 class Duplicate(Exception):
@@ -66,6 +91,9 @@ def row(
 
 def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> list[Row[Any]]:
     """The rows stored (a resent client id gives none), on a synchronous connection."""
+    if conn.dialect.name == "postgresql":
+        columns = {c: [r[c] for r in rows] for c in COLUMNS}
+        return list(conn.execute(_INSERT_ARRAYS, columns).all())
     return list(conn.execute(_INSERT[conn.dialect.name], rows).all())
 
 

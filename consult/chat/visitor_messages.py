@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import BigInteger, ColumnElement, Connection, any_, bindparam, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +35,7 @@ from prilavok.storage.models import Conversation, Operator, utcnow
 # Bounded so one statement stays well under SQLite's limit on bound parameters.
 MAX_GROUP = 256
 CONVERSATIONS = Conversation.__table__
+DIALECTS = ("postgresql", "sqlite")
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,17 @@ async def _store_group(deps: Deps, jobs: list[Incoming]) -> list[Stored | None]:
 
 
 # Built once: constructing a statement and its cache key costs more than running it here.
-_OPEN_CONVERSATIONS = (
-    select(
+# The ids of a group go as one array on PostgreSQL (`= ANY`), so each statement's SQL is the
+# same whatever the group's size: prepared once per connection, never rendered again. SQLite
+# has no arrays: an IN list, rendered for each size.
+def _ids(column: ColumnElement[int], name: str, dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(BigInteger)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+_OPEN_CONVERSATIONS = {
+    dialect: select(
         Conversation.id,
         Conversation.visitor_id,
         Conversation.status,
@@ -80,25 +91,26 @@ _OPEN_CONVERSATIONS = (
         Operator.display_name,
     )
     .outerjoin(Operator, Operator.id == Conversation.operator_id)
-    .where(
-        Conversation.visitor_id.in_(bindparam("visitor_ids", expanding=True)),
-        Conversation.status != "closed",
-    )
+    .where(_ids(Conversation.visitor_id, "visitor_ids", dialect), Conversation.status != "closed")
     # By id, so that a visitor's newest open conversation is the last one read.
     .order_by(Conversation.id)
-)
-_STAMP = (
-    update(CONVERSATIONS)
-    .where(CONVERSATIONS.c.id == bindparam("conv_id"))
+    for dialect in DIALECTS
+}
+# One statement for the group's conversations (one time for all), not one execution each.
+_STAMP = {
+    dialect: update(CONVERSATIONS)
+    .where(_ids(CONVERSATIONS.c.id, "conv_ids", dialect))
     .values(last_message_at=bindparam("at"))
-)
+    for dialect in DIALECTS
+}
 
 
 def _store(conn: Connection, jobs: list[Incoming]) -> list[Stored | None]:
     convs = {
         row.visitor_id: row
         for row in conn.execute(
-            _OPEN_CONVERSATIONS, {"visitor_ids": list({j.visitor_id for j in jobs})}
+            _OPEN_CONVERSATIONS[conn.dialect.name],
+            {"visitor_ids": list({j.visitor_id for j in jobs})},
         )
     }
     now = utcnow()
@@ -115,7 +127,10 @@ def _store(conn: Connection, jobs: list[Incoming]) -> list[Stored | None]:
     if not rows:
         return results
     inserted = messages.insert_many(conn, rows)
-    conn.execute(_STAMP, [{"conv_id": c, "at": now} for c in {r["conversation_id"] for r in rows}])
+    conn.execute(
+        _STAMP[conn.dialect.name],
+        {"conv_ids": sorted({r["conversation_id"] for r in rows}), "at": now},
+    )
     for msg in inserted:
         index = claimed[(msg.sender_key, msg.client_id)]
         conv = convs[jobs[index].visitor_id]

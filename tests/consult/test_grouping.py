@@ -46,6 +46,28 @@ async def test_a_group_answers_each_job_in_order_and_isolates_a_failing_one() ->
     assert max(len(c) for c in calls) == 4
 
 
+async def test_a_caller_that_gives_up_leaves_its_group_going() -> None:
+    stored: list[list[int]] = []
+    release = asyncio.Event()
+
+    async def store(jobs: list[int]) -> list[int]:
+        await release.wait()
+        stored.append(jobs)
+        return [j * 10 for j in jobs]
+
+    grouper: Grouper[int, int] = Grouper(store, max_group=4)
+    quitter = asyncio.ensure_future(grouper.submit(1))
+    stayer = asyncio.ensure_future(grouper.submit(2))
+    await asyncio.sleep(0.01)  # the group [1, 2] is being stored
+    quitter.cancel()
+    await asyncio.sleep(0)
+    release.set()
+    assert await stayer == 20
+    assert stored == [[1, 2]]  # the job of the caller who left was stored all the same
+    assert quitter.cancelled()
+    assert await grouper.submit(3) == 30  # and the grouper goes on
+
+
 async def test_messages_arriving_together_are_stored_once_each_and_relayed(deps: Deps) -> None:
     anna = await add_operator(deps, "anna", capacity=50)
     await operators.connected(deps, anna.id, "s1")

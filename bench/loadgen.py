@@ -60,16 +60,23 @@ class LoadGenerator:
         self.workers: list[Worker] = []
 
     async def start(
-        self, visitor_url: str | list[str], operator_url: str, cookies: list[str | None]
+        self,
+        visitor_url: str | list[str],
+        operator_url: str | list[str],
+        cookies: list[str | None],
+        *,
+        spread: bool = False,
     ) -> None:
-        """`visitor_url`: one server, or one a worker in turn (visitors spread over processes)."""
+        """A URL: one server, or a list of servers. A list of visitor servers is taken one a
+        worker in turn; with `spread`, every worker's visitors and operators take each server of
+        their list in turn, as a load balancer spreads clients."""
         urls = [visitor_url] if isinstance(visitor_url, str) else visitor_url
         shares = split(len(cookies), self.count)
         offset = 0
         for i, share in enumerate(shares):
             cfg = {
                 "worker": i,
-                "visitorUrl": urls[i % len(urls)],
+                "visitorUrl": urls if spread else urls[i % len(urls)],
                 "operatorUrl": operator_url,
                 "cookies": cookies[offset : offset + share],
                 "auth": AUTH,

@@ -98,7 +98,10 @@ async def relay(target: str, profile: Profile, run_dir: Path) -> dict[str, Any]:
         target, run_dir, profile.scenario_timeout, profile.operators, capacity
     ) as srv:
         try:
-            await gen.start(srv.visitor_urls or srv.visitor_url, srv.operator_url, srv.cookies)
+            if srv.spread_over:
+                await gen.start(srv.spread_over, srv.spread_over, srv.cookies, spread=True)
+            else:
+                await gen.start(srv.visitor_urls or srv.visitor_url, srv.operator_url, srv.cookies)
             operators = await gen.operators()
             visitors, errors = await gen.visitors(profile.visitors, profile.scenario_timeout)
             # Every visitor's first message opens its conversation; not measured.

@@ -25,15 +25,20 @@ REDIS_URL = os.environ.get("PRILAVOK_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 PRILAVOK = ("prilavok-sqlite", "prilavok-postgres")
 TWO_PROCESSES = "prilavok-2proc"
 THREE_PROCESSES = "prilavok-3proc"
-# Processes on PostgreSQL sharing rooms through Redis: how many, and how messages cross
-# (`routed`: to the processes hosting the room; `broadcast`: python-socketio's stock manager).
-# Visitors connect to every process but the last (one a load generator worker), operators to
-# the last, so every relayed message crosses processes.
+# Processes on PostgreSQL sharing rooms through Redis: how many, how messages cross
+# (`routed`: to the processes hosting the room; `broadcast`: python-socketio's stock manager),
+# and where clients connect. `crossing`: visitors to every process but the last (one a load
+# generator worker), operators to the last, so every relayed message crosses processes — what
+# Redis costs a message. `balanced`: visitors and operators each spread over every process, as a
+# load balancer places them — what the processes hold together (a message crosses when the
+# visitor's process is not their operator's).
 MULTI_PROCESS = {
-    TWO_PROCESSES: (2, "routed"),
-    "prilavok-2proc-stock": (2, "broadcast"),
-    THREE_PROCESSES: (3, "routed"),
-    "prilavok-3proc-stock": (3, "broadcast"),
+    TWO_PROCESSES: (2, "routed", "crossing"),
+    "prilavok-2proc-stock": (2, "broadcast", "crossing"),
+    THREE_PROCESSES: (3, "routed", "crossing"),
+    "prilavok-3proc-stock": (3, "broadcast", "crossing"),
+    "prilavok-2proc-balanced": (2, "routed", "balanced"),
+    "prilavok-3proc-balanced": (3, "routed", "balanced"),
 }
 METRICS_TOKEN = "bench-metrics"
 BASELINES = ("bare-python", "bare-node")
@@ -48,6 +53,8 @@ class Running:
     servers: list[MeasuredServer]
     # Where each load generator worker's visitors connect (worker i: i modulo the list).
     visitor_urls: list[str] | None = None
+    # Clients spread over every process, visitors and operators alike (a `balanced` layout).
+    spread_over: list[str] | None = None
 
     def procs(self) -> list[psutil.Process]:
         return [p for s in self.servers for p in s.procs()]
@@ -105,7 +112,7 @@ async def running(
         logins = await seed.prepare(db_url, operators, capacity)
         common = {"database_url": db_url, "data_dir": work}
         if name in MULTI_PROCESS:
-            count, routing = MULTI_PROCESS[name]
+            count, routing, _ = MULTI_PROCESS[name]
             channel = f"bench-{uuid.uuid4().hex[:12]}"
             for side in "abc"[:count]:
                 started.append(
@@ -127,8 +134,15 @@ async def running(
         visitor_side, operator_side = started[0], started[-1]
         cookies = await seed.login_all(operator_side.url, logins)
         visitor_urls = [s.url for s in started[:-1]] or [visitor_side.url]
+        balanced = name in MULTI_PROCESS and MULTI_PROCESS[name][2] == "balanced"
         yield Running(
-            name, visitor_side.url, operator_side.url, list(cookies), started, visitor_urls
+            name,
+            visitor_side.url,
+            operator_side.url,
+            list(cookies),
+            started,
+            visitor_urls,
+            [s.url for s in started] if balanced else None,
         )
     finally:
         for s in started:

@@ -2,7 +2,8 @@
 // them commands as JSON lines on stdin and reads JSON lines from stdout.
 //
 // Config (argv[2], JSON): {worker, visitorUrl, operatorUrl, cookies: [str|null], auth: {url,
-// title, locale}, deadlineSeconds, connectConcurrency}
+// title, locale}, deadlineSeconds, connectConcurrency}; a URL may be a list of servers, which
+// this worker's connections take in turn (as a load balancer spreads clients).
 // Commands: {cmd: "operators"} | {cmd: "visitors", count} | {cmd: "warm", rate}
 //           | {cmd: "step", step, rate, seconds, grace} | {cmd: "final", wait, grace}
 //           | {cmd: "quit"}
@@ -75,13 +76,20 @@ function onOperatorMessage(message) {
   bucket.latencies.push(Number(at - BigInt(sentNs)) / 1e6);
 }
 
+// The k-th connection's server: one URL, or each of a list in turn (offset by the worker, so
+// that every server gets its share whatever the number of workers).
+function serverFor(url, k) {
+  return Array.isArray(url) ? url[(cfg.worker + k) % url.length] : url;
+}
+
 async function connectOperators() {
   const cookies = cfg.cookies;
   let i = 0;
   const made = await pool(cookies.length, cfg.connectConcurrency, () => {
-    const cookie = cookies[i++];
+    const k = i++;
+    const cookie = cookies[k];
     const options = cookie ? { extraHeaders: { Cookie: `prilavok_op=${cookie}` } } : {};
-    return connectOne(`${cfg.operatorUrl}/operator`, options, "init")
+    return connectOne(`${serverFor(cfg.operatorUrl, k)}/operator`, options, "init")
       .then((s) => {
         if (s) s.on("message", onOperatorMessage);
         return s;
@@ -92,8 +100,9 @@ async function connectOperators() {
 }
 
 async function connectVisitors(count) {
+  let k = visitors.length;
   const made = await pool(count, cfg.connectConcurrency, () =>
-    connectOne(`${cfg.visitorUrl}/visitor`, { auth: cfg.auth }, "session"));
+    connectOne(`${serverFor(cfg.visitorUrl, k++)}/visitor`, { auth: cfg.auth }, "session"));
   visitors.push(...made);
   out({ event: "visitors", connected: visitors.length, errors: connectErrors });
 }

@@ -162,7 +162,8 @@ def _journeys(found: list[dict[str, Any]]) -> list[str]:
     lines += [
         "`bench/journeys.py` in processes of their own, a fresh database each. *Entering*: "
         "one `cart.changed` event per customer, in batches of 1,000 through "
-        "`shop_events.record` (what `POST /api/v1/events` calls), the given number of "
+        "`shop_events.record` with every listener the app wires (what `POST /api/v1/events` "
+        "calls), on serve's event loop and collector settings, the given number of "
         "requests in flight; CPU is the process's own, server CPU PostgreSQL's backends' (SQLite "
         "runs in the process). *Steps*: "
         "that many first steps due at once, taken by the worker's journey pass (a delivery "

@@ -313,11 +313,6 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
             self.published += sent
 
     async def _route_many(self, packets: list[Packet]) -> list[int]:
-        if len(packets) == 1:
-            tokens, hosts, payload = packets[0]
-            return [
-                await self.registry.publish_to_rooms(tokens, hosts, payload, self.broadcast_over)
-            ]
         return await self.registry.publish_many(packets, self.broadcast_over)
 
     async def _publish_to(self, host: str | None, data: dict[str, Any]) -> None:

@@ -80,31 +80,12 @@ end
 return 1
 """
 
-# Publishes a packet to every host of the rooms (KEYS) and to the extra hosts (ARGV[6..]), but
-# this one (ARGV[1]); once on the broadcast channel (ARGV[4]) when more than ARGV[2] of them.
-# The host set is read as the packet goes, so it is never stale. Returns the publishes made.
-_ROUTE = """
-local hosts, n = {}, 0
-local function add(h)
-  if h ~= ARGV[1] and not hosts[h] then hosts[h] = true; n = n + 1 end
-end
-if #KEYS > 0 then
-  for _, h in ipairs(redis.call('SUNION', unpack(KEYS))) do add(h) end
-end
-for i = 6, #ARGV do add(ARGV[i]) end
-if n == 0 then return 0 end
-if n > tonumber(ARGV[2]) then
-  redis.call('PUBLISH', ARGV[4], ARGV[5])
-  return 1
-end
-for h in pairs(hosts) do redis.call('PUBLISH', ARGV[3] .. h, ARGV[5]) end
-return n
-"""
-
-# `_ROUTE` for several packets in one call: ARGV[1..4] as there, then for each packet its
-# number of room keys, its number of extra hosts, the packet and the extra hosts; KEYS are the
-# packets' room keys one packet after another. Returns the publishes made for each packet, in
-# order: packets go out in the order given.
+# Publishes each packet to every host of its rooms and to its extra hosts, but this one
+# (ARGV[1]); once on the broadcast channel (ARGV[4]) when more than ARGV[2] of them; ARGV[3] is
+# the hosts' channel prefix. Then for each packet: its number of room keys, its number of extra
+# hosts, the packet and the extra hosts; KEYS are the packets' room keys one packet after
+# another. The host sets are read as the packets go, so they are never stale. Returns the
+# publishes made for each packet, in order: packets go out in the order given.
 _ROUTE_MANY = """
 local out, k, a = {}, 1, 5
 while a <= #ARGV do
@@ -162,7 +143,6 @@ class RoomRegistry:
         self._read = redis.register_script(_READ)
         self._beat = redis.register_script(_BEAT)
         self._reap = redis.register_script(_REAP)
-        self._route = redis.register_script(_ROUTE)
         self._route_many = redis.register_script(_ROUTE_MANY)
 
     def channel(self, host: str) -> str:
@@ -187,18 +167,11 @@ class RoomRegistry:
                 )
             await pipe.execute()
 
-    async def publish_to_rooms(
-        self, tokens: list[str], hosts: set[str], payload: str, broadcast_over: int
-    ) -> int:
-        """`payload` to the hosts of the rooms and to `hosts`, in one trip; the publishes made."""
-        keys = [f"{self.prefix}:r:{t}" for t in tokens]
-        args = [self.host_id, broadcast_over, f"{self.prefix}:h:", self.broadcast_channel, payload]
-        return int(await self._route(keys=keys, args=[*args, *hosts]))
-
     async def publish_many(
         self, packets: list[tuple[list[str], set[str], str]], broadcast_over: int
     ) -> list[int]:
-        """`publish_to_rooms` for several (tokens, hosts, payload) in one trip, in order."""
+        """Each (room tokens, extra hosts, payload) to the hosts of its rooms and to its extra
+        hosts, all in one trip, in order; the publishes made for each."""
         keys: list[str] = []
         args: list[str | int] = [
             self.host_id,

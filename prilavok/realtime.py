@@ -13,6 +13,7 @@ from aiohttp import web
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from prilavok.consult.kernel.namespace import MALFORMED
+from prilavok.packet_binary import has_binary
 from prilavok.room_manager import RoutedRedisManager
 
 SOCKETIO_PATH = "/socket.io/"
@@ -45,7 +46,21 @@ class FastJson:
 class CheckedPacket(socketio.packet.Packet):
     """Socket.IO packets whose payload cannot be read still reach the namespace, as the event
     MALFORMED, so that the sender gets an ack or `error` event with `invalid_payload` (and the
-    log one line) instead of a silent drop and a traceback."""
+    log one line) instead of a silent drop and a traceback. Whether a packet to send carries
+    bytes is asked of orjson first (prilavok.packet_binary)."""
+
+    def __init__(
+        self,
+        packet_type: int = socketio.packet.EVENT,
+        data: Any = None,
+        namespace: str | None = None,
+        id: int | None = None,
+        binary: bool | None = None,
+        encoded_packet: Any = None,
+    ) -> None:
+        if binary is None and data is not None:
+            binary = has_binary(data)
+        super().__init__(packet_type, data, namespace, id, binary, encoded_packet)
 
     def decode(self, encoded_packet: Any) -> int:
         try:

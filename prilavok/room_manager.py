@@ -32,6 +32,7 @@ import redis.asyncio as aioredis
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from prilavok.consult.chat.grouping import Grouper
+from prilavok.packet_binary import has_binary
 from prilavok.room_registry import INVALIDATE, RoomRegistry, token
 
 log = logging.getLogger(__name__)
@@ -232,6 +233,57 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
                 await client.connection_pool.disconnect()
 
     # ---- where a message goes ----
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str | None = None,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """`AsyncPubSubManager.emit` for the common case — no ack asked, no bytes —, doing less:
+        nothing is built for local delivery when no socket here is to receive it (a visitor's
+        message to its own room, sent from its only tab), and whether the payload has bytes is
+        asked of orjson. Acks and bytes take the library's own way."""
+        room = to or room
+        args = list(data) if isinstance(data, tuple) else [data]
+        if callback is not None or kwargs.get("ignore_queue") or has_binary(args):
+            await super().emit(
+                event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs
+            )
+            return
+        namespace = namespace or "/"
+        if self._delivers_here(namespace, room, skip_sid):
+            await super().emit(
+                event, data, namespace, room=room, skip_sid=skip_sid, ignore_queue=True
+            )
+        await self._publish(
+            {
+                "method": "emit",
+                "event": event,
+                "data": args,
+                "binary": False,
+                "namespace": namespace,
+                "room": room,
+                "skip_sid": skip_sid,
+                "callback": None,
+                "host_id": self.host_id,
+            }
+        )
+
+    def _delivers_here(self, namespace: str, room: Any, skip_sid: Any) -> bool:
+        """Whether a socket here is in the room (None: the namespace) and not skipped."""
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        here = self.rooms.get(namespace, {})
+        for r in room if isinstance(room, list | tuple) else [room]:
+            members = here.get(r)
+            if members and any(sid not in skip for sid in members):
+                return True
+        return False
 
     async def _has_remote_hosts(self, tok: str) -> bool:
         """Whether a room hosted here is hosted elsewhere too; cached, and forgotten when the

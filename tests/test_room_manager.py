@@ -228,6 +228,38 @@ async def test_skip_sid_across_processes(cluster: Cluster):
     await sender.nothing()
 
 
+async def test_nothing_is_built_here_when_nobody_here_receives(cluster: Cluster):
+    a, b = await cluster(2)
+    sender = await connect(cluster, a, "v")
+    other_tab = await connect(cluster, b, "v")
+    built: list[Any] = []
+
+    class Counted(a.sio.packet_class):  # type: ignore[name-defined,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            built.append(kwargs.get("data"))
+            super().__init__(*args, **kwargs)
+
+    a.sio.packet_class = Counted
+    # The visitor's message to its own room from its only tab here: for the tab on b alone.
+    await a.sio.emit("message", {"n": 1}, room="v", skip_sid=sender.sid)
+    assert await other_tab.next() == ("message", {"n": 1})
+    await sender.nothing()
+    assert built == []
+    await a.sio.emit("message", {"n": 2}, room="v")  # with the sender: built once, for it
+    assert await sender.next() == ("message", {"n": 2})
+    assert await other_tab.next() == ("message", {"n": 2})
+    assert built == [["message", {"n": 2}]]
+
+
+async def test_bytes_go_to_both_sides_as_bytes(cluster: Cluster):
+    a, b = await cluster(2)
+    here = await connect(cluster, a, "r")
+    there = await connect(cluster, b, "r")
+    await a.sio.emit("file", {"name": "x", "body": b"\x00\xffok"}, room="r")
+    for client in (here, there):
+        assert await client.next() == ("file", {"name": "x", "body": b"\x00\xffok"})
+
+
 async def test_enter_and_leave_room_of_a_sid_on_another_process(cluster: Cluster):
     a, b, c = await cluster(3)
     client = await connect(cluster, a)

@@ -108,8 +108,9 @@ async function connectVisitors(count) {
 }
 
 // Sends `rate` messages a second in total from this worker, round-robin over its visitors,
-// for `seconds`; returns the counts once every ack came back or `grace` seconds passed.
-function drive(step, rate, seconds, grace, text) {
+// for `seconds`; returns the counts once every ack came back or `grace` seconds passed. An ack
+// later than `ackTimeoutMs` is an error.
+function drive(step, rate, seconds, grace, text, ackTimeoutMs = ACK_TIMEOUT_MS) {
   return new Promise((resolve) => {
     const stats = { sent: 0, acked: 0, ackErrors: 0, ackLatencies: [] };
     if (!visitors.length || rate <= 0) return resolve(stats);
@@ -126,7 +127,7 @@ function drive(step, rate, seconds, grace, text) {
         const payload = { client_id: `w${cfg.worker}-${step}-${seq++}`, text: text(sentNs) };
         stats.sent += 1;
         pendingAcks += 1;
-        socket.timeout(ACK_TIMEOUT_MS).emit("message", payload, (err, ack) => {
+        socket.timeout(ackTimeoutMs).emit("message", payload, (err, ack) => {
           pendingAcks -= 1;
           if (err || !ack || ack.ok === false) stats.ackErrors += 1;
           else {
@@ -189,9 +190,13 @@ async function final(cmd) {
 async function warm(cmd) {
   // Every visitor sends one message, which opens its conversation (routing, assignment).
   // Waits for every ack (up to `grace` seconds), so that no backlog of new chats is still being
-  // worked off when the measured steps begin.
+  // worked off when the measured steps begin. An ack may take the whole grace: a new chat costs
+  // far more than a message and a crowd of them queues for routing, and one given up on early
+  // would still be worked off during the first step.
   const started = nowNs();
-  const stats = await drive("warm", cmd.rate, visitors.length / cmd.rate, cmd.grace, () => "warm-up");
+  const sending = visitors.length / cmd.rate;
+  const stats = await drive(
+    "warm", cmd.rate, sending, cmd.grace, () => "warm-up", (sending + cmd.grace) * 1000);
   const seconds = Number(nowNs() - started) / 1e9;
   out({ event: "warm", sent: stats.sent, acked: stats.acked, ack_errors: stats.ackErrors, seconds });
 }

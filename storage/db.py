@@ -59,7 +59,10 @@ def create_engine(url: str, *, sqlite_synchronous: Synchronous = "FULL") -> Asyn
         _PRAGMAS[engine.sync_engine] = pragmas
         event.listen(engine.sync_engine, "connect", pragmas)
         return engine
-    engine = create_async_engine(url, pool_size=10, max_overflow=20, json_serializer=json_text)
+    # Connections beyond `pool_size` are closed as soon as they come back, and a new one costs
+    # asyncpg's type introspection on the server: a burst (a crowd of new chats) that kept more
+    # than ten busy opened and closed connections all the time. Thirty at most, as before.
+    engine = create_async_engine(url, pool_size=20, max_overflow=10, json_serializer=json_text)
     _ping_when_idle(engine.sync_engine.pool)
     return engine
 

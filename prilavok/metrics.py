@@ -33,6 +33,7 @@ class Metrics:
     def __init__(self) -> None:
         # A registry per app: tests run many apps in one process.
         self.registry = r = CollectorRegistry()
+        self._event_children: dict[tuple[str, str], tuple[Any, Any]] = {}
         self.connections = Gauge(
             "prilavok_socket_connections", "Open Socket.IO connections", ["side"], registry=r
         )
@@ -98,11 +99,19 @@ class Metrics:
         """Wraps each namespace's event dispatch: counts, errors and acknowledgement time."""
         for name, namespace in sio.namespace_handlers.items():
             side = SIDES.get(name, name.strip("/") or "default")
-            namespace.trigger_event = self._timed(side, namespace.trigger_event)
+            handlers = getattr(namespace, "handlers", None)
+            known = set(handlers()) if callable(handlers) else set()
+            namespace.trigger_event = self._timed(side, namespace.trigger_event, known)
 
     def _timed(
-        self, side: str, trigger: Callable[..., Awaitable[Any]]
+        self,
+        side: str,
+        trigger: Callable[..., Awaitable[Any]],
+        known: set[str],
     ) -> Callable[..., Awaitable[Any]]:
+        """`known`: the namespace's events; any other name a client sends is counted as
+        "other", so that made-up names cannot grow the series (and memory) without end."""
+
         async def handle(event: str, *args: Any) -> Any:
             if event == "connect":
                 result = await trigger(event, *args)
@@ -114,9 +123,10 @@ class Metrics:
                 return await trigger(event, *args)
             started = time.perf_counter()
             result = await trigger(event, *args)
-            label = event if len(event) <= 40 else "other"
-            self.ack_seconds.labels(side, label).observe(time.perf_counter() - started)
-            self.events.labels(side, label).inc()
+            label = event if event in known else "other"
+            timer, counter = self._children(side, label)
+            timer.observe(time.perf_counter() - started)
+            counter.inc()
             code = _error_code(result)
             if code:
                 self.errors.labels(side, code).inc()
@@ -127,6 +137,16 @@ class Metrics:
             return result
 
         return handle
+
+    def _children(self, side: str, label: str) -> tuple[Any, Any]:
+        """The event's timer and counter, looked up once: `labels()` takes a lock and checks
+        its arguments on every call, and every relayed message would pay for that."""
+        key = (side, label)
+        found = self._event_children.get(key)
+        if found is None:
+            found = (self.ack_seconds.labels(side, label), self.events.labels(side, label))
+            self._event_children[key] = found
+        return found
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:

@@ -37,7 +37,14 @@ async def test_metrics_count_what_happens(sqlite_url: str, tmp_path: Path) -> No
         await v.call("message", {"client_id": cid(), "text": "Есть размер M?"})
         bad = await v.call("message", {"client_id": cid(), "text": "x" * 5000})
         assert bad["error"]["code"] == "too_long"
+        # Made-up event names are one series, "other", however many a client invents.
+        for name in ("made-up-1", "made-up-2"):
+            refused = await v.call(name, {})
+            assert refused["error"]["code"] == "unknown_event"
         status, m = await scrape(f"{srv.url}/metrics", "scrape-me")
+        other = ("prilavok_socket_events_total", (("event", "other"), ("side", "visitor")))
+        assert m[other] == 2
+        assert not [k for k in m if any(v == "made-up-1" for _, v in k[1])]
         assert status == 200
         assert m[("prilavok_socket_connections", (("side", "visitor"),))] == 1
         assert m[("prilavok_messages_relayed_total", (("side", "visitor"),))] == 1

@@ -104,7 +104,8 @@ class VisitorNamespace(Namespace):
 
     async def on_message(self, sid: str, data: Any) -> dict[str, Any]:
         p = parse(VisitorMessage, data)
-        vid = await self._visitor_id(sid)
+        session = await self.get_session(sid)  # once: the hottest event of all
+        vid = int(session["visitor_id"])
         await self.deps.throttle.hit("visitor_messages", str(vid))
         return await visitor_messages.post_visitor_message(
             self.deps,
@@ -113,7 +114,7 @@ class VisitorNamespace(Namespace):
             p.text,
             p.conversation_id,
             sid=sid,
-            address=await self._address(sid),
+            address=str(session["address"]),
         )
 
     async def on_typing(self, sid: str, data: Any) -> None:

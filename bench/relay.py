@@ -115,9 +115,9 @@ async def relay(target: str, profile: Profile, run_dir: Path) -> dict[str, Any]:
                     step = await _step(gen, srv, profile, i, rate)
                     step["attempt"] = attempt
                     steps.append(step)
-                    if _within(step, profile.p99_limit_ms):
+                    if _within(step, profile.p99_limit_ms) or profile.every_rate:
                         break
-                if not _within(step, profile.p99_limit_ms):
+                if not _within(step, profile.p99_limit_ms) and not profile.every_rate:
                     break
             finals = await gen.final(DRAIN_SECONDS, profile.grace_seconds)
             for step in steps:

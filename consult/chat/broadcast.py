@@ -82,14 +82,19 @@ async def push_team_list(deps: Deps) -> None:
 
 async def assignments(
     deps: Deps, pairs: list[tuple[int, int]], *, left_queue: str | None = "assigned"
-) -> None:
+) -> dict[int, dict[str, Any]]:
     """After chats went to operators: tell each operator and visitor, and, when the chats left
     the queue (`left_queue` says why; None for a new chat given a place at once), the consoles
-    and the visitors behind them (coalesced, consult.chat.queue_feed)."""
+    and the visitors behind them (coalesced, consult.chat.queue_feed). Returns each
+    conversation as its visitor was told it (for an ack, without reading it again)."""
+    told: dict[int, dict[str, Any]] = {}
     for conv_id, operator_id in pairs:
         await chat_to_operator(deps, conv_id, operator_id)
-        await visitor_conversation(deps, conv_id)
+        data = await visitor_conversation(deps, conv_id)
+        if data is not None:
+            told[conv_id] = data
         if left_queue:
             queue_feed.feed(deps).left(conv_id, left_queue)
     if pairs:
         queue_feed.feed(deps).touch()  # places were taken
+    return told

@@ -66,10 +66,10 @@ async def pick(session: AsyncSession, limits: Limits) -> Operator | None:
 
 
 def assign(conv: Conversation, operator: Operator) -> None:
-    _assign(conv, operator.id)
+    assign_to(conv, operator.id)
 
 
-def _assign(conv: Conversation, operator_id: int) -> None:
+def assign_to(conv: Conversation, operator_id: int) -> None:
     conv.operator_id = operator_id
     conv.status = "active"
     conv.assigned_at = utcnow()
@@ -90,7 +90,7 @@ async def drain(session: AsyncSession, limits: Limits) -> list[tuple[int, int]]:
         chosen = choose(candidates)
         if chosen is None:
             break
-        _assign(conv, chosen.operator_id)
+        assign_to(conv, chosen.operator_id)
         chosen.load += 1
         done.append((conv.id, chosen.operator_id))
     await session.flush()

@@ -6,9 +6,10 @@ group of them, one transaction reads the senders' open conversations, inserts ev
 one statement, stamps each conversation's `last_message_at` and commits (`Deps.transaction`: on
 SQLite, one hop to the writer thread for the whole group). Anything unusual (no open
 conversation yet, a resent client id, a conversation named that is not the open one) is answered
-`None` by the group and takes the careful path, for that message alone: it may open a
-conversation and route it. Both write through `consult.chat.messages` (one INSERT) and answer with
-the shapes of `consult.kernel.serialize`; both push only after their commit.
+`None` by the group and takes the careful path, for that message alone; a first message opens
+its conversation in a group of another kind (consult.chat.opening: one routing decision for
+the new chats that came together). Both write through `consult.chat.messages` (one INSERT) and
+answer with the shapes of `consult.kernel.serialize`; both push only after their commit.
 """
 
 from __future__ import annotations
@@ -22,14 +23,13 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from prilavok.consult.chat import availability, broadcast, messages, queue_feed, routing, waiting
+from prilavok.consult.chat import broadcast, messages, opening, queue_feed, waiting
 from prilavok.consult.chat.conversations import own_conversation
 from prilavok.consult.chat.grouping import Grouper
-from prilavok.consult.chat.invitations import origin_of_new_chat
 from prilavok.consult.kernel import serialize
 from prilavok.consult.kernel.deps import Deps
 from prilavok.consult.kernel.notifier import OPERATOR_NS, VISITOR_NS, operator_room, visitor_room
-from prilavok.consult.visitors.visits import current_visit, open_conversation
+from prilavok.consult.visitors.visits import open_conversation
 from prilavok.storage.models import Conversation, Operator, utcnow
 
 # Bounded so one statement stays well under SQLite's limit on bound parameters.
@@ -203,22 +203,22 @@ async def _careful(
         if old is not None:
             return await _ack(deps, old)
         conv = await open_conversation(session, visitor_id)
-    assigned: list[tuple[int, int]] = []
     created = conv is None
     if created and address is not None:
         await deps.throttle.hit("address_conversations", address)
     try:
         if created:
-            async with deps.routing() as session:
-                conv = await open_conversation(session, visitor_id)
-                if conv is None:
-                    conv = await _open(deps, session, visitor_id, assigned)
-                msg = await _insert(session, conv, key, client_id, text)
+            opened = await opening.open_chat(deps, opening.Opening(visitor_id, client_id, text))
+            if opened.message is None:
+                raise messages.Duplicate
+            msg, created = opened.message, opened.created
+            conv_id, status, operator_id = opened.conversation_id, opened.status, opened.operator_id
         else:
             async with deps.write() as session:
                 conv = await session.get(Conversation, conv.id, with_for_update=False)
                 assert conv is not None
                 msg = await _insert(session, conv, key, client_id, text)
+                conv_id, status, operator_id = conv.id, conv.status, conv.operator_id
     except (IntegrityError, messages.Duplicate):
         # The same client id raced in from another tab or process: the first one won.
         async with deps.sessions() as session:
@@ -228,51 +228,21 @@ async def _careful(
         return await _ack(deps, old)
 
     data = serialize.message(msg)
-    if assigned:
+    if created:
         await deps.notifier.emit(
             "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
         )
-        # The new chat went straight to an operator: the queue did not change.
-        await broadcast.assignments(deps, assigned, left_queue=None)
-    elif created and conv.status == "queued":
-        await deps.notifier.emit(
-            "message", data, room=visitor_room(visitor_id), namespace=VISITOR_NS, skip_sid=sid
-        )
-        queue_feed.feed(deps).joined(conv.id)
+        if operator_id:
+            # The new chat went straight to an operator: the queue did not change. The
+            # conversation the visitor's tabs were told is the ack's too.
+            told = await broadcast.assignments(deps, [(conv_id, operator_id)], left_queue=None)
+            if conv_id in told:
+                return {"message": data, "conversation": told[conv_id]}
+        else:
+            queue_feed.feed(deps).joined(conv_id)
     else:
-        await _relay(deps, visitor_id, data, sid, conv.status, conv.operator_id)
+        await _relay(deps, visitor_id, data, sid, status, operator_id)
     return await _ack(deps, msg)
-
-
-async def _open(
-    deps: Deps, session: AsyncSession, visitor_id: int, assigned: list[tuple[int, int]]
-) -> Conversation:
-    """A new conversation, routed in the same decision (inside `Deps.routing`)."""
-    visit = await current_visit(session, visitor_id, deps.limits)
-    now = utcnow()
-    conv = Conversation(
-        visitor_id=visitor_id,
-        visit_id=visit.id if visit else None,
-        status="queued",
-        created_at=now,
-        queued_at=now,
-    )
-    answered = await origin_of_new_chat(session, conv.visit_id)
-    if answered is not None:
-        conv.origin, conv.invitation_id = "invitation", answered.id
-        answered.status = "accepted"
-        answered.responded_at = answered.responded_at or now
-    session.add(conv)
-    await session.flush()
-    operator = await routing.pick(session, deps.limits)
-    if operator is not None:
-        routing.assign(conv, operator)
-        assigned.append((conv.id, operator.id))
-    else:
-        # Nobody can answer now: kept, and marked for whoever comes first.
-        reason = await availability.closed_reason(session, deps.limits)
-        conv.left_offline = reason is not None
-    return conv
 
 
 async def _insert(

@@ -3,16 +3,17 @@
 import asyncio
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from prilavok.consult.chat import conversations, queue_feed, visitor_messages
+from prilavok.consult.chat import conversations, opening, queue_feed, visitor_messages
 from prilavok.consult.kernel.deps import Deps
 from prilavok.consult.kernel.errors import ConsultError
 from prilavok.consult.kernel.notifier import operator_room, visitor_room
 from prilavok.consult.team import operators
 from prilavok.consult.visitors.visits import record_page, visitor_for_token
 from prilavok.storage.db import sessionmaker
-from prilavok.storage.models import Conversation, Operator
+from prilavok.storage.models import Conversation, Message, Operator
 from tests.clients import add_operator, cid
 
 
@@ -170,11 +171,13 @@ async def test_presence_of_a_dead_process_does_not_count(deps: Deps) -> None:
 # cores.
 @pytest.mark.serial
 async def test_a_burst_of_new_chats_does_not_starve_the_connection_pool(deps: Deps) -> None:
-    """Routing waits its turn before it takes a pooled connection, so the queries after each
-    decision (the ack, the pushes) still find one, even with a pool of two."""
+    """New chats wait for their group's decision without a pooled connection (the group holds
+    one), so the queries after it (the acks, the pushes) still find one, even with a pool of
+    two. A group's callers all want one at the same moment when it commits: the wait for a
+    connection may be longer than one decision, not as long as the burst."""
     await online(deps, "anna", capacity=100)
     engine = deps.sessions.kw["bind"]
-    small = create_async_engine(engine.url, pool_size=2, max_overflow=0, pool_timeout=0.5)
+    small = create_async_engine(engine.url, pool_size=2, max_overflow=0, pool_timeout=3)
     tight = Deps(sessionmaker(small), deps.notifier, deps.limits, deps.node_id)
     try:
         ids = [await new_visitor(deps) for _ in range(60)]
@@ -186,3 +189,50 @@ async def test_a_burst_of_new_chats_does_not_starve_the_connection_pool(deps: De
     finally:
         tight.close()
         await small.dispose()
+
+
+async def test_a_crowd_of_new_chats_shares_routing_decisions(
+    deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """First messages that come together are decided in groups (consult.chat.opening), and
+    each group fills places as one-by-one routing would: most free places first."""
+    anna = await online(deps, "anna", capacity=3)
+    boris = await online(deps, "boris", capacity=2)
+    groups: list[int] = []
+    decide = opening._decide
+
+    async def counted(session, limits, jobs):  # type: ignore[no-untyped-def]
+        groups.append(len(jobs))
+        return await decide(session, limits, jobs)
+
+    monkeypatch.setattr(opening, "_decide", counted)
+    ids = [await new_visitor(deps) for _ in range(12)]
+    acks = await asyncio.gather(
+        *[visitor_messages.post_visitor_message(deps, vid, cid(), "hi") for vid in ids]
+    )
+    assert sum(groups) == 12 and len(groups) < 12, groups
+    async with deps.sessions() as s:
+        convs = {c.visitor_id: c for c in await s.scalars(select(Conversation))}
+    assert len(convs) == 12
+    owners = [convs[vid].operator_id for vid in ids]
+    assert owners.count(anna.id) == 3 and owners.count(boris.id) == 2
+    assert [c.status for c in convs.values()].count("queued") == 7
+    # Each ack tells its visitor what was decided for them.
+    for vid, ack in zip(ids, acks, strict=True):
+        assert ack["conversation"]["id"] == convs[vid].id
+        assert ack["conversation"]["status"] == convs[vid].status
+        assert ack["message"]["conversation_id"] == convs[vid].id
+
+
+async def test_one_client_id_twice_in_a_crowd_is_stored_once(deps: Deps) -> None:
+    await online(deps, "anna")
+    vid = await new_visitor(deps)
+    same = cid()
+    first, again = await asyncio.gather(
+        visitor_messages.post_visitor_message(deps, vid, same, "hi"),
+        visitor_messages.post_visitor_message(deps, vid, same, "hi"),
+    )
+    assert first["message"]["id"] == again["message"]["id"]
+    async with deps.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(Message)) == 1
+        assert await s.scalar(select(func.count()).select_from(Conversation)) == 1

@@ -260,6 +260,30 @@ async def test_bytes_go_to_both_sides_as_bytes(cluster: Cluster):
         assert await client.next() == ("file", {"name": "x", "body": b"\x00\xffok"})
 
 
+async def test_a_slow_socket_does_not_hold_up_what_comes_from_redis(cluster: Cluster):
+    """The listener hands each emit from another process to the sockets' queues and reads the
+    next at once: it never waits for a send (on a busy process that wait fell behind)."""
+    a, b = await cluster(2)
+    there = await connect(cluster, b, "r")
+    await connect(cluster, a, "elsewhere")
+    send = b.sio._send_eio_packet
+    release = asyncio.Event()
+    started: list[Any] = []
+
+    async def held(eio_sid: str, pkt: Any) -> None:
+        started.append(pkt)
+        await release.wait()
+        await send(eio_sid, pkt)
+
+    b.sio._send_eio_packet = held  # type: ignore[method-assign]
+    for i in range(50):
+        await a.sio.emit("m", i, room="r")
+    # Every send started though none has finished (awaiting each one would stop at the first).
+    await until(lambda: len(started) == 50)
+    release.set()
+    assert [await there.next() for _ in range(50)] == [("m", i) for i in range(50)]
+
+
 async def test_enter_and_leave_room_of_a_sid_on_another_process(cluster: Cluster):
     a, b, c = await cluster(3)
     client = await connect(cluster, a)

@@ -282,11 +282,10 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         """An emit from another process, handed to the local sockets' send queues at once.
 
-        The library awaits each emit's sends before it reads the next message from Redis: two
-        turns of the event loop a message. On a process that is busy with its own visitors a
-        turn takes milliseconds, and the listener fell behind (delivery p99 of seconds while the
-        acks stayed fast). Here the recipients are looked up and the packet built now — in
-        order with the room changes that follow it on the channel — and the sends run as tasks,
+        The library awaits each emit's sends before it reads the next message: two turns of the
+        loop a message, and a process busy with its own visitors fell behind (delivery p99 of
+        seconds, acks fast). Here the recipients are looked up and the packet built now, in
+        order with the room changes that follow it on the channel, and the sends run as tasks
         started in order (the sockets' queues keep it). Acks and bytes take the library's way."""
         if message.get("callback") is not None or message.get("binary"):
             await super()._handle_emit(message)
@@ -303,10 +302,11 @@ class RoutedRedisManager(AsyncPubSubManager):  # type: ignore[misc]
             return
         args = message["data"]
         args = [] if args == [None] else args  # emit(event) with no data, as the library sends it
-        encoded = self.server.packet_class(
-            socketio.packet.EVENT, namespace=namespace, data=[message["event"], *args]
-        ).encode()
-        packet = engineio.packet.Packet(engineio.packet.MESSAGE, encoded)
+        # The sender found no bytes (else `binary`, above): not looked for again.
+        sio_packet = self.server.packet_class(
+            socketio.packet.EVENT, [message["event"], *args], namespace, binary=False
+        )
+        packet = engineio.packet.Packet(engineio.packet.MESSAGE, sio_packet.encode())
         for eio_sid in targets:
             # The manager's own way to the server's sockets (python-socketio's managers use it).
             task = asyncio.create_task(self.server._send_eio_packet(eio_sid, packet))

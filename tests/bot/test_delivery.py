@@ -64,6 +64,12 @@ async def test_a_restart_mid_campaign_delivers_each_offer_once(
     await drain_all(env)
 
     per_chat = Counter(m["chat_id"] for m in env.tg.sent)
+    missing = set(chats) - set(per_chat)
+    assert not missing, [
+        (d.id, d.state, d.reason, d.note, d.tries, d.lease_owner, d.lease_until, env.clock.now())
+        for d in await env.deliveries()
+        if d.customer_id + 100_000 in missing
+    ]
     assert set(per_chat) == set(chats)
     repeated = [chat for chat, n in per_chat.items() if n > 1]
     assert len(repeated) <= 1 and all(per_chat[c] == 2 for c in repeated)

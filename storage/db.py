@@ -148,12 +148,21 @@ class Transactions:
             event.listen(self._twin, "connect", pragmas)
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
 
-    async def run(self, fn: Callable[[Connection], T]) -> T:
+    async def run(
+        self, fn: Callable[[Connection], T], written: Callable[[], None] | None = None
+    ) -> T:
+        """`written()`, if given, is called when `fn` is done and only the commit is left."""
         if self._twin is None or self._thread is None:
             async with self._engine.begin() as conn:
-                return await conn.run_sync(fn)
+                result = await conn.run_sync(fn)
+                if written is not None:
+                    written()
+                return result
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._run_here, fn)
+        result = await loop.run_in_executor(self._thread, self._run_here, fn)
+        if written is not None:
+            written()
+        return result
 
     def _run_here(self, fn: Callable[[Connection], T]) -> T:
         assert self._twin is not None

@@ -4,6 +4,9 @@ A busy chat receives many messages within one turn of the event loop. Storing ea
 transaction costs a begin, a few round trips to the database thread and a commit apiece; one
 transaction for all of them costs that once. Every caller still waits for its own group's
 commit, so nothing is acknowledged before it is stored.
+
+`OverlappingGrouper` lets the next group write while the one before commits: on PostgreSQL the
+flush to disk is most of a small transaction's time, and commits that overlap share a flush.
 """
 
 from __future__ import annotations
@@ -14,6 +17,13 @@ from typing import Generic, TypeVar
 
 J = TypeVar("J")
 R = TypeVar("R")
+# A job's outcome: its result, or the error it alone raised.
+Outcome = tuple[bool, object]
+Written = Callable[[], None]
+
+
+def _nothing() -> None:
+    return None
 
 
 class Grouper(Generic[J, R]):
@@ -45,15 +55,24 @@ class Grouper(Generic[J, R]):
             # One more turn of the loop: what the same burst of reads brings joins this group.
             await asyncio.sleep(0)
             while self._pending:
-                group = self._pending[: self._max]
-                del self._pending[: self._max]
-                await self._settle(group)
+                group = self._take()
+                _answer(group, await self._outcomes(group, _nothing))
         finally:
             self._runner = None
 
-    async def _settle(self, group: list[tuple[J, asyncio.Future[R]]]) -> None:
+    def _take(self) -> list[tuple[J, asyncio.Future[R]]]:
+        group = self._pending[: self._max]
+        del self._pending[: self._max]
+        return group
+
+    async def _call(self, jobs: list[J], written: Written) -> list[R]:
+        return await self._store(jobs)
+
+    async def _outcomes(
+        self, group: list[tuple[J, asyncio.Future[R]]], written: Written
+    ) -> list[Outcome]:
         try:
-            results = await self._store([job for job, _ in group])
+            return [(True, r) for r in await self._call([job for job, _ in group], written)]
         except asyncio.CancelledError as exc:
             # Shutting down: nobody is left waiting for an answer that will not come.
             for _, done in group:
@@ -61,14 +80,98 @@ class Grouper(Generic[J, R]):
             raise
         except Exception as exc:
             if len(group) == 1:
-                _fail(group[0][1], exc)
-                return
+                return [(False, exc)]
+            outcomes: list[Outcome] = []
             for item in group:
-                await self._settle([item])
-            return
-        for (_, done), result in zip(group, results, strict=True):
-            if not done.done():
-                done.set_result(result)
+                outcomes += await self._outcomes([item], _nothing)
+            return outcomes
+
+
+class OverlappingGrouper(Grouper[J, R]):
+    """A Grouper whose `store(jobs, written)` calls `written()` once its statements are done and
+    only the commit is left; the next group starts then, while this one commits.
+
+    Groups start in order, each after the one before has written, so what they insert keeps the
+    order of arrival; their answers are released in the same order, so callers acknowledge and
+    relay in it too. At most `in_flight` groups (connections) at once. (A group whose commit
+    fails after it has written is retried one job at a time beside the next group: the one case
+    where a later message may be stored first.)
+    """
+
+    def __init__(
+        self,
+        store: Callable[[list[J], Written], Awaitable[list[R]]],
+        max_group: int,
+        in_flight: int = 3,
+    ) -> None:
+        super().__init__(self._unused, max_group)
+        self._store_written = store
+        self._slots = asyncio.Semaphore(in_flight)
+        # Set when the group taken last has answered its callers: the next one waits for it.
+        self._answered: asyncio.Future[None] | None = None
+        self._groups: set[asyncio.Task[None]] = set()
+
+    async def _unused(self, jobs: list[J]) -> list[R]:
+        raise NotImplementedError
+
+    async def _call(self, jobs: list[J], written: Written) -> list[R]:
+        return await self._store_written(jobs, written)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.sleep(0)
+            while self._pending:
+                await self._slots.acquire()
+                group = self._take()
+                written: asyncio.Future[None] = loop.create_future()
+                before, self._answered = self._answered, loop.create_future()
+                task = loop.create_task(self._one(group, written, before, self._answered))
+                self._groups.add(task)
+                task.add_done_callback(self._groups.discard)
+                # The next group's statements come after this one's.
+                await written
+        finally:
+            self._runner = None
+
+    async def _one(
+        self,
+        group: list[tuple[J, asyncio.Future[R]]],
+        written: asyncio.Future[None],
+        before: asyncio.Future[None] | None,
+        answered: asyncio.Future[None],
+    ) -> None:
+        try:
+            try:
+                outcomes = await self._outcomes(group, lambda: _settle(written))
+            finally:
+                _settle(written)
+            if before is not None:
+                await before
+            _answer(group, outcomes)
+        except asyncio.CancelledError as exc:
+            for _, done in group:
+                _fail(done, exc)
+            raise
+        finally:
+            _settle(answered)
+            self._slots.release()
+
+
+def _answer(group: list[tuple[J, asyncio.Future[R]]], outcomes: list[Outcome]) -> None:
+    for (_, done), (ok, value) in zip(group, outcomes, strict=True):
+        if done.done():
+            continue
+        if ok:
+            done.set_result(value)  # type: ignore[arg-type]
+        else:
+            assert isinstance(value, BaseException)
+            done.set_exception(value)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _fail(done: asyncio.Future[R], exc: BaseException) -> None:

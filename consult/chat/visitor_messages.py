@@ -14,6 +14,7 @@ answer with the shapes of `consult.kernel.serialize`; both push only after their
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -25,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from prilavok.consult.chat import broadcast, messages, opening, queue_feed, waiting
 from prilavok.consult.chat.conversations import own_conversation
-from prilavok.consult.chat.grouping import Grouper
+from prilavok.consult.chat.grouping import OverlappingGrouper
 from prilavok.consult.kernel import serialize
 from prilavok.consult.kernel.deps import Deps
 from prilavok.consult.kernel.notifier import OPERATOR_NS, VISITOR_NS, operator_room, visitor_room
@@ -61,13 +62,16 @@ async def store(deps: Deps, incoming: Incoming) -> Stored | None:
     None (see above)."""
     grouper = deps.groups.get(__name__)
     if grouper is None:
-        grouper = deps.groups[__name__] = Grouper(partial(_store_group, deps), MAX_GROUP)
+        grouper = deps.groups[__name__] = OverlappingGrouper(partial(_store_group, deps), MAX_GROUP)
     result: Stored | None = await grouper.submit(incoming)
     return result
 
 
-async def _store_group(deps: Deps, jobs: list[Incoming]) -> list[Stored | None]:
-    return await deps.transaction(partial(_store, jobs=jobs))
+async def _store_group(
+    deps: Deps, jobs: list[Incoming], written: Callable[[], None]
+) -> list[Stored | None]:
+    # The next group writes while this one commits (consult.chat.grouping).
+    return await deps.transaction(partial(_store, jobs=jobs), written)
 
 
 # Built once: constructing a statement and its cache key costs more than running it here.

@@ -73,15 +73,21 @@ class Deps:
             async with self.sessions.begin() as session:
                 yield session
 
-    async def transaction(self, fn: Callable[[Connection], T]) -> T:
+    async def transaction(
+        self, fn: Callable[[Connection], T], written: Callable[[], None] | None = None
+    ) -> T:
         """`fn(connection)` in one write transaction, committed; queued like `write()`. Cheaper
-        than a session for hot paths: see storage.db.Transactions."""
+        than a session for hot paths: see storage.db.Transactions. `written()` is called when
+        only the commit is left (on SQLite, after it: writes there are one at a time anyway)."""
         if self._transactions is None:
             self._transactions = Transactions(self.sessions.kw["bind"])
         if self._serial():
             async with self._write_lock:
-                return await self._transactions.run(fn)
-        return await self._transactions.run(fn)
+                result = await self._transactions.run(fn)
+            if written is not None:
+                written()
+            return result
+        return await self._transactions.run(fn, written)
 
     def close(self) -> None:
         # Pending batched pushes die with the process (clients resync on reconnect).

@@ -2,12 +2,13 @@
 own answer, their own error and their own place in the order they were stored."""
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
 
 from prilavok.consult.chat import visitor_messages
-from prilavok.consult.chat.grouping import Grouper
+from prilavok.consult.chat.grouping import Grouper, OverlappingGrouper
 from prilavok.consult.kernel.deps import Deps
 from prilavok.consult.kernel.errors import ConsultError
 from prilavok.consult.kernel.notifier import operator_room, visitor_room
@@ -66,6 +67,101 @@ async def test_a_caller_that_gives_up_leaves_its_group_going() -> None:
     assert stored == [[1, 2]]  # the job of the caller who left was stored all the same
     assert quitter.cancelled()
     assert await grouper.submit(3) == 30  # and the grouper goes on
+
+
+async def test_the_next_group_writes_while_one_commits_and_answers_keep_order() -> None:
+    events: list[str] = []
+    commits: dict[int, asyncio.Event] = {}
+
+    async def store(jobs: list[int], written: Callable[[], None]) -> list[int]:
+        first = jobs[0]
+        events.append(f"write {first}")
+        await asyncio.sleep(0)
+        written()  # only the commit is left
+        commits[first] = asyncio.Event()
+        await commits[first].wait()
+        events.append(f"commit {first}")
+        return [j * 10 for j in jobs]
+
+    grouper: OverlappingGrouper[int, int] = OverlappingGrouper(store, max_group=2, in_flight=3)
+    answered: list[int] = []
+
+    async def one(j: int) -> None:
+        answered.append(await grouper.submit(j))
+
+    callers = [asyncio.ensure_future(one(j)) for j in (1, 2, 3, 4, 5, 6, 7, 8)]
+    for _ in range(20):
+        await asyncio.sleep(0)
+    # Three groups write one after another without waiting for a commit; the fourth waits for
+    # a connection (in_flight=3).
+    assert events == ["write 1", "write 3", "write 5"]
+    commits[5].set()  # the last one commits first ...
+    commits[3].set()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert answered == []  # ... but nobody hears before the first group has
+    commits[1].set()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert answered == [10, 20, 30, 40, 50, 60]
+    assert events[:6] == ["write 1", "write 3", "write 5", "commit 5", "commit 3", "commit 1"]
+    assert events[6] == "write 7"  # a slot came free
+    commits[7].set()
+    await asyncio.gather(*callers)
+    assert answered == [10, 20, 30, 40, 50, 60, 70, 80]
+
+
+async def test_an_overlapping_group_that_fails_before_writing_is_retried_before_the_next() -> None:
+    events: list[str] = []
+
+    async def store(jobs: list[int], written: Callable[[], None]) -> list[int]:
+        events.append(f"write {jobs}")
+        await asyncio.sleep(0)
+        if 13 in jobs:
+            raise ValueError("unlucky")
+        written()
+        return [j * 10 for j in jobs]
+
+    grouper: OverlappingGrouper[int, int] = OverlappingGrouper(store, max_group=3)
+    results = await asyncio.gather(
+        *[grouper.submit(j) for j in (1, 13, 2, 3)], return_exceptions=True
+    )
+    assert results[0] == 10 and results[2:] == [20, 30]
+    assert isinstance(results[1], ValueError)
+    # The failing group's jobs went one by one before the next group started.
+    assert events == ["write [1, 13, 2]", "write [1]", "write [13]", "write [2]", "write [3]"]
+
+
+async def test_messages_in_overlapping_groups_keep_their_order(deps: Deps, monkeypatch) -> None:
+    monkeypatch.setattr(visitor_messages, "MAX_GROUP", 3)
+    anna = await add_operator(deps, "anna", capacity=50)
+    await operators.connected(deps, anna.id, "s1")
+    ids = [await visitor(deps) for _ in range(4)]
+    for vid in ids:
+        await visitor_messages.post_visitor_message(deps, vid, cid(), "hello")
+    sent_before = len(deps.notifier.sent)  # type: ignore[attr-defined]
+    # Ten messages from each visitor at once: fourteen groups of three, several in flight.
+    acks = await asyncio.gather(
+        *[
+            visitor_messages.post_visitor_message(deps, vid, cid(), f"{vid}/{n}")
+            for n in range(10)
+            for vid in ids
+        ]
+    )
+    async with deps.sessions() as s:
+        stored = (await s.execute(select(Message).order_by(Message.id))).scalars().all()
+    sent = deps.notifier.sent[sent_before:]  # type: ignore[attr-defined]
+    for vid in ids:
+        order = [f"{vid}/{n}" for n in range(10)]
+        assert [m.text for m in stored if m.sender_key == f"v:{vid}"][1:] == order
+        mine = [a["message"] for a in acks if a["message"]["text"].startswith(f"{vid}/")]
+        assert [m["text"] for m in mine] == order
+        relayed = [
+            d["text"]
+            for e, d, r, _ in sent
+            if e == "message" and r == operator_room(anna.id) and d["text"].startswith(f"{vid}/")
+        ]
+        assert relayed == order  # the operator sees them in the order they were sent
 
 
 async def test_messages_arriving_together_are_stored_once_each_and_relayed(deps: Deps) -> None:

@@ -56,7 +56,13 @@ class Grouper(Generic[J, R]):
             await asyncio.sleep(0)
             while self._pending:
                 group = self._take()
-                _answer(group, await self._outcomes(group, _nothing))
+                try:
+                    outcomes = await self._outcomes(group, _nothing)
+                except asyncio.CancelledError as exc:
+                    # Shutting down: nobody is left waiting for an answer that will not come.
+                    _fail_all(group, exc)
+                    raise
+                _answer(group, outcomes)
         finally:
             self._runner = None
 
@@ -73,11 +79,6 @@ class Grouper(Generic[J, R]):
     ) -> list[Outcome]:
         try:
             return [(True, r) for r in await self._call([job for job, _ in group], written)]
-        except asyncio.CancelledError as exc:
-            # Shutting down: nobody is left waiting for an answer that will not come.
-            for _, done in group:
-                _fail(done, exc)
-            raise
         except Exception as exc:
             if len(group) == 1:
                 return [(False, exc)]
@@ -150,8 +151,7 @@ class OverlappingGrouper(Grouper[J, R]):
                 await before
             _answer(group, outcomes)
         except asyncio.CancelledError as exc:
-            for _, done in group:
-                _fail(done, exc)
+            _fail_all(group, exc)
             raise
         finally:
             _settle(answered)
@@ -174,6 +174,7 @@ def _settle(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-def _fail(done: asyncio.Future[R], exc: BaseException) -> None:
-    if not done.done():
-        done.set_exception(exc)
+def _fail_all(group: list[tuple[J, asyncio.Future[R]]], exc: BaseException) -> None:
+    for _, done in group:
+        if not done.done():
+            done.set_exception(exc)

@@ -25,6 +25,17 @@ async def visitor(deps: Deps) -> int:
         return v.id
 
 
+async def chatting(deps: Deps, n: int) -> tuple[int, list[int], int]:
+    """Operator anna online and n visitors whose first message opened a chat with her (the
+    careful path); returns her id, theirs, and how many pushes were made so far."""
+    anna = await add_operator(deps, "anna", capacity=50)
+    await operators.connected(deps, anna.id, "s1")
+    ids = [await visitor(deps) for _ in range(n)]
+    for vid in ids:
+        await visitor_messages.post_visitor_message(deps, vid, cid(), "hello")
+    return anna.id, ids, len(deps.notifier.sent)  # type: ignore[attr-defined]
+
+
 async def test_a_group_answers_each_job_in_order_and_isolates_a_failing_one() -> None:
     calls: list[list[int]] = []
 
@@ -134,12 +145,7 @@ async def test_an_overlapping_group_that_fails_before_writing_is_retried_before_
 
 async def test_messages_in_overlapping_groups_keep_their_order(deps: Deps, monkeypatch) -> None:
     monkeypatch.setattr(visitor_messages, "MAX_GROUP", 3)
-    anna = await add_operator(deps, "anna", capacity=50)
-    await operators.connected(deps, anna.id, "s1")
-    ids = [await visitor(deps) for _ in range(4)]
-    for vid in ids:
-        await visitor_messages.post_visitor_message(deps, vid, cid(), "hello")
-    sent_before = len(deps.notifier.sent)  # type: ignore[attr-defined]
+    anna, ids, sent_before = await chatting(deps, 4)
     # Ten messages from each visitor at once: fourteen groups of three, several in flight.
     acks = await asyncio.gather(
         *[
@@ -159,19 +165,13 @@ async def test_messages_in_overlapping_groups_keep_their_order(deps: Deps, monke
         relayed = [
             d["text"]
             for e, d, r, _ in sent
-            if e == "message" and r == operator_room(anna.id) and d["text"].startswith(f"{vid}/")
+            if e == "message" and r == operator_room(anna) and d["text"].startswith(f"{vid}/")
         ]
         assert relayed == order  # the operator sees them in the order they were sent
 
 
 async def test_messages_arriving_together_are_stored_once_each_and_relayed(deps: Deps) -> None:
-    anna = await add_operator(deps, "anna", capacity=50)
-    await operators.connected(deps, anna.id, "s1")
-    ids = [await visitor(deps) for _ in range(20)]
-    # Each visitor's first message opens the conversation (the careful path).
-    for vid in ids:
-        await visitor_messages.post_visitor_message(deps, vid, cid(), "hello")
-    sent_before = len(deps.notifier.sent)  # type: ignore[attr-defined]
+    anna, ids, sent_before = await chatting(deps, 20)
     keys = {vid: [cid() for _ in range(3)] for vid in ids}
     jobs = [
         visitor_messages.post_visitor_message(deps, vid, key, f"{vid}/{n}")
@@ -207,7 +207,7 @@ async def test_messages_arriving_together_are_stored_once_each_and_relayed(deps:
         }
     # Each new message reached the visitor's room and the operator's room exactly once.
     sent = deps.notifier.sent[sent_before:]  # type: ignore[attr-defined]
-    to_op = [d["id"] for e, d, r, _ in sent if e == "message" and r == operator_room(anna.id)]
+    to_op = [d["id"] for e, d, r, _ in sent if e == "message" and r == operator_room(anna)]
     to_visitors = [d["id"] for e, d, r, _ in sent if e == "message" and r.startswith("visitor:")]
     assert sorted(to_op) == sorted(to_visitors) == sorted({a["message"]["id"] for a in acks})
     owner = {c.id: v for v, c in convs.items()}

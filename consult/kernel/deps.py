@@ -83,10 +83,7 @@ class Deps:
             self._transactions = Transactions(self.sessions.kw["bind"])
         if self._serial():
             async with self._write_lock:
-                result = await self._transactions.run(fn)
-            if written is not None:
-                written()
-            return result
+                return await self._transactions.run(fn, written)
         return await self._transactions.run(fn, written)
 
     def close(self) -> None:

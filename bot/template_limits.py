@@ -3,10 +3,10 @@
 The stock sandbox stops templates from reaching Python internals but not from looping: two
 nested `range(20000)` kept a core busy for seconds. Here every render gets a budget:
 at most `MAX_STEPS` loop iterations, calls and filter applications together, `TIME_LIMIT`
-seconds, and no value or output longer than `MAX_VALUE` / `MAX_OUTPUT`. Loops are counted by
-compiling each `for` over a counting filter; operators that multiply sizes (`*`, `**`, `%`, `~`)
-are checked before or right after they run; only filters and string methods whose output is
-bounded by their input are offered.
+seconds of the rendering thread's CPU, and no value or output longer than `MAX_VALUE` /
+`MAX_OUTPUT`. Loops are counted by compiling each `for` over a counting filter; operators that
+multiply sizes (`*`, `**`, `%`, `~`) are checked before or right after they run; only filters
+and string methods whose output is bounded by their input are offered.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Budget:
         self.steps -= n
         if self.steps < 0:
             raise TooCostly(f"more than {MAX_STEPS} loop iterations and calls")
-        if time.monotonic() > self.deadline:
+        if time.thread_time() > self.deadline:
             raise TooCostly(f"rendering took more than {TIME_LIMIT} s")
 
 
@@ -195,7 +195,10 @@ class BoundedSandbox(SandboxedEnvironment):
 
 def within_budget(render: Callable[[], Iterable[str]]) -> str:
     """Runs `render` (a template's generate()) with a fresh budget; the text, or TooCostly."""
-    token = _budget.set(Budget(MAX_STEPS, time.monotonic() + TIME_LIMIT))
+    # The render's own CPU time, not the clock's: a render that waits for the GIL (a collection
+    # or a busy loop in another thread) or for a core on a loaded machine has done no work, and
+    # a legitimate offer must not fail as too costly because of it.
+    token = _budget.set(Budget(MAX_STEPS, time.thread_time() + TIME_LIMIT))
     try:
         out: list[str] = []
         total = 0

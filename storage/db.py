@@ -151,7 +151,8 @@ class Transactions:
     async def run(
         self, fn: Callable[[Connection], T], written: Callable[[], None] | None = None
     ) -> T:
-        """`written()`, if given, is called when `fn` is done and only the commit is left."""
+        """`written()`, if given, is called when `fn` is done: before the commit on PostgreSQL,
+        after it on SQLite (its writer thread commits with `fn`)."""
         if self._twin is None or self._thread is None:
             async with self._engine.begin() as conn:
                 result = await conn.run_sync(fn)

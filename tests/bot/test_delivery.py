@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import update
 
@@ -39,6 +40,16 @@ async def drain_all(env: Env, worker: DeliveryWorker | None = None, step: float 
     raise AssertionError("deliveries still scheduled")
 
 
+async def rows_of_missing(env: Env, chats: list[int], first_chat: int = 100_000) -> list[Any]:
+    """The rows of the chats that got nothing: what a failure needs to say where they stopped."""
+    missing = set(chats) - {m["chat_id"] for m in env.tg.sent}
+    return [
+        (d.id, d.state, d.reason, d.note, d.tries, d.lease_owner, d.lease_until, env.clock.now())
+        for d in await env.deliveries()
+        if d.customer_id + first_chat in missing
+    ]
+
+
 async def test_a_restart_mid_campaign_delivers_each_offer_once(
     env: Env, db_url: str, tmp_path
 ) -> None:
@@ -64,12 +75,7 @@ async def test_a_restart_mid_campaign_delivers_each_offer_once(
     await drain_all(env)
 
     per_chat = Counter(m["chat_id"] for m in env.tg.sent)
-    missing = set(chats) - set(per_chat)
-    assert not missing, [
-        (d.id, d.state, d.reason, d.note, d.tries, d.lease_owner, d.lease_until, env.clock.now())
-        for d in await env.deliveries()
-        if d.customer_id + 100_000 in missing
-    ]
+    assert not (lost := await rows_of_missing(env, chats)), lost
     assert set(per_chat) == set(chats)
     repeated = [chat for chat, n in per_chat.items() if n > 1]
     assert len(repeated) <= 1 and all(per_chat[c] == 2 for c in repeated)
@@ -84,6 +90,7 @@ async def test_a_burst_that_meets_a_429_waits_and_loses_nothing(env: Env) -> Non
     await env.offer()
     await drain_all(env)
 
+    assert not (lost := await rows_of_missing(env, chats)), lost
     assert Counter(m["chat_id"] for m in env.tg.sent) == Counter(chats)
     assert env.tg.calls == 63
     assert env.tg.violations == []  # nothing arrived inside a retry_after window
@@ -171,6 +178,7 @@ async def test_at_telegrams_own_limit_nothing_is_refused(env: Env) -> None:
     await env.offer()
     await drain_all(env)
     assert env.tg.rate_limited == 0
+    assert not (lost := await rows_of_missing(env, chats)), lost
     assert Counter(m["chat_id"] for m in env.tg.sent) == Counter(chats)
     assert Counter(d.state for d in await env.deliveries()) == {"sent": 100}
 
@@ -183,5 +191,6 @@ async def test_a_stricter_limit_is_waited_out_and_loses_nothing(env: Env) -> Non
     await drain_all(env)
     assert env.tg.rate_limited > 0
     assert env.tg.violations == []  # every retry came after its retry_after
+    assert not (lost := await rows_of_missing(env, chats)), lost
     assert Counter(m["chat_id"] for m in env.tg.sent) == Counter(chats)  # each exactly once
     assert Counter(d.state for d in await env.deliveries()) == {"sent": 60}

@@ -49,6 +49,7 @@ class Reason(StrEnum):
     VIBER_HOURLY_LIMIT = "viber_hourly_limit"
     RATE_LIMITED = "rate_limited"
     UNREACHABLE = "unreachable"  # the service failed or could not be reached; retried
+    BUSY = "busy"  # this server was too loaded to prepare the message in time; retried
     REMINDER = "reminder"  # the customer asked to be reminded later
     # Failed for good.
     REJECTED = "rejected"  # the service refused this message (a bad number, say)

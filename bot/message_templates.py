@@ -30,6 +30,9 @@ T = TypeVar("T")
 _env = BoundedSandbox(autoescape=False, undefined=StrictUndefined)
 # Renders run here: a template at its limits holds one of these threads, not the event loop.
 _threads = ThreadPoolExecutor(2, thread_name_prefix="offer-templates")
+# Wall-clock seconds a caller waits for a render: a queue ahead of it and a starved machine
+# included. A wait this long is an overload, not a verdict on the template.
+WAIT_LIMIT = 4 * TIME_LIMIT + 5
 
 SAMPLE = {
     "customer": {"name": "Иван Петров", "first_name": "Иван"},
@@ -68,14 +71,23 @@ def check(source: str, sample: dict[str, Any] | None = None) -> None:
     render(source, sample or SAMPLE)
 
 
+class RenderBusy(ConsultError):
+    """The template threads did not answer in time. Each render stops itself after TIME_LIMIT
+    of its own CPU, so this says the process is overloaded, not that the template is bad:
+    try again later (503 to an API caller; the worker puts the message back)."""
+
+    def __init__(self) -> None:
+        super().__init__("server_busy", "rendering did not finish in time: try again", 503)
+
+
 async def off_loop(fn: Callable[..., T], *args: Any) -> T:
-    """`fn(*args)` on the template threads. Each render stops itself at TIME_LIMIT; the wait is
-    bounded too, in case a thread is held up."""
+    """`fn(*args)` on the template threads. Each render stops itself at TIME_LIMIT of CPU; the
+    wait is bounded too, in case a thread is held up (RenderBusy)."""
     loop = asyncio.get_running_loop()
     try:
-        return await asyncio.wait_for(loop.run_in_executor(_threads, fn, *args), 4 * TIME_LIMIT + 5)
+        return await asyncio.wait_for(loop.run_in_executor(_threads, fn, *args), WAIT_LIMIT)
     except TimeoutError:
-        raise ConsultError("template_too_costly", "rendering took too long") from None
+        raise RenderBusy() from None
 
 
 def with_link(body: str, link: str, ok: Callable[[str], bool]) -> str:

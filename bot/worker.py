@@ -58,6 +58,11 @@ REPORTS_FOR = timedelta(days=3)
 PACE_RETRY_SECONDS = 5
 
 
+def backoff(tries: int) -> timedelta:
+    """The wait before the next try after `tries` failed ones: 10 s, doubling, at most an hour."""
+    return timedelta(seconds=min(3600, 10 * 2 ** max(0, tries - 1)))
+
+
 class DeliveryWorker:
     def __init__(self, ctx: Offers, node_id: str) -> None:
         self.ctx = ctx
@@ -279,6 +284,16 @@ class DeliveryWorker:
             else:
                 assert product is not None
                 out = await compose_off_loop(cfg, channel, d, customer, offer, product, bought)
+        except message_templates.RenderBusy as exc:
+            # The process was too busy, not the template too costly: render it again later.
+            # A render that never finishes (a thread held for good) fails like an outage.
+            tries = d.tries or 0
+            if tries >= cfg.max_tries:
+                states.fail(d, Reason.BAD_TEMPLATE, f"{exc.message} ({tries} times)")
+            else:
+                d.tries = tries + 1
+                states.wait(d, now + backoff(d.tries), Reason.BUSY, exc.message)
+            return None
         except ConsultError as exc:
             states.fail(d, Reason.BAD_TEMPLATE, exc.message)
             return None
@@ -357,7 +372,7 @@ class DeliveryWorker:
                 states.fail(d, reason, detail)
                 return
             if wait is None:
-                wait = timedelta(seconds=min(3600, 10 * 2 ** max(0, d.tries - 1)))
+                wait = backoff(d.tries)
             states.wait(d, now + wait, reason, detail)
 
     async def _gone(self, delivery_id: int, channel: str, reason: Reason, why: str) -> None:

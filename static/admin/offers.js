@@ -14,6 +14,7 @@ const REASONS = {
   ignored: 'не читает ни в одном канале', quiet_hours: 'ночь у покупателя',
   out_of_stock: 'нет в наличии', viber_hourly_limit: 'лимит Viber в час',
   rate_limited: 'ограничение скорости', unreachable: 'сервис недоступен',
+  busy: 'сервер перегружен, повтор',
   reminder: 'напоминание', rejected: 'отклонено сервисом', delivery_failed: 'не доставлено',
   bad_template: 'ошибка в шаблоне', unread: 'не прочитано подряд',
 };

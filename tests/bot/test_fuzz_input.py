@@ -389,7 +389,9 @@ class SocketTarget:
         while True:
             msg = await ws.receive(timeout=10)
             if msg.type != aiohttp.WSMsgType.TEXT:
-                self.failures.append(f"{namespace} {event}: connection lost ({msg.type})")
+                self.failures.append(
+                    f"{namespace} {event}: connection lost ({msg.type}) {(body or '')[:200]}"
+                )
                 return
             if msg.data == "2":
                 await ws.send_str("3")

@@ -1,4 +1,5 @@
-"""Runs the benchmark scenarios, prints one JSON object per scenario, writes bench/RESULTS.md.
+"""Runs the benchmark scenarios, prints one JSON object per scenario, and adds the run's report
+to bench/RESULTS.md (the history of runs) or writes it alone to --out.
 
 python -m bench [--quick] [--only relay:bare-node,idle_density,journeys] [--note TEXT] [--out PATH]
 """
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +28,10 @@ from bench.journey_scenario import journeys
 from bench.machine import describe
 from bench.queue_bytes import queue_bytes
 from bench.relay import relay
-from bench.report import render
+from bench.report import add_run, render
 from bench.targets import BASELINES, MULTI_PROCESS, PRILAVOK, THREE_PROCESSES
 
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 Scenario = Callable[[str, Profile, Path], Awaitable[dict[str, Any]]]
 
 PLAN: list[tuple[str, Scenario, str]] = [
@@ -102,12 +105,20 @@ def main() -> None:
         metavar="FIELD=VALUE",
         help="change a profile field (bench/config.py), e.g. --set visitors=500 --set rates=50,100",
     )
-    p.add_argument("--note", default="", help="a line shown at the top of RESULTS.md")
-    p.add_argument("--out", default=str(Path(__file__).resolve().parent / "RESULTS.md"))
+    p.add_argument("--note", default="", help="a line shown at the top of the run's report")
+    p.add_argument(
+        "--out", default="", help="write the report alone here (default: add it to RESULTS.md)"
+    )
     args = p.parse_args()
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     markdown, failed = asyncio.run(main_async(args))
-    Path(args.out).write_text(markdown)
-    print(f"# wrote {args.out}", file=sys.stderr)
+    if args.out:
+        Path(args.out).write_text(markdown)
+        print(f"# wrote {args.out}", file=sys.stderr)
+    else:  # the history of runs: earlier ones (and notes written beside them) stay
+        history = RESULTS.read_text() if RESULTS.exists() else ""
+        RESULTS.write_text(add_run(history, markdown, started))
+        print(f"# added the run to {RESULTS}", file=sys.stderr)
     sys.exit(1 if failed else 0)
 
 

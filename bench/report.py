@@ -359,3 +359,20 @@ def render(
     lines += _table(["target", "this run"], [list(t) for t in scale_targets(results)])
     lines += _errors(results)
     return "\n".join(lines) + "\n"
+
+
+def as_section(markdown: str, date: str) -> str:
+    """A report from `render` as one section of the results history: its title becomes the
+    run's heading and every heading under it goes one level down."""
+    lines = markdown.splitlines()
+    out = [f"## Run of {date}"]
+    for line in lines[1:]:
+        out.append(f"#{line}" if line.startswith("#") else line)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def add_run(history: str, markdown: str, date: str) -> str:
+    """The history with this run added at its end (the whole report when there is none yet)."""
+    if not history.strip():
+        return markdown
+    return history.rstrip() + "\n\n" + as_section(markdown, date)

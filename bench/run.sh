@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command for the whole benchmark suite: bash bench/run.sh [--quick] [--only ...] [--note ...]
 # Sets up what it needs from the project's own files, then runs every scenario; each stops by
-# itself. Prints one JSON object per scenario; writes bench/RESULTS.md. See bench/README.md.
+# itself. Prints one JSON object per scenario; adds the run to bench/RESULTS.md. See bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 setup_log=$(mktemp /tmp/prilavok-bench-setup.XXXXXX)

@@ -26,7 +26,6 @@ from prilavok.bot import (
     planning,
     purposes,
     quiet_hours,
-    signals,
 )
 from prilavok.bot import delivery_states as states
 from prilavok.bot.channel_registry import Channel
@@ -37,6 +36,7 @@ from prilavok.bot.journey_steps import JourneySteps
 from prilavok.bot.limits import Pacer
 from prilavok.bot.purposes import Purpose
 from prilavok.bot.shared_pace import PaceUnavailable, SharedPacer, pacer_for
+from prilavok.bot.silence import Silence
 from prilavok.channels.errors import (
     Blocked,
     ChannelError,
@@ -45,16 +45,13 @@ from prilavok.channels.errors import (
     Rejected,
     Unreachable,
 )
-from prilavok.channels.message import Reporting
 from prilavok.consult.kernel.errors import ConsultError
 from prilavok.storage.models import Customer, Delivery, Journey, JourneyRun, Offer, Product
 
 log = logging.getLogger(__name__)
 
-REPORTS_POLL_EVERY = timedelta(minutes=1)
 # A journey step's message is filled from: the run, similar goods, the cart URL, the contact.
 JourneyStep = tuple[JourneyRun, list[dict[str, Any]], str | None, str]
-REPORTS_FOR = timedelta(days=3)
 PACE_RETRY_SECONDS = 5
 
 
@@ -70,7 +67,7 @@ class DeliveryWorker:
         # Pacing per channel, made on its first send (a channel may be registered later); with
         # Redis, every process paces against the same books (bot/shared_pace.py).
         self.pacers: dict[str, Pacer | SharedPacer] = {}
-        self._polled: datetime | None = None
+        self.silence = Silence(ctx)
         self.journeys = JourneySteps(ctx)
         # For /readyz: whether the loop runs, when it last began or ended a pass, the last error.
         self.running = False
@@ -110,8 +107,8 @@ class DeliveryWorker:
         """One pass; returns how many rows it worked (unread ones included)."""
         # Due journey steps first: the messages they plan go out in this same pass.
         done = await self.journeys.run_once()
-        done += await self.expire_unread()
-        await self.poll_reports()
+        done += await self.silence.expire_unread()
+        await self.silence.poll_reports()
         claimed = await self.claim()
         for out in await self._prepare(claimed):
             await self.deliver(out)
@@ -394,69 +391,3 @@ class DeliveryWorker:
                 session, customer, channel, f"{reason}: {why}"[:200], now, d.id, reaches
             )
             await planning.next_attempt(session, d, now, now)
-
-    # ---- silence and SMS reports ----
-
-    async def expire_unread(self) -> int:
-        """Messages with no read signal within the window become unread; that may switch."""
-        now = self.ctx.clock.now()
-        cutoff = now - self.ctx.config.unread_after
-        async with self.ctx.deps.write() as session:
-            rows = list(
-                await session.scalars(
-                    select(Delivery)
-                    .where(
-                        Delivery.state.in_((State.SENT, State.DELIVERED)),
-                        Delivery.sent_at < cutoff,
-                    )
-                    .order_by(Delivery.sent_at, Delivery.id)
-                    .limit(500)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            for d in rows:
-                states.unread(d)
-                customer = await session.get(Customer, d.customer_id, with_for_update=True)
-                if customer is not None and d.channel:
-                    fallback.on_unread(
-                        session,
-                        customer,
-                        d.channel,
-                        now,
-                        self.ctx.config.unread_in_a_row,
-                        d.id,
-                        self.ctx.channels.reaches(),
-                    )
-        return len(rows)
-
-    async def poll_reports(self) -> None:
-        """Asks each reporting channel (SMS) about its recently sent messages, once a minute."""
-        now = self.ctx.clock.now()
-        if self._polled and now - self._polled < REPORTS_POLL_EVERY:
-            return
-        self._polled = now
-        for channel in self.ctx.channels:
-            if isinstance(channel.transport, Reporting):
-                await self._poll(channel.name, channel.transport, now)
-
-    async def _poll(self, name: str, transport: Reporting, now: datetime) -> None:
-        async with self.ctx.deps.sessions() as session:
-            ids = list(
-                await session.scalars(
-                    select(Delivery.provider_id)
-                    .where(
-                        Delivery.channel == name,
-                        Delivery.state == State.SENT,
-                        Delivery.sent_at > now - REPORTS_FOR,
-                    )
-                    .limit(200)
-                )
-            )
-        if not ids:
-            return
-        try:
-            found = await transport.statuses([i for i in ids if i])
-        except Unreachable:
-            log.warning("%s status poll failed", name, exc_info=True)
-            return
-        await signals.statuses(self.ctx, name, found)

@@ -29,7 +29,8 @@ T = TypeVar("T")
 # cannot reach Python internals. Plain text out: each channel shows it as text, not markup.
 _env = BoundedSandbox(autoescape=False, undefined=StrictUndefined)
 # Renders run here: a template at its limits holds one of these threads, not the event loop.
-_threads = ThreadPoolExecutor(2, thread_name_prefix="offer-templates")
+THREADS = 2
+_threads = ThreadPoolExecutor(THREADS, thread_name_prefix="offer-templates")
 # Wall-clock seconds a caller waits for a render: a queue ahead of it and a starved machine
 # included. A wait this long is an overload, not a verdict on the template.
 WAIT_LIMIT = 4 * TIME_LIMIT + 5

@@ -284,11 +284,11 @@ class DeliveryWorker:
         except message_templates.RenderBusy as exc:
             # The process was too busy, not the template too costly: render it again later.
             # A render that never finishes (a thread held for good) fails like an outage.
-            tries = d.tries or 0
-            if tries >= cfg.max_tries:
-                states.fail(d, Reason.BAD_TEMPLATE, f"{exc.message} ({tries} times)")
+            # Counted as a try, as in _release: failed when the count reaches max_tries.
+            d.tries = (d.tries or 0) + 1
+            if d.tries >= cfg.max_tries:
+                states.fail(d, Reason.BAD_TEMPLATE, f"{exc.message} ({d.tries} times)")
             else:
-                d.tries = tries + 1
                 states.wait(d, now + backoff(d.tries), Reason.BUSY, exc.message)
             return None
         except ConsultError as exc:

@@ -117,7 +117,15 @@ async def test_two_workers_never_share_a_row(env: Env) -> None:
     env.ctx.config.telegram_per_chat_seconds = 0
     await env.offer()
     a, b = DeliveryWorker(env.ctx, "node-a"), DeliveryWorker(env.ctx, "node-b")
-    await asyncio.gather(a.drain(), b.drain())
+    waited = []  # rows put back to wait (a retry), printed should the test fail
+    for _ in range(200):
+        await asyncio.gather(a.drain(), b.drain())
+        if not (scheduled := await env.deliveries(state="scheduled")):
+            break
+        waited += [(d.id, d.reason, d.note, d.tries) for d in scheduled]
+        env.clock.advance(seconds=5)
+    print("waited:", waited)
+    assert not (lost := await rows_of_missing(env, chats)), (lost, waited)
     assert sorted(m["chat_id"] for m in env.tg.sent) == sorted(chats)
 
 

@@ -4,6 +4,7 @@ on threads of their own, not in the event loop."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from prilavok.bot import message_templates
-from prilavok.bot.template_limits import MAX_SOURCE, TIME_LIMIT, within_budget
+from prilavok.bot.template_limits import MAX_SOURCE, TIME_LIMIT, TooCostly, within_budget
 from prilavok.consult.kernel.errors import ConsultError
 from tests.bot.conftest import Env
 
@@ -59,6 +60,38 @@ def test_waiting_for_a_core_does_not_count_against_the_time_limit() -> None:
         yield "b"
 
     assert within_budget(render) == "ab"
+
+
+def test_a_collection_in_the_render_thread_does_not_count_against_the_time_limit() -> None:
+    """A full collection of a big process runs in whichever thread allocates, and can take more
+    CPU than a render may: an ordinary offer failed as too costly now and then in the tests."""
+
+    def slow_collection(phase: str, info: dict[str, object]) -> None:
+        if phase == "start":  # as long as a collection of a heap of millions of objects
+            end = time.thread_time() + TIME_LIMIT + 0.3
+            while time.thread_time() < end:
+                pass
+
+    def render() -> Iterator[str]:
+        yield "a"
+        gc.collect()
+        yield "b"
+
+    gc.callbacks.append(slow_collection)
+    try:
+        assert within_budget(render) == "ab"
+    finally:
+        gc.callbacks.remove(slow_collection)
+
+    def busy() -> Iterator[str]:  # the render's own work still counts
+        yield "a"
+        end = time.thread_time() + TIME_LIMIT + 0.3
+        while time.thread_time() < end:
+            pass
+        yield "b"
+
+    with pytest.raises(TooCostly):
+        within_budget(busy)
 
 
 @pytest.mark.parametrize("source", list(REFUSED))

@@ -39,6 +39,9 @@ ENGINE = web.AppKey("engine", AsyncEngine)
 DEPS = web.AppKey("deps", Deps)
 SOCKET_CLOSE_SECONDS = 3
 
+# The largest Socket.IO packet accepted; engine.io closes a connection that sends more.
+MAX_PAYLOAD = 256 * 1024
+
 
 @web.middleware
 async def errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
@@ -74,7 +77,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     sio = create_server(
         settings.redis_url,
-        max_payload=256 * 1024,
+        max_payload=MAX_PAYLOAD,
         channel=settings.redis_channel,
         routing=settings.redis_routing,
         host_ttl=settings.redis_host_ttl_seconds,

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from prilavok.app import MAX_PAYLOAD
 from prilavok.bot.viber_webhook import signature
 from tests import clients
 from tests.bot.conftest import SMS_SECRET, TG_SECRET, VIBER_TOKEN, Env
@@ -357,7 +358,7 @@ class SocketTarget:
         self.ack_id = 0
         self.failures: list[str] = []
         self.codes: Counter[str] = Counter()
-        self.sent = self.garbage = 0
+        self.sent = self.garbage = self.oversize = 0
 
     async def _open(self, namespace: str) -> aiohttp.ClientWebSocketResponse:
         ws = self.ws.get(namespace)
@@ -385,7 +386,14 @@ class SocketTarget:
             return
         self.ack_id += 1
         prefix = f"43{namespace},{self.ack_id}["
-        await ws.send_str(f"42{namespace},{self.ack_id}{body}")
+        frame = f"42{namespace},{self.ack_id}{body}"
+        await ws.send_str(frame)
+        if len(frame.encode()) > MAX_PAYLOAD:  # engine.io's answer is to close the connection
+            self.oversize += 1
+            while (msg := await ws.receive(timeout=10)).type == aiohttp.WSMsgType.TEXT:
+                if msg.data.startswith(prefix):
+                    self.failures.append(f"{namespace} {event}: a packet over the limit handled")
+            return
         while True:
             msg = await ws.receive(timeout=10)
             if msg.type != aiohttp.WSMsgType.TEXT:
@@ -437,11 +445,26 @@ async def test_no_socket_event_fails_internally_on_malformed_payloads(
         )
         await target.close()
     took = time.monotonic() - started
-    print(f"fuzz socket: {target.sent} packets ({target.garbage} garbage) in {took:.1f} s,")
+    over = f"{target.garbage} garbage, {target.oversize} over the limit"
+    print(f"fuzz socket: {target.sent} packets ({over}) in {took:.1f} s,")
     print(f"  acks {sorted(target.codes.items())}")
     assert target.failures == []
     assert target.codes["invalid_payload"] > 0 and target.codes["ok"] > 0
     socket_lines = [r for r in caplog.records if r.name in ("engineio.server", "socketio.server")]
     assert all(r.exc_info is None and "\n" not in r.getMessage() for r in socket_lines)
-    assert len(socket_lines) <= target.garbage
+    assert len(socket_lines) <= target.garbage + target.oversize
     assert [r for r in caplog.records if r.exc_info and r.levelno >= logging.ERROR] == []
+
+
+async def test_a_packet_over_the_payload_limit_closes_its_connection(env: Env) -> None:
+    """What the fuzz meets now and then (four 70,000-character strings in one list): engine.io
+    closes the connection, and nothing handles the event."""
+    cookie, _ = await logged_in(env)
+    body = json.dumps(["activity", ["a" * MAX_PAYLOAD]])
+    async with aiohttp.ClientSession() as http:
+        target = SocketTarget(env, cookie, http)
+        await target.send(("/visitor", "activity", body))
+        await target.send(("/visitor", "activity", json.dumps(["activity", {}])))  # reconnects
+        await target.close()
+    assert (target.oversize, target.failures) == (1, [])
+    assert sum(target.codes.values()) == 1  # the second packet was answered

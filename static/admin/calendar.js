@@ -1,7 +1,9 @@
 // /admin/calendar: the offer calendar's rules with their reports, a new rule, the period
 // between two offers. Server text goes into the DOM via textContent only (h()).
 import { api, requireAdmin, showError } from './common.js';
+import { busy } from './forms.js';
 import { h } from '../shared/dom.js';
+import { STALE, newestOnly } from '../shared/newest.js';
 
 const KINDS = { accessory: 'аксессуар', upgrade: 'новая модель', gift: 'звонок о подарке' };
 const pct = (x) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
@@ -23,7 +25,7 @@ function ruleCard(rule, report, onChange) {
   const toggle = h('button', {
     class: 'btn', text: rule.enabled ? 'Выключить' : 'Включить', testid: `calendar-toggle-${rule.id}`,
   });
-  toggle.addEventListener('click', async () => {
+  toggle.addEventListener('click', () => busy(toggle, async () => {
     try {
       if (rule.enabled) await api('DELETE', `/admin/api/calendar/rules/${rule.id}`);
       else await api('PUT', `/admin/api/calendar/rules/${rule.id}`, { ...editable(rule), enabled: true });
@@ -31,7 +33,7 @@ function ruleCard(rule, report, onChange) {
     } catch (err) {
       showError(slot, err);
     }
-  });
+  }));
   const sent = Object.entries(r.sent || {}).map(([c, n]) => `${c}: ${n}`).join(', ') || '—';
   const what = rule.kind === 'accessory' ? `${KINDS[rule.kind]} из «${rule.offer_category}»` : KINDS[rule.kind];
   return h('article', { class: 'card journey', testid: `calendar-rule-${rule.id}` },
@@ -66,10 +68,14 @@ function formBody(form) {
   };
 }
 
+const fetchRules = newestOnly(() => Promise.all([
+  api('GET', '/admin/api/calendar/rules'), api('GET', '/admin/api/calendar/report'),
+]));
+
 async function load() {
-  const [rules, report] = await Promise.all([
-    api('GET', '/admin/api/calendar/rules'), api('GET', '/admin/api/calendar/report'),
-  ]);
+  const got = await fetchRules();
+  if (got === STALE) return;
+  const [rules, report] = got;
   const byId = Object.fromEntries(report.rules.map((r) => [r.id, r]));
   const box = document.getElementById('rules');
   const cards = rules.rules.map((rule) => ruleCard(rule, byId[rule.id], load));

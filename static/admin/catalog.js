@@ -3,12 +3,16 @@
 import { api, clearErrors, fmtNumber, showError } from './common.js';
 import { busy, numberOf, state } from './forms.js';
 import { byTestId, h, safeHref } from '../shared/dom.js';
+import { STALE, newestOnly } from '../shared/newest.js';
 
 // ================================================================ global hot replies
 
+const fetchReplies = newestOnly(() => api('GET', '/admin/api/hot-replies'));
+
 export async function loadReplies() {
   try {
-    const list = await api('GET', '/admin/api/hot-replies');
+    const list = await fetchReplies();
+    if (list === STALE) return;
     state.replies = Array.isArray(list) ? list : [];
   } catch (err) {
     showError(document.getElementById('replies-list-error'), err);
@@ -68,9 +72,12 @@ replyForm.addEventListener('submit', async (ev) => {
 
 // ================================================================ related goods
 
+const fetchRelated = newestOnly(() => api('GET', '/admin/api/related'));
+
 export async function loadRelated() {
   try {
-    const list = await api('GET', '/admin/api/related');
+    const list = await fetchRelated();
+    if (list === STALE) return;
     state.related = Array.isArray(list) ? list : [];
   } catch (err) {
     showError(document.getElementById('related-list-error'), err);

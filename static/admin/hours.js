@@ -3,6 +3,7 @@
 import { api, clearErrors, showError } from './common.js';
 import { busy, flashSaved, state } from './forms.js';
 import { byTestId, h } from '../shared/dom.js';
+import { STALE, newestOnly } from '../shared/newest.js';
 
 // ================================================================ business hours
 
@@ -101,9 +102,13 @@ hoursForm.elements.always.addEventListener('change', () => {
   syncAlways();
 });
 
+const fetchSettings = newestOnly(() => api('GET', '/admin/api/settings'));
+
 export async function loadHours() {
   try {
-    state.settings = (await api('GET', '/admin/api/settings')) || {};
+    const settings = await fetchSettings();
+    if (settings === STALE) return;
+    state.settings = settings || {};
   } catch (err) {
     state.settings = null;
     renderHours();

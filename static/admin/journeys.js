@@ -2,6 +2,7 @@
 // a customer's timeline. Server text goes into the DOM via textContent only (h()).
 import { api, requireAdmin, showError } from './common.js';
 import { h } from '../shared/dom.js';
+import { STALE, newestOnly } from '../shared/newest.js';
 
 const pct = (x) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
 const money = (x) => (x === null || x === undefined ? '—' : Number(x).toFixed(2));
@@ -69,9 +70,12 @@ function journeyCard(j) {
     editor, slot, save);
 }
 
+const fetchJourneys = newestOnly(() => api('GET', '/admin/api/journeys'));
+
 async function load() {
   const box = document.getElementById('journeys');
-  const data = await api('GET', '/admin/api/journeys');
+  const data = await fetchJourneys();
+  if (data === STALE) return;
   box.replaceChildren(...data.journeys.map(journeyCard));
   const form = document.getElementById('prices');
   for (const [k, v] of Object.entries(data.prices)) form.elements[k].value = String(v);

@@ -4,19 +4,24 @@
 import { api, clearErrors, fmtWhen, requireAdmin, showError } from './common.js';
 import { busy } from './forms.js';
 import { byTestId, h } from '../shared/dom.js';
+import { STALE, newestOnly } from '../shared/newest.js';
 
 const list = byTestId('key-list');
 const form = byTestId('key-form');
 const shown = byTestId('key-shown');
 
+const fetchKeys = newestOnly(() => api('GET', '/admin/api/api-keys'));
+
 async function load() {
-  let keys;
+  let got;
   try {
-    keys = (await api('GET', '/admin/api/api-keys')).api_keys || [];
+    got = await fetchKeys();
   } catch (err) {
     showError(document.getElementById('keys-error'), err);
     return;
   }
+  if (got === STALE) return;
+  const keys = got.api_keys || [];
   // Newest first: the one just made is at the top.
   list.replaceChildren(...keys.slice().reverse().map(keyRow));
   byTestId('keys-empty').hidden = keys.length > 0;

@@ -3,6 +3,7 @@
 
 import { api, clearErrors, fmtRub, isoDate, requireAdmin, showError } from './common.js';
 import { h } from '../shared/dom.js';
+import { STALE, newestOnly } from '../shared/newest.js';
 
 const COUNTS = ['sent', 'delivered', 'read', 'clicked', 'switched', 'opted_out', 'orders'];
 const CHANNELS = { telegram: 'Telegram', viber: 'Viber', sms: 'SMS' };
@@ -68,12 +69,16 @@ function draw(report) {
   period.textContent = Number.isNaN(start) || Number.isNaN(end) ? '' : `Период: ${DAY.format(start)} — ${DAY.format(end)}.`;
 }
 
+const fetchReport = newestOnly((params) => api('GET', `/admin/api/offers/report?${params}`));
+
 async function load() {
   const params = new URLSearchParams();
   if (form.elements.from.value) params.set('from', `${form.elements.from.value}T00:00:00`);
   if (form.elements.to.value) params.set('to', `${form.elements.to.value}T23:59:59`);
   try {
-    draw(await api('GET', `/admin/api/offers/report?${params}`));
+    const report = await fetchReport(params);
+    if (report === STALE) return;
+    draw(report);
     clearErrors();
   } catch (err) {
     showError(document.getElementById('offers-error'), err);

@@ -3,6 +3,7 @@
 import { api, clearErrors, showError } from './common.js';
 import { busy, flashSaved, intOf, state } from './forms.js';
 import { byTestId, h } from '../shared/dom.js';
+import { STALE, newestOnly } from '../shared/newest.js';
 
 // ================================================================ operators
 
@@ -15,9 +16,12 @@ function operatorStatus(op) {
   return { cls: 'online', text: 'в сети' };
 }
 
+const fetchOperators = newestOnly(() => api('GET', '/admin/api/operators'));
+
 export async function loadOperators() {
   try {
-    const list = await api('GET', '/admin/api/operators');
+    const list = await fetchOperators();
+    if (list === STALE) return;
     state.operators = Array.isArray(list) ? list : [];
   } catch (err) {
     showError(document.getElementById('operators-error'), err);

@@ -5,6 +5,7 @@ import { state } from './forms.js';
 import { ACTIONS, CAPS, CONDITIONS } from './rule-conditions.js';
 import { openRuleForm, ruleForm } from './rule-editor.js';
 import { h } from '../shared/dom.js';
+import { STALE, newestOnly } from '../shared/newest.js';
 
 function conditionSummary(c) {
   const meta = CONDITIONS[c?.type];
@@ -28,10 +29,13 @@ function rulePayload(rule) {
   return rest;
 }
 
+const fetchRules = newestOnly(() => api('GET', '/admin/api/rules'));
+
 export async function loadRules() {
   const slot = document.getElementById('rules-error');
   try {
-    const list = await api('GET', '/admin/api/rules');
+    const list = await fetchRules();
+    if (list === STALE) return;
     state.rules = Array.isArray(list) ? list : [];
   } catch (err) {
     showError(slot, err);

@@ -14,6 +14,7 @@ import {
   showError,
 } from './common.js';
 import { byTestId, h } from '../shared/dom.js';
+import { STALE, newestOnly } from '../shared/newest.js';
 
 const DEFAULT_DAYS = 30;
 const CHART_SRC = '/vendor/chart.umd.js';
@@ -27,7 +28,8 @@ const errorSlot = document.getElementById('stats-error');
 const body = document.getElementById('stats-body');
 
 let chart = null;
-let requestSeq = 0;
+const fetchStats = newestOnly((from, to) =>
+  api('GET', `/admin/api/stats?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`));
 
 // ---------------------------------------------------------------- period
 
@@ -320,22 +322,20 @@ async function load() {
     showError(errorSlot, 'Начало периода позже конца');
     return;
   }
-  const seq = ++requestSeq;
   clearErrors();
   statusEl.textContent = 'Загрузка…';
   applyBtn.disabled = true;
   history.replaceState(null, '', `?from=${from}&to=${to}`);
   let stats;
   try {
-    stats = await api('GET', `/admin/api/stats?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+    stats = await fetchStats(from, to);
   } catch (err) {
-    if (seq !== requestSeq) return;
     applyBtn.disabled = false;
     statusEl.textContent = '';
     showError(errorSlot, err);
     return;
   }
-  if (seq !== requestSeq) return;
+  if (stats === STALE) return;
   applyBtn.disabled = false;
   render(stats || {});
 }

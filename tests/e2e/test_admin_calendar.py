@@ -4,7 +4,9 @@ server refuses (an accessory without its category) is refused next to the form."
 
 from __future__ import annotations
 
-from playwright.async_api import Browser, expect
+import asyncio
+
+from playwright.async_api import Browser, Route, expect
 from sqlalchemy import select
 
 from prilavok.storage.models import CalendarRule, ShopSetting
@@ -61,3 +63,56 @@ async def test_an_admin_sets_up_the_offer_calendar(browser: Browser, sqlite_serv
         off = await session.get(CalendarRule, rule.id)
     assert setting is not None and setting.value == {"period_days": 45}
     assert off is not None and off.enabled is False
+
+
+async def test_a_reload_that_comes_back_late_does_not_draw_over_a_newer_one(
+    browser: Browser, sqlite_server: Server
+) -> None:
+    """The period's save reloads the rules; its answer is held back until after the toggle's
+    own reload has drawn the rule off. The late answer (the rule still on) is not drawn."""
+    await add_operator(sqlite_server.deps, "boss", role="admin")
+    async with sqlite_server.deps.sessions() as session:
+        rule = CalendarRule(
+            shop_id="shop-1",
+            name="Чехол",
+            kind="accessory",
+            category="phones",
+            offer_category="cases",
+            delay_days=30,
+            template="{{ product.title }}",
+        )
+        session.add(rule)
+        await session.commit()
+    _, page = await new_page(browser)
+    await page.goto(f"{sqlite_server.url}/console")
+    await page.get_by_test_id("login-name").fill("boss")
+    await page.get_by_test_id("login-password").fill(PASSWORD)
+    await page.get_by_test_id("login-submit").click()
+    await expect(page.get_by_test_id("me-name")).to_be_visible()
+    await page.goto(f"{sqlite_server.url}/admin/calendar")
+    card = page.get_by_test_id(f"calendar-rule-{rule.id}")
+    await expect(card).to_contain_text("Выключить")
+
+    late = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold(route: Route) -> None:
+        answer = await route.fetch()  # the rule as it is now: still on
+        await release.wait()
+        await route.fulfill(response=answer)
+        late.set()
+
+    await page.route("**/admin/api/calendar/rules", hold, times=1)
+    period = page.get_by_test_id("calendar-period-form")
+    await period.locator("[name=shop_id]").fill("shop-1")
+    await period.locator("[name=period_days]").fill("45")
+    await period.locator("button").click()
+    await expect(period.locator("button")).to_have_text("Сохранено")  # its reload is held
+    await page.get_by_test_id(f"calendar-toggle-{rule.id}").click()
+    await expect(card).to_contain_text("выключено")
+    release.set()
+    await late.wait()
+    # The late answer reaches the page; give its draw every chance to happen.
+    await page.evaluate("() => new Promise((r) => setTimeout(r, 300))")
+    await expect(card).to_contain_text("выключено")
+    await expect(page.get_by_test_id(f"calendar-toggle-{rule.id}")).to_have_text("Включить")

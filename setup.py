@@ -22,12 +22,41 @@ FOLDERS = ("bot", "widget", "consult", "channels", "storage")
 BUILT = ("static/widget/dist/widget.js", "static/vendor/socket.io.esm.min.js")
 
 
+# Folders of data files inside the Python packages. Each is named as a package of its own:
+# setuptools otherwise warns that an importable folder is left out of `packages`.
+DATA_FOLDERS = {
+    "bot/html": ["*.html", "*.js"],
+    "storage/migrations": ["*.py", "*.mako"],
+    "storage/migrations/versions": ["*.py"],
+}
+STATIC_LEFT_OUT = "widget/src"  # bundled into widget/dist; the wheel carries the bundle only
+
+
+def _name(folder: Path) -> str:
+    return ".".join(("prilavok", *folder.relative_to(ROOT).parts))
+
+
+def _static_folders() -> list[Path]:
+    """static/ and its folders, with those the build makes (not there yet in a clean checkout)."""
+    static = ROOT / "static"
+    found = {d for d in static.rglob("*") if d.is_dir()}
+    found |= {(ROOT / path).parent for path in BUILT}
+    left_out = static / STATIC_LEFT_OUT
+    return [static, *sorted(d for d in found if d != left_out and left_out not in d.parents)]
+
+
 def packages() -> list[str]:
-    names = ["prilavok", "prilavok.static"]
+    names = ["prilavok"]
     for folder in FOLDERS:
         for init in sorted((ROOT / folder).rglob("__init__.py")):
-            names.append(".".join(("prilavok", *init.parent.relative_to(ROOT).parts)))
-    return names
+            names.append(_name(init.parent))
+    names += [_name(ROOT / folder) for folder in DATA_FOLDERS]
+    return names + [_name(d) for d in _static_folders()]
+
+
+def package_data() -> dict[str, list[str]]:
+    data = {_name(ROOT / folder): patterns for folder, patterns in DATA_FOLDERS.items()}
+    return data | {_name(d): ["*"] for d in _static_folders()}
 
 
 class BuildWithAssets(build_py):
@@ -47,11 +76,6 @@ class BuildWithAssets(build_py):
 setup(
     package_dir={"prilavok.static": "static"},
     packages=packages(),
-    package_data={
-        "prilavok.static": ["**/*"],
-        "prilavok.storage": ["migrations/*.py", "migrations/versions/*.py", "migrations/*.mako"],
-        "prilavok.bot": ["html/*.html", "html/*.js"],
-    },
-    exclude_package_data={"prilavok.static": ["widget/src/**"]},
+    package_data=package_data(),
     cmdclass={"build_py": BuildWithAssets},
 )

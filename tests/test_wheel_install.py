@@ -32,11 +32,17 @@ TOP_FOLDERS = ("bot", "widget", "consult", "channels", "storage")
 
 
 def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
+    return ran(*args, cwd=cwd, env=env).stdout
+
+
+def ran(
+    *args: str | Path, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, f"{args}: {done.stdout}\n{done.stderr}"
-    return done.stdout
+    return done
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +59,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ".git", ".venv", "node_modules", "build", "data", "*.egg-info", "__pycache__"
         ),
     )
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, source, cwd=out)
+    # -v: the build backend's own warnings are part of what is checked.
+    built = ran(sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", out, source, cwd=out)
     (found,) = out.glob("prilavok-*.whl")
+    (out / "build.log").write_text(built.stdout + built.stderr)
     return found
 
 
@@ -78,6 +86,15 @@ def test_the_wheel_keeps_everything_inside_the_prilavok_package(wheel: Path) -> 
         assert asset in names, asset
     assert not any("/widget/src/" in name for name in names)
     assert not any("node_modules" in name for name in names)
+
+
+def test_the_build_names_every_folder_it_carries(wheel: Path) -> None:
+    """setuptools warns of a folder it carries as data yet finds importable and not listed
+    (migrations, static/admin ...): the packaging would be ambiguous, and such a folder is
+    dropped once setuptools turns the warning into the rule it announces."""
+    log = (wheel.parent / "build.log").read_text()
+    assert "running build_py" in log  # the backend's output is in the log
+    assert "is absent from the `packages` configuration" not in log
 
 
 async def test_installed_beside_django_channels_it_serves_from_another_folder(

@@ -390,18 +390,12 @@ async def _write(
 
 async def bought(session: AsyncSession, d: Delivery) -> dict[str, Any] | None:
     """The purchase a calendar offer follows, for its template (`bought.title`); a later
-    attempt (a switch, "remind me later") finds its plan by the customer and the good."""
+    attempt (a switch, "remind me later") finds its plan through the chain's first delivery
+    (migration 0017 linked those made before)."""
     columns = (PurchaseLine.title, PurchaseLine.sku, PurchaseLine.category, PurchaseLine.shop_id)
     joined = select(*columns).join(CalendarPlan, CalendarPlan.line_id == PurchaseLine.id)
-    row = (await session.execute(joined.where(CalendarPlan.delivery_id == d.id).limit(1))).first()
-    if row is None and d.sku:
-        row = (
-            await session.execute(
-                joined.where(CalendarPlan.customer_id == d.customer_id, CalendarPlan.sku == d.sku)
-                .order_by(CalendarPlan.id.desc())
-                .limit(1)
-            )
-        ).first()
+    first = d.first_id or d.id
+    row = (await session.execute(joined.where(CalendarPlan.delivery_id == first).limit(1))).first()
     if row is None:
         return None
     title = row.title

@@ -10,7 +10,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prilavok.bot import journey_reports
@@ -31,7 +31,9 @@ async def report(session: AsyncSession) -> list[dict[str, Any]]:
     sent = await session.execute(
         select(CalendarPlan.rule_id, Delivery.channel, func.count(Delivery.sent_at),
                func.count(Delivery.clicked_at))
-        .join(Delivery, Delivery.id == CalendarPlan.delivery_id)
+        # Every attempt of the plan's message: a switch to SMS is what the plan cost.
+        .join(Delivery, or_(Delivery.id == CalendarPlan.delivery_id,
+                            Delivery.first_id == CalendarPlan.delivery_id))
         .where(Delivery.sent_at.is_not(None))
         .group_by(CalendarPlan.rule_id, Delivery.channel)
     )  # fmt: skip

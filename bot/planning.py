@@ -235,6 +235,7 @@ async def next_attempt(
         # A journey's message stays its run's; a calendar offer keeps the good it names.
         run_id=previous.run_id,
         sku=previous.sku,
+        first_id=previous.first_id or previous.id,
     )
     session.add(nxt)
     await session.flush()

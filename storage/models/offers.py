@@ -163,6 +163,9 @@ class Delivery(Base):
     # A journey's message: the run whose order or cart fills the template.
     # Loose, like Offer.journey_id; a run goes only with its customer, who takes these along.
     run_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    # A switch or a reminder continues a delivery: the chain's first delivery, so what is
+    # counted per planned message (the calendar's reports) counts every attempt. None on a first.
+    first_id: Mapped[int | None] = mapped_column(BigId, index=True)
 
     __table_args__ = (
         UniqueConstraint("offer_id", "customer_id", "attempt"),

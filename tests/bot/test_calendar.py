@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import select
 
-from prilavok.bot import calendar_defs, calendar_plan, calendar_reports
+from prilavok.bot import calendar_defs, calendar_plan, calendar_reports, signals
 from prilavok.storage.models import CalendarPlan, CalendarRule, PurchaseLine, Task
 from tests.bot.conftest import SHOP, Env
 
@@ -299,3 +299,44 @@ async def test_past_orders_from_a_1c_csv_are_the_calendars_history(env: Env) -> 
     assert counts.planned == 1  # the 2024 phone is long past; the case bought is not offered
     (d,) = await env.deliveries()
     assert d.sku == "case-2"
+
+
+async def test_an_offer_that_went_by_sms_after_a_blocked_bot_is_counted_with_its_sms(
+    env: Env,
+) -> None:
+    """The plan's message tried Telegram (blocked) and went by SMS: the report counts the SMS,
+    its cost and the click on its page, and the SMS names the phone the case is for."""
+    (c,) = await env.customers(
+        {"name": "Сергей Иванов", "phone": PHONE, "external_id": "c-1",
+         "consent": {"telegram": True, "sms": True}}
+    )  # fmt: skip
+    await env.link_telegram(c, CHAT)
+    env.tg.blocked.add(CHAT)
+    await env.product("case-x", title="Чехол", price=990, stock=5, category="cases")
+    await env.product("phone-a", title="Смартфон А", price=15000, stock=5, category="phones")
+    await rule(env, name="Чехол к телефону", kind="accessory", category="phones",
+               offer_category="cases", delay_days=1,
+               template="{{ product.title }} к «{{ bought.title }}»")  # fmt: skip
+    await buy(env, {"sku": "phone-a", "price": 15000, "category": "phones"})
+    env.clock.advance(days=1)
+    await calendar_plan.plan(env.ctx, SHOP)
+    await env.drain()
+
+    (plan,) = await plans(env)
+    first, second = await env.deliveries()
+    assert (first.id, first.state, first.channel, first.first_id) == (
+        plan.delivery_id,
+        "switched",
+        "telegram",
+        None,
+    )
+    assert (second.state, second.channel, second.first_id) == ("sent", "sms", first.id)
+    (sms,) = env.sms.messages_to(PHONE)
+    assert "Чехол к «Смартфон А»" in sms["msg"], sms
+    assert await signals.page_seen(env.ctx, second.code) == second.id
+
+    async with env.server.deps.sessions() as session:
+        (report,) = await calendar_reports.report(session)
+    assert report["sent"] == {"sms": 1}
+    assert report["cost"] == 4.0 and report["cost_by_channel"] == {"sms": 4.0}
+    assert report["clicked"] == 1

@@ -26,15 +26,15 @@ def _nothing() -> None:
     return None
 
 
-class Grouper(Generic[J, R]):
-    """Runs `store(jobs) -> results` (one result per job, same order) for groups of jobs.
+class _Groups(Generic[J, R]):
+    """Collects submitted jobs into groups of at most `max_group` and runs each through `_call`
+    (one result per job, same order).
 
     A group that fails is retried one job at a time, so one bad job cannot sink the others;
     each caller then sees its own result or its own error.
     """
 
-    def __init__(self, store: Callable[[list[J]], Awaitable[list[R]]], max_group: int) -> None:
-        self._store = store
+    def __init__(self, max_group: int) -> None:
         self._max = max_group
         self._pending: list[tuple[J, asyncio.Future[R]]] = []
         self._runner: asyncio.Task[None] | None = None
@@ -72,7 +72,7 @@ class Grouper(Generic[J, R]):
         return group
 
     async def _call(self, jobs: list[J], written: Written) -> list[R]:
-        return await self._store(jobs)
+        raise NotImplementedError
 
     async def _outcomes(
         self, group: list[tuple[J, asyncio.Future[R]]], written: Written
@@ -88,7 +88,18 @@ class Grouper(Generic[J, R]):
             return outcomes
 
 
-class OverlappingGrouper(Grouper[J, R]):
+class Grouper(_Groups[J, R]):
+    """Runs `store(jobs) -> results` for groups of jobs, one group after another."""
+
+    def __init__(self, store: Callable[[list[J]], Awaitable[list[R]]], max_group: int) -> None:
+        super().__init__(max_group)
+        self._store = store
+
+    async def _call(self, jobs: list[J], written: Written) -> list[R]:
+        return await self._store(jobs)
+
+
+class OverlappingGrouper(_Groups[J, R]):
     """A Grouper whose `store(jobs, written)` calls `written()` once its statements are done and
     only the commit is left; the next group starts then, while this one commits.
 
@@ -105,18 +116,15 @@ class OverlappingGrouper(Grouper[J, R]):
         max_group: int,
         in_flight: int = 3,
     ) -> None:
-        super().__init__(self._unused, max_group)
-        self._store_written = store
+        super().__init__(max_group)
+        self._store = store
         self._slots = asyncio.Semaphore(in_flight)
         # Set when the group taken last has answered its callers: the next one waits for it.
         self._answered: asyncio.Future[None] | None = None
         self._groups: set[asyncio.Task[None]] = set()
 
-    async def _unused(self, jobs: list[J]) -> list[R]:
-        raise NotImplementedError
-
     async def _call(self, jobs: list[J], written: Written) -> list[R]:
-        return await self._store_written(jobs, written)
+        return await self._store(jobs, written)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -16,8 +16,11 @@ from playwright.async_api import (
     expect,
 )
 
+from tests.clients import PASSWORD
+
 # Generous: a busy two-core machine runs the server, Chromium and the test side by side.
 expect.set_options(timeout=10_000)
+
 
 CHROMIUM = os.environ.get("PRILAVOK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -79,3 +82,12 @@ async def new_page(browser: Browser, **kw: object) -> tuple[BrowserContext, Page
     page = await context.new_page()
     watch(browser, page)
     return context, page
+
+
+async def console_login(page: Page, base: str, name: str, password: str = PASSWORD) -> None:
+    """Signs in on the operators' console, as admins do too before their pages."""
+    await page.goto(f"{base}/console")
+    await page.get_by_test_id("login-name").fill(name)
+    await page.get_by_test_id("login-password").fill(password)
+    await page.get_by_test_id("login-submit").click()
+    await expect(page.get_by_test_id("me-name")).to_be_visible()

@@ -13,7 +13,7 @@ from prilavok.consult.kernel import audit, logins
 from prilavok.storage.models import Customer, Delivery, Offer, ShopOrder, utcnow
 from tests.clients import PASSWORD, add_operator
 from tests.conftest import Server
-from tests.e2e.conftest import new_page
+from tests.e2e.conftest import console_login, new_page
 
 pytestmark = pytest.mark.e2e
 
@@ -58,11 +58,7 @@ async def test_the_admin_log_in_page(browser: Browser, sqlite_server: Server) ->
 
     # An operator logged in to the console is told the admin is not theirs.
     _, console = await new_page(browser)
-    await console.goto(f"{sqlite_server.url}/console")
-    await console.get_by_test_id("login-name").fill("anna")
-    await console.get_by_test_id("login-password").fill(PASSWORD)
-    await console.get_by_test_id("login-submit").click()
-    await expect(console.get_by_test_id("me-name")).to_be_visible()
+    await console_login(console, sqlite_server.url, "anna")
     await console.goto(f"{sqlite_server.url}/admin")
     await expect(console.get_by_test_id("admin-denied")).to_contain_text("anna")
     await expect(console.get_by_test_id("admin-denied-logout")).to_be_visible()

@@ -10,19 +10,15 @@ from playwright.async_api import Browser, Route, expect
 from sqlalchemy import select
 
 from prilavok.storage.models import CalendarRule, ShopSetting
-from tests.clients import PASSWORD, add_operator
+from tests.clients import add_operator
 from tests.conftest import Server
-from tests.e2e.conftest import new_page
+from tests.e2e.conftest import console_login, new_page
 
 
 async def test_an_admin_sets_up_the_offer_calendar(browser: Browser, sqlite_server: Server) -> None:
     await add_operator(sqlite_server.deps, "boss", role="admin")
     _, page = await new_page(browser)
-    await page.goto(f"{sqlite_server.url}/console")
-    await page.get_by_test_id("login-name").fill("boss")
-    await page.get_by_test_id("login-password").fill(PASSWORD)
-    await page.get_by_test_id("login-submit").click()
-    await expect(page.get_by_test_id("me-name")).to_be_visible()
+    await console_login(page, sqlite_server.url, "boss")
     await page.goto(f"{sqlite_server.url}/admin/calendar")
     await expect(page.get_by_test_id("calendar-rules")).to_contain_text("Правил пока нет")
     form = page.get_by_test_id("calendar-rule-form")
@@ -84,11 +80,7 @@ async def test_a_reload_that_comes_back_late_does_not_draw_over_a_newer_one(
         session.add(rule)
         await session.commit()
     _, page = await new_page(browser)
-    await page.goto(f"{sqlite_server.url}/console")
-    await page.get_by_test_id("login-name").fill("boss")
-    await page.get_by_test_id("login-password").fill(PASSWORD)
-    await page.get_by_test_id("login-submit").click()
-    await expect(page.get_by_test_id("me-name")).to_be_visible()
+    await console_login(page, sqlite_server.url, "boss")
     await page.goto(f"{sqlite_server.url}/admin/calendar")
     card = page.get_by_test_id(f"calendar-rule-{rule.id}")
     await expect(card).to_contain_text("Выключить")

@@ -8,20 +8,16 @@ from sqlalchemy import select
 
 from prilavok.bot import api_keys
 from prilavok.storage.models import Journey
-from tests.clients import PASSWORD, add_operator
+from tests.clients import add_operator
 from tests.conftest import Server
-from tests.e2e.conftest import new_page
+from tests.e2e.conftest import console_login, new_page
 
 
 async def test_an_admin_edits_a_journey(browser: Browser, sqlite_server: Server) -> None:
     await add_operator(sqlite_server.deps, "boss", role="admin")
     await api_keys.create(sqlite_server.deps, "shop-1")
     _, page = await new_page(browser)
-    await page.goto(f"{sqlite_server.url}/console")
-    await page.get_by_test_id("login-name").fill("boss")
-    await page.get_by_test_id("login-password").fill(PASSWORD)
-    await page.get_by_test_id("login-submit").click()
-    await expect(page.get_by_test_id("me-name")).to_be_visible()
+    await console_login(page, sqlite_server.url, "boss")
     await page.goto(f"{sqlite_server.url}/admin/journeys")
     card = page.get_by_test_id("journey-abandoned_cart")
     await expect(card).to_contain_text("Брошенная корзина (shop-1)")

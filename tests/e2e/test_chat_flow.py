@@ -8,20 +8,16 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy import func, select
 
 from prilavok.storage.models import Message
-from tests.clients import PASSWORD, add_hot_reply, add_operator, cid, visitor
+from tests.clients import add_hot_reply, add_operator, cid, visitor
 from tests.conftest import Server
-from tests.e2e.conftest import new_page
+from tests.e2e.conftest import console_login, new_page
 
 ACKED = re.compile(r"^(sent|delivered|read)$")
 
 
-async def console_login(browser: Browser, server: Server, login: str) -> Page:
+async def open_console(browser: Browser, server: Server, login: str) -> Page:
     _, page = await new_page(browser)
-    await page.goto(f"{server.url}/console")
-    await page.get_by_test_id("login-name").fill(login)
-    await page.get_by_test_id("login-password").fill(PASSWORD)
-    await page.get_by_test_id("login-submit").click()
-    await expect(page.get_by_test_id("me-name")).to_be_visible()
+    await console_login(page, server.url, login)
     # The console's socket is in: the operator counts as present from here on.
     await expect(page.locator("body[data-ready='1']")).to_have_count(1)
     return page
@@ -53,7 +49,7 @@ async def test_visitor_writes_operator_answers_with_a_hot_reply_and_history_surv
         server.deps, "hi", "Здравствуйте, {visitor.name|друг}! Меня зовут {operator.name}."
     )
     await add_hot_reply(server.deps, "bye", "Всего доброго!")
-    console = await console_login(browser, server, "anna")
+    console = await open_console(browser, server, "anna")
     await expect(console.get_by_test_id("me-name")).to_have_text("Анна")
 
     shop = await open_shop(browser, server)
@@ -105,7 +101,7 @@ async def test_a_fifth_chat_to_a_full_operator_waits_with_its_place_shown(
     server: Server, browser: Browser
 ) -> None:
     await add_operator(server.deps, "anna", name="Анна", capacity=4)
-    console = await console_login(browser, server, "anna")
+    console = await open_console(browser, server, "anna")
     others = [await visitor(server.url) for _ in range(4)]
     for v in others:
         ack = await v.call("message", {"client_id": cid(), "text": "Здравствуйте"})
@@ -134,7 +130,7 @@ async def test_a_fifth_chat_to_a_full_operator_waits_with_its_place_shown(
 
 async def test_markup_is_shown_as_text_on_both_sides(server: Server, browser: Browser) -> None:
     await add_operator(server.deps, "anna")
-    console = await console_login(browser, server, "anna")
+    console = await open_console(browser, server, "anna")
     shop = await open_shop(browser, server)
     evil = '<img src=x onerror="window.__pwned=1"><b>жирный</b>'
     await visitor_says(shop, evil)
@@ -163,7 +159,7 @@ async def test_console_announces_new_chats_with_sound_and_title(
     server: Server, browser: Browser
 ) -> None:
     await add_operator(server.deps, "anna")
-    console = await console_login(browser, server, "anna")
+    console = await open_console(browser, server, "anna")
     before = int(await console.evaluate("document.body.dataset.soundCount || '0'"))
     v = await visitor(server.url)
     await v.call("message", {"client_id": cid(), "text": "Есть кто?"})

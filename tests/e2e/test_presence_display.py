@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, Page, expect
 
-from tests.clients import PASSWORD, add_operator, login, operator
+from tests.clients import add_operator, login, operator
 from tests.conftest import Server
-from tests.e2e.conftest import new_page
+from tests.e2e.conftest import console_login, new_page
 
 
 async def anna_status(page: Page, server: Server):  # type: ignore[no-untyped-def]
@@ -23,11 +23,7 @@ async def test_admin_sees_an_operator_online_only_while_their_console_is_connect
     await add_operator(server.deps, "boss", role="admin")
     await add_operator(server.deps, "anna", name="Анна")  # status "online" in the database
     _, admin = await new_page(browser)
-    await admin.goto(f"{server.url}/console")
-    await admin.get_by_test_id("login-name").fill("boss")
-    await admin.get_by_test_id("login-password").fill(PASSWORD)
-    await admin.get_by_test_id("login-submit").click()
-    await expect(admin.get_by_test_id("me-name")).to_be_visible()
+    await console_login(admin, server.url, "boss")
 
     status = await anna_status(admin, server)
     await expect(status).to_have_text("не в сети")  # logged in nowhere: not online

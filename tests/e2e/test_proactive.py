@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from prilavok.storage.models import Operator, ProactiveRule
 from tests.clients import PASSWORD, add_operator, cid, login, operator, visitor
 from tests.conftest import Server
-from tests.e2e.conftest import new_page
+from tests.e2e.conftest import console_login, new_page
 from tests.seed import expected_check_diff, expected_rate_diff, seed_uplift
 
 CART_RULE = "Корзина: 20 секунд без движения"
@@ -142,11 +142,7 @@ async def test_an_admins_new_delay_reaches_a_page_already_open(
     page = await cart_page(browser, server)
 
     _, admin = await new_page(browser)
-    await admin.goto(f"{server.url}/console")
-    await admin.get_by_test_id("login-name").fill("boss")
-    await admin.get_by_test_id("login-password").fill(PASSWORD)
-    await admin.get_by_test_id("login-submit").click()
-    await expect(admin.get_by_test_id("me-name")).to_be_visible()
+    await console_login(admin, server.url, "boss")
     await admin.goto(f"{server.url}/admin")
     row = admin.locator(f'[data-testid="rule-row"][data-id="{rule_id}"]')
     await row.get_by_test_id("rule-edit").click()
@@ -220,11 +216,7 @@ async def test_uplift_on_the_stats_page_matches_the_tests_own_computation(
     anna = await add_operator(sqlite_server.deps, "boss", role="admin")
     seeded = await seed_uplift(sqlite_server.deps, anna)
     _, page = await new_page(browser)
-    await page.goto(f"{sqlite_server.url}/console")
-    await page.get_by_test_id("login-name").fill("boss")
-    await page.get_by_test_id("login-password").fill(PASSWORD)
-    await page.get_by_test_id("login-submit").click()
-    await expect(page.get_by_test_id("me-name")).to_be_visible()
+    await console_login(page, sqlite_server.url, "boss")
     await page.goto(f"{sqlite_server.url}/admin/stats?from=2026-11-01&to=2026-11-30")
     row = page.locator(f'[data-testid="uplift-row"][data-rule-id="{seeded["rule_id"]}"]')
     await expect(row).to_be_visible()

@@ -1,6 +1,6 @@
 // /admin/calendar: the offer calendar's rules with their reports, a new rule, the period
 // between two offers. Server text goes into the DOM via textContent only (h()).
-import { api, requireAdmin, showError } from './common.js';
+import { api, showError, startPage } from './common.js';
 import { busy } from './forms.js';
 import { h } from '../shared/dom.js';
 import { STALE, newestOnly } from '../shared/newest.js';
@@ -110,12 +110,4 @@ function wire() {
   });
 }
 
-(async () => {
-  if (!(await requireAdmin())) return;
-  wire();
-  try {
-    await load();
-  } catch (err) {
-    showError(document.getElementById('calendar-error'), err);
-  }
-})();
+startPage(wire, load, 'calendar-error');

@@ -227,3 +227,17 @@ export function fmtDuration(seconds) {
 export function isoDate(d) {
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
 }
+
+/**
+ * A page of its own (calendar, journeys): once an admin is signed in, wire its forms and load
+ * it; a failed first load shows in `errorId`.
+ */
+export async function startPage(wire, load, errorId) {
+  if (!(await requireAdmin())) return;
+  wire();
+  try {
+    await load();
+  } catch (err) {
+    showError(document.getElementById(errorId), err);
+  }
+}

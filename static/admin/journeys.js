@@ -1,6 +1,6 @@
 // /admin/journeys: each journey with its report, its definition edited as JSON; channel prices;
 // a customer's timeline. Server text goes into the DOM via textContent only (h()).
-import { api, requireAdmin, showError } from './common.js';
+import { api, showError, startPage } from './common.js';
 import { h } from '../shared/dom.js';
 import { STALE, newestOnly } from '../shared/newest.js';
 
@@ -114,12 +114,4 @@ function wire() {
   });
 }
 
-(async () => {
-  if (!(await requireAdmin())) return;
-  wire();
-  try {
-    await load();
-  } catch (err) {
-    showError(document.getElementById('journeys-error'), err);
-  }
-})();
+startPage(wire, load, 'journeys-error');

@@ -37,10 +37,12 @@ def _name(folder: Path) -> str:
 
 
 def _static_folders() -> list[Path]:
-    """static/ and its folders, with those the build makes (not there yet in a clean checkout)."""
+    """static/ and its folders, with those the build fills: in a clean checkout they are made
+    empty here, as setuptools wants a listed package's folder to exist before the build runs."""
     static = ROOT / "static"
+    for path in BUILT:
+        (ROOT / path).parent.mkdir(parents=True, exist_ok=True)
     found = {d for d in static.rglob("*") if d.is_dir()}
-    found |= {(ROOT / path).parent for path in BUILT}
     left_out = static / STATIC_LEFT_OUT
     return [static, *sorted(d for d in found if d != left_out and left_out not in d.parents)]
 

@@ -88,6 +88,27 @@ def test_the_wheel_keeps_everything_inside_the_prilavok_package(wheel: Path) -> 
     assert not any("node_modules" in name for name in names)
 
 
+def test_a_clean_checkout_gets_its_metadata_before_the_assets_are_built(tmp_path: Path) -> None:
+    """pip asks for the metadata (egg_info) before anything is built: a clean checkout has no
+    static/vendor or static/widget/dist yet, and the packaging must not need them then."""
+    source = tmp_path / "prilavok"
+    shutil.copytree(
+        ROOT,
+        source,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "node_modules", "build", "data", "*.egg-info", "__pycache__",
+            "dist", "vendor",
+        ),
+    )  # fmt: skip
+    assert not (source / "static/vendor").exists()
+    # A dry run stops after the metadata (pip's own build environment, as a real install).
+    out = run(
+        sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", source, cwd=tmp_path
+    )
+    assert "Would install prilavok-" in out
+
+
 def test_the_build_names_every_folder_it_carries(wheel: Path) -> None:
     """setuptools warns of a folder it carries as data yet finds importable and not listed
     (migrations, static/admin ...): the packaging would be ambiguous, and such a folder is

@@ -12,7 +12,7 @@ from prilavok.storage.models import Conversation, Visitor, utcnow
 from tests.clients import add_operator, cid, visitor
 from tests.conftest import Server
 from tests.e2e.conftest import new_page
-from tests.e2e.test_chat_flow import console_login, visitor_says
+from tests.e2e.test_chat_flow import open_console, visitor_says
 
 MOSCOW = "Europe/Moscow"
 
@@ -48,7 +48,7 @@ async def shop_panel(browser: Browser, server: Server, **kw: object) -> Page:
 async def test_online_promises_the_usual_reply_time(server: Server, browser: Browser) -> None:
     await history(server, first_reply=90, length=600)
     await add_operator(server.deps, "anna", name="Анна")
-    await console_login(browser, server, "anna")
+    await open_console(browser, server, "anna")
     shop = await shop_panel(browser, server)
     line = shop.get_by_test_id("prilavok-availability")
     await expect(line).to_have_attribute("data-kind", "online")
@@ -61,7 +61,7 @@ async def test_busy_shows_the_wait_then_the_place_and_its_wait(
 ) -> None:
     await history(server, first_reply=30, length=600)
     await add_operator(server.deps, "anna", name="Анна", capacity=1)
-    console = await console_login(browser, server, "anna")
+    console = await open_console(browser, server, "anna")
     shop = await shop_panel(browser, server)
     line = shop.get_by_test_id("prilavok-availability")
     await expect(line).to_have_attribute("data-kind", "online")
@@ -112,7 +112,7 @@ async def test_offline_offers_a_message_or_a_call_and_says_when_the_shop_answers
     await expect(shop.get_by_test_id("prilavok-panel")).not_to_contain_text("очеред")
 
     # The operator who comes sees it marked as left while nobody was there.
-    console = await console_login(browser, server, "anna")
+    console = await open_console(browser, server, "anna")
     await expect(console.get_by_test_id("left-offline")).to_have_text(
         "оставлено, пока никого не было"
     )

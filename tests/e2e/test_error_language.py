@@ -6,7 +6,7 @@ from playwright.async_api import Browser, expect
 
 from tests.clients import add_operator
 from tests.conftest import Server
-from tests.e2e.test_chat_flow import console_login, open_shop, visitor_says
+from tests.e2e.test_chat_flow import open_console, open_shop, visitor_says
 
 TOO_LONG = "Ж" * 4001
 
@@ -15,7 +15,7 @@ async def test_too_long_is_said_in_russian_in_the_widget_and_the_console(
     server: Server, browser: Browser
 ) -> None:
     await add_operator(server.deps, "anna", name="Анна")
-    console = await console_login(browser, server, "anna")
+    console = await open_console(browser, server, "anna")
     shop = await open_shop(browser, server)  # <html lang="ru">: the Russian widget
 
     await visitor_says(shop, TOO_LONG)

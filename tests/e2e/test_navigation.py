@@ -11,7 +11,7 @@ from prilavok.storage.models import Invitation, ProactiveRule, Visit
 from tests.clients import add_operator
 from tests.conftest import Server
 from tests.e2e.conftest import new_page
-from tests.e2e.test_chat_flow import console_login, open_shop, visitor_says
+from tests.e2e.test_chat_flow import open_console, open_shop, visitor_says
 
 EXIT_TEXT = "Уже уходите? Мы поможем выбрать"
 
@@ -81,7 +81,7 @@ async def test_internal_links_are_no_hide_nor_exit_and_a_real_hide_still_is(
 ) -> None:
     await only_exit_rule(server)
     await add_operator(server.deps, "anna", name="Анна")
-    console = await console_login(browser, server, "anna")
+    console = await open_console(browser, server, "anna")
 
     # A chatting visitor browses on: the console sees them visible, never "хотел уйти".
     shop = await open_shop(browser, server)
